@@ -1,0 +1,196 @@
+"""The ``leankit`` command line: a thin layer over the public API.
+
+Commands
+--------
+``leankit ingest PATH... --kind KIND --out DIR [--profile NAME_OR_FILE]``
+    Load exports into a canonical Parquet dataset and print the row accounting.
+``leankit demo [--data DIR] --out DIR``
+    Ingest the shipped ``sample_data/`` (specs, measurements, defects, production).
+``leankit profiles``
+    List the built-in mapping profiles.
+
+Exit status: 0 on success, 1 when ``--strict`` and rows were quarantined,
+2 on a fatal problem (the message says what to fix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from leankit import __version__
+from leankit import schema as _schema
+from leankit.errors import LeankitError
+
+_DEMO_LAYOUT = (
+    ("specs", "specs.csv"),
+    ("measurements", "measurements"),
+    ("defects", "defects"),
+    ("production", "production"),
+)
+_EXPORT_SUFFIXES = {
+    ".csv",
+    ".txt",
+    ".tsv",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".ods",
+    ".jsonl",
+    ".ndjson",
+    ".json",
+}
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return None
+
+    def show(acc: Any) -> None:
+        sys.stderr.write(f"\r  {acc.rows_read:,} rows read ...")
+        sys.stderr.flush()
+
+    return show
+
+
+def _clear_progress(enabled: bool) -> None:
+    if enabled:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from leankit import io as lio
+
+    show = sys.stderr.isatty() and not args.quiet
+    reports = []
+    for path in args.paths:
+        rep = lio.ingest(
+            path,
+            kind=args.kind,
+            out=args.out,
+            profile=args.profile,
+            sheet=_sheet(args.sheet),
+            progress=_progress(show),
+        )
+        _clear_progress(show)
+        reports.extend(rep.files)
+        if not args.json:
+            for f in rep.files:
+                print(f)
+    total = lio.IngestReport(str(args.out), tuple(reports))
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "path": f.path,
+                        "kind": f.kind,
+                        "status": f.status,
+                        "profile": f.profile,
+                        "sha256": f.sha256,
+                        **f.accounting.to_dict(),
+                    }
+                    for f in reports
+                ],
+                indent=1,
+            )
+        )
+    elif len(reports) > 1:
+        print(str(total).splitlines()[-1])
+    if total.rows_quarantined and not args.json:
+        print(
+            f"quarantined rows: leankit.io.read_table({str(args.out)!r}, {args.kind!r}, "
+            "quarantine=True)"
+        )
+    return 1 if args.strict and total.rows_quarantined else 0
+
+
+def _sheet(sheet: str | None) -> str | int | None:
+    if sheet is None:
+        return None
+    return int(sheet) if sheet.isdigit() else sheet
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from leankit import io as lio
+
+    data = Path(args.data)
+    if not data.is_dir():
+        raise LeankitError(
+            f"sample data folder {str(data)!r} not found; run from the repository root or "
+            "pass --data PATH/TO/sample_data"
+        )
+    out = Path(args.out)
+    print(f"leankit {__version__}: ingesting {data} -> {out}")
+    for kind, rel in _DEMO_LAYOUT:
+        target = data / rel
+        files = (
+            [target]
+            if target.is_file()
+            else sorted(p for p in target.glob("*") if p.suffix.lower() in _EXPORT_SUFFIXES)
+        )
+        for f in files:
+            rep = lio.ingest(f, kind=kind, out=out / "data")
+            for fr in rep.files:
+                print(f"  {fr}")
+    print("\nTables:")
+    for kind in _schema.KINDS:
+        table = lio.read_table(out / "data", kind)
+        quar = lio.read_table(out / "data", kind, quarantine=True)
+        print(f"  {kind:<13} {len(table):>8,} rows   {len(quar):>4,} quarantined")
+    print(f"\nParquet dataset: {out / 'data'} (manifest.json lists every source file)")
+    return 0
+
+
+def _profiles(_args: argparse.Namespace) -> int:
+    from leankit.io import builtin_profiles
+
+    for name, prof in builtin_profiles().items():
+        print(f"{name:<16} {prof.kind or 'any kind':<13} {prof.source}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``leankit`` command."""
+    parser = argparse.ArgumentParser(prog="leankit", description="Lean / Six Sigma analytics.")
+    parser.add_argument("--version", action="version", version=f"leankit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="load exports into a canonical Parquet dataset")
+    ing.add_argument("paths", nargs="+", metavar="PATH", help="export files (CSV, XLSX, JSONL)")
+    ing.add_argument("--kind", required=True, choices=_schema.KINDS, help="canonical table")
+    ing.add_argument("--out", required=True, type=Path, help="dataset folder")
+    ing.add_argument("--profile", help="built-in profile name or TOML file (default: auto)")
+    ing.add_argument("--sheet", help="Excel sheet name or 0-based index")
+    ing.add_argument("--strict", action="store_true", help="exit 1 if any row is quarantined")
+    ing.add_argument("--json", action="store_true", help="print the accounting as JSON")
+    ing.add_argument("--quiet", action="store_true", help="no progress output")
+    ing.set_defaults(func=_ingest)
+
+    demo = sub.add_parser("demo", help="ingest the shipped sample data")
+    demo.add_argument("--data", default="sample_data", help="sample data folder")
+    demo.add_argument("--out", required=True, type=Path, help="output folder")
+    demo.set_defaults(func=_demo)
+
+    prof = sub.add_parser("profiles", help="list the built-in mapping profiles")
+    prof.set_defaults(func=_profiles)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except LeankitError as exc:
+        print(f"leankit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print("leankit: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,298 @@
+"""Load one export: open it, match a profile, convert it batch by batch.
+
+The batches are converted in a small thread pool (pyarrow releases the GIL) and
+finalised in file order, so memory stays bounded by a few blocks whatever the
+file size, and the row accounting is checked for every batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from leankit import schema as _schema
+from leankit.errors import LeankitError, ProfileError
+from leankit.io import _sniff
+from leankit.io._convert import Finalizer, Options, convert
+from leankit.io._mapping import Mapping, resolve
+from leankit.io._profiles import Profile, builtin_profiles, load_profile
+from leankit.io._readers import CsvSource, ExcelSource, RawBatch, Skip, Source, open_source
+
+WORKERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Accounting:
+    """Where every record of an export went.
+
+    ``rows_read == rows_loaded + rows_quarantined`` always holds (it is checked on
+    every batch). Lines that are not data records (title lines above the header,
+    blank lines, summary/trailer lines) are counted in ``lines_skipped`` by reason.
+    """
+
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    lines_skipped: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        text = (
+            f"read {self.rows_read:,} rows: {self.rows_loaded:,} loaded, "
+            f"{self.rows_quarantined:,} quarantined"
+        )
+        if self.reasons:
+            text += " (" + ", ".join(f"{k}: {v:,}" for k, v in sorted(self.reasons.items())) + ")"
+        if self.lines_skipped:
+            text += "; skipped " + ", ".join(
+                f"{v:,} {k.replace('_', ' ')}{'s' if v != 1 else ''}"
+                for k, v in sorted(self.lines_skipped.items())
+            )
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (for the manifest and JSON output)."""
+        return {
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "lines_skipped": dict(self.lines_skipped),
+            "reasons": dict(self.reasons),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """What was read and how it was interpreted."""
+
+    path: str
+    name: str
+    format: str
+    sha256: str
+    size: int
+    profile: str
+    header_row: int
+    mapping: dict[str, str]
+    unmapped: list[str]
+    dialect: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (for the manifest and Parquet metadata)."""
+        return {
+            "path": self.path,
+            "name": self.name,
+            "format": self.format,
+            "sha256": self.sha256,
+            "size": self.size,
+            "profile": self.profile,
+            "header_row": self.header_row,
+            "mapping": self.mapping,
+            "unmapped": self.unmapped,
+            "dialect": self.dialect,
+        }
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a file (read in 4 MiB chunks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Load:
+    """One export being loaded: iterate :meth:`batches`, then read :attr:`accounting`."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        kind: str,
+        profile: str | Path | Profile | None = None,
+        sheet: str | int | None = None,
+        canonical_units: dict[str, str] | None = None,
+        sha256: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.kind = _schema.get(kind).kind
+        profiles = [load_profile(profile)] if profile is not None else _candidates(kind)
+        if profile is not None and profiles[0].kind not in (None, kind):
+            raise ProfileError(
+                f"profile {profiles[0].name!r} is for {profiles[0].kind} tables, not {kind}; "
+                "choose a matching --kind or profile"
+            )
+        first = profiles[0]
+        self.source: Source = open_source(
+            self.path, first.csv, sheet or first.excel_sheet, first.null_values
+        )
+        self.mapping = self._resolve(profiles, sheet)
+        prof = self.mapping.profile
+        decimal, thousands = self._number_format()
+        self.options = Options(
+            source_file=self.path.name,
+            decimal=decimal,
+            thousands=thousands,
+            canonical_units=dict(canonical_units or {}),
+        )
+        self.sha256 = sha256 or file_sha256(self.path)
+        self._counts: Counter[str] = Counter()
+        self._skipped: Counter[str] = Counter()
+        self.skipped: list[Skip] = []
+        self._done = False
+        self.info = SourceInfo(
+            path=str(self.path),
+            name=self.path.name,
+            format=self.source.format,
+            sha256=self.sha256,
+            size=self.path.stat().st_size,
+            profile=prof.name,
+            header_row=self.mapping.header_row,
+            mapping=self.mapping.describe(),
+            unmapped=self.mapping.unmapped,
+            dialect=self._dialect(decimal, thousands),
+        )
+
+    def _dialect(self, decimal: str, thousands: str | None) -> dict[str, Any]:
+        d: dict[str, Any] = {"decimal": decimal, "thousands": thousands}
+        if isinstance(self.source, CsvSource):
+            d.update(
+                encoding=self.source.encoding,
+                delimiter=self.source.delimiter,
+                bom=bool(self.source.bom),
+            )
+        if isinstance(self.source, ExcelSource):
+            d["sheet"] = self.source.sheet
+        return d
+
+    def _resolve(self, profiles: list[Profile], sheet: str | int | None) -> Mapping:
+        src = self.source
+        if isinstance(src, ExcelSource) and src.sheet is None:
+            errors: list[ProfileError] = []
+            for _name, preview in src.previews():
+                try:
+                    return resolve(preview, profiles, self.kind, file_name=self.path.name)
+                except ProfileError as exc:
+                    errors.append(exc)
+            raise ProfileError(
+                f"{self.path.name}: no sheet fits a {self.kind} table "
+                f"(sheets: {', '.join(src.sheet_names)}). {errors[0]}"
+            )
+        return resolve(src.preview(), profiles, self.kind, file_name=self.path.name)
+
+    def _number_format(self) -> tuple[str, str | None]:
+        prof = self.mapping.profile
+        decimal = prof.csv.get("decimal")
+        thousands = prof.csv.get("thousands")
+        src = self.source
+        if not isinstance(src, CsvSource):
+            return decimal or ".", thousands
+        if decimal is None or (thousands is None and "thousands" not in prof.csv):
+            sch = _schema.get(self.kind)
+            numeric = [
+                i
+                for c, i in self.mapping.source_index.items()
+                if sch.column(c).type in ("float", "count")
+            ]
+            body = [t for no, t in src.sample_lines if no > self.mapping.header_row][:2000]
+            values = [
+                row[i].strip()
+                for row in csv.reader(body, delimiter=src.delimiter, quotechar=src.quotechar)
+                for i in numeric
+                if i < len(row)
+            ]
+            s_dec, s_thou = _sniff.sniff_number_format(values, src.delimiter)
+            decimal = decimal or s_dec
+            if "thousands" not in prof.csv:
+                thousands = s_thou
+        if thousands == decimal:
+            raise ProfileError(
+                f"profile {prof.name!r}: thousands separator and decimal mark are both "
+                f"{decimal!r}; set them in the [csv] table"
+            )
+        return decimal, thousands
+
+    def _tasks(self) -> Iterator[Callable[[], RawBatch]]:
+        src, m = self.source, self.mapping
+        if isinstance(src, CsvSource):
+            for block, line_no in src.blocks(m.header_row):
+                yield lambda b=block, n=line_no: src.parse_block(b, n, m.ncols)
+        else:
+            for batch in src.batches(m.header_row, m.ncols):
+                yield lambda b=batch: b
+
+    def batches(self) -> Iterator[tuple[pa.Table, pa.Table]]:
+        """Yield ``(canonical rows, quarantine rows)`` per batch, in file order."""
+        if self._done:
+            raise LeankitError("a Load can be iterated once")
+        self._done = True
+        head = self.source.before_header(self.mapping.header_row)
+        self._note_skips(head)
+        fin = Finalizer(self.mapping, self.options)
+
+        def work(task: Callable[[], RawBatch]) -> Any:
+            return convert(task(), self.mapping, self.options)
+
+        try:
+            with ThreadPoolExecutor(WORKERS, thread_name_prefix="leankit-load") as pool:
+                pending: deque[Future[Any]] = deque()
+                for task in self._tasks():
+                    pending.append(pool.submit(work, task))
+                    if len(pending) > WORKERS:
+                        yield self._finish(fin, pending.popleft().result())
+                while pending:
+                    yield self._finish(fin, pending.popleft().result())
+        finally:
+            self.source.close()
+
+    def _finish(self, fin: Finalizer, conv: Any) -> tuple[pa.Table, pa.Table]:
+        records = conv.batch.records
+        before = len(conv.batch.skipped)
+        table, quarantine, skipped = fin.finalize(conv)
+        reclassified = len(skipped) - before  # summary lines found among the records
+        read = records - reclassified
+        if read != table.num_rows + quarantine.num_rows:
+            raise LeankitError(
+                f"internal error: row accounting does not balance for {self.path.name} "
+                f"({read} read, {table.num_rows} loaded, {quarantine.num_rows} quarantined); "
+                "please report this with the file"
+            )
+        self._counts["read"] += read
+        self._counts["loaded"] += table.num_rows
+        self._counts["quarantined"] += quarantine.num_rows
+        for code in quarantine.column("reason_code").to_pylist():
+            self._counts["reason:" + code] += 1
+        self._note_skips(skipped)
+        return table, quarantine
+
+    def _note_skips(self, skipped: list[Skip]) -> None:
+        for s in skipped:
+            self._skipped[s.reason] += 1
+        if len(self.skipped) < 1000:
+            self.skipped.extend(skipped[: 1000 - len(self.skipped)])
+
+    @property
+    def accounting(self) -> Accounting:
+        """Row accounting so far (complete once :meth:`batches` is exhausted)."""
+        c = self._counts
+        return Accounting(
+            rows_read=c["read"],
+            rows_loaded=c["loaded"],
+            rows_quarantined=c["quarantined"],
+            lines_skipped=dict(self._skipped),
+            reasons={k[7:]: v for k, v in c.items() if k.startswith("reason:")},
+        )
+
+
+def _candidates(kind: str) -> list[Profile]:
+    """Built-in profiles that can map a *kind* table, the specific ones first."""
+    profs = list(builtin_profiles().values())
+    return [p for p in profs if p.kind == kind] + [p for p in profs if p.kind is None]

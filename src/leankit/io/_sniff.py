@@ -1,0 +1,122 @@
+"""Sniff the dialect of a delimited text export: encoding, delimiter, decimal mark.
+
+Everything sniffed can be overridden in the profile's ``[csv]`` table.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from leankit.errors import InputFileError
+
+SAMPLE_BYTES = 1 << 20
+DELIMITERS = (",", ";", "\t", "|")
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How a delimited text file is written."""
+
+    encoding: str
+    bom: int  # length of the byte-order mark to skip
+    delimiter: str
+    quotechar: str = '"'
+
+
+def sniff_encoding(sample: bytes) -> tuple[str, int]:
+    """Return ``(encoding, bom_length)`` for the first bytes of a file.
+
+    UTF-8 (with or without BOM) is recognised by decoding; otherwise cp1252 (the
+    Windows default of Western European exports) or, where cp1252 has holes, latin-1.
+    """
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name, len(bom)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8", 0
+    except UnicodeDecodeError:
+        pass
+    if any(b in sample for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")):
+        return "latin-1", 0
+    return "cp1252", 0
+
+
+def sample_lines(sample: bytes, encoding: str, bom: int) -> list[str]:
+    """Decode the sample and split it into whole lines (the last partial line dropped)."""
+    text = sample[bom:].decode(encoding, errors="replace")
+    lines = text.splitlines()
+    if sample and not sample.endswith(b"\n") and len(sample) >= SAMPLE_BYTES:
+        lines = lines[:-1]
+    return lines
+
+
+def sniff_delimiter(lines: list[str], quotechar: str = '"') -> str:
+    """Pick the delimiter whose field count is most consistent across the sample lines."""
+    best, best_score = ",", (-1, -1)
+    body = [ln for ln in lines[:400] if ln.strip()]
+    if not body:
+        return ","
+    for delim in DELIMITERS:
+        counts = Counter(
+            len(row)
+            for row in csv.reader(
+                io.StringIO("\n".join(body)), delimiter=delim, quotechar=quotechar
+            )
+        )
+        fields, freq = counts.most_common(1)[0]
+        if fields < 2:
+            continue
+        score = (freq, fields)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
+_DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_COMMA_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def sniff_number_format(values: list[str], delimiter: str) -> tuple[str, str | None]:
+    """Return ``(decimal, thousands)`` from sample values of numeric columns.
+
+    A comma delimiter implies a decimal point. Otherwise the decimal mark is the one
+    that more values use; a thousands separator is only taken from values that
+    cannot be read any other way (``1.234,5`` or ``12,345.6``).
+    """
+    comma = sum(bool(_COMMA_DECIMAL.match(v)) for v in values)
+    dot = sum(bool(_DOT_DECIMAL.match(v)) for v in values)
+    decimal = "," if delimiter != "," and comma > dot else "."
+    thousands = None
+    if decimal == ",":
+        if any(_DOT_THOUSANDS.match(v) and "," in v for v in values) or any(
+            v.count(".") > 1 and _DOT_THOUSANDS.match(v) for v in values
+        ):
+            thousands = "."
+    elif any(_COMMA_THOUSANDS.match(v) for v in values):
+        thousands = ","
+    return decimal, thousands
+
+
+def check_encoding(encoding: str) -> str:
+    """Validate a codec name from a profile."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputFileError(
+            f"unknown encoding {encoding!r} in the profile's [csv] table "
+            "(use e.g. 'utf-8', 'cp1252', 'latin-1')"
+        ) from None
