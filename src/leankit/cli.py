@@ -191,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LeankitError as exc:
         print(f"leankit: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:  # pragma: no cover
         print("leankit: interrupted", file=sys.stderr)
         return 130

@@ -406,13 +406,20 @@ class Finalizer:
         if any_bad.any():
             pos = np.flatnonzero(any_bad)
             raws = batch.raw_text(pos)
-            first_col = batch.table.column(0).take(pa.array(pos)).to_pylist()
+            sub = batch.table.take(pa.array(pos))
+            first_col = sub.column(0).to_pylist()
+            empty = np.ones(len(pos), dtype=bool)
+            for col in sub.columns:
+                empty &= _parse.mask(pc.is_null(col.combine_chunks()))
             texts = {
                 id(f): (f.text.take(pa.array(pos)).to_pylist() if f.text is not None else None)
                 for f in conv.failures
             }
             for k, p in enumerate(pos):
                 row_no = int(batch.source_row[p])
+                if empty[k]:
+                    skipped.append(Skip(row_no, "blank_line", raws[k]))
+                    continue
                 if is_summary_text(first_col[k] or raws[k]):
                     skipped.append(Skip(row_no, "summary_line", raws[k]))
                     continue
@@ -438,6 +445,8 @@ class Finalizer:
                 )
         for prob in batch.problems:
             quarantine_rows.append(_problem_row(prob, self.opts.source_file))
+        quarantine_rows.sort(key=lambda r: r["source_row"])
+        skipped.sort(key=lambda s: s.source_row)
         good = ~any_bad
         if not good.all():
             table = table.filter(pa.array(good))

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from leankit import __version__
 from leankit import schema as _schema
-from leankit.errors import DatasetError, InputFileError, LeankitError
+from leankit.errors import DatasetError, InputFileError
 from leankit.io._convert import QUARANTINE_SCHEMA
 from leankit.io._load import Accounting, Load, file_sha256
 from leankit.io._profiles import Profile
@@ -390,7 +390,4 @@ def read_table(out: str | Path, kind: str, *, quarantine: bool = False) -> pd.Da
     >>> list(lio.read_table(d, "specs").columns[:3])
     ['characteristic', 'product', 'lsl']
     """
-    try:
-        return Dataset(out).read_arrow(kind, quarantine=quarantine).to_pandas()
-    except LeankitError:
-        raise
+    return Dataset(out).read_arrow(kind, quarantine=quarantine).to_pandas()

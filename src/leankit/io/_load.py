@@ -130,7 +130,8 @@ class Load:
                 f"profile {profiles[0].name!r} is for {profiles[0].kind} tables, not {kind}; "
                 "choose a matching --kind or profile"
             )
-        first = profiles[0]
+        # dialect overrides and the sheet only come from a profile the caller chose
+        first = profiles[0] if profile is not None else Profile(name="auto")
         self.source: Source = open_source(
             self.path, first.csv, sheet or first.excel_sheet, first.null_values
         )

@@ -80,7 +80,8 @@ def resolve(
 
     The header is the first row (within the preview) where a profile maps the most
     canonical columns; a profile that maps every required column wins over one that
-    maps more columns but misses a required one.
+    maps more columns but misses a required one. Between profiles that map equally
+    many columns, the generic ``canonical`` profile wins.
 
     Raises
     ------
@@ -100,7 +101,9 @@ def resolve(
             if len(found) < 2 and not (len(found) == 1 and len(fields) == 1):
                 continue
             missing = _missing_required(found, prof, kind)
-            score = (not missing, len(found) + len(times), -row_no)
+            # ties go to the generic profile: headers that are canonical names say
+            # nothing about a vendor's time zone or number format
+            score = (not missing, len(found) + len(times), prof.kind is None, -row_no)
             if best is None or score > best[0]:
                 best = (score, prof, row_no, fields, found, times, missing)
     if best is None or best[6]:

@@ -521,9 +521,6 @@ class ExcelSource(Source):
                         )
                     )
                     continue
-                if is_summary_text(texts[0] or "") and not any(texts[1:2]):
-                    skipped.append(Skip(row_no, "summary_line", raw))
-                    continue
                 texts += [None] * (ncols - len(texts))
                 for i in range(ncols):
                     t = texts[i]
@@ -555,77 +552,95 @@ def _json_text(v: Any) -> str | None:
 
 
 class JsonLinesSource(Source):
-    """A JSON Lines file: one JSON object per line."""
+    """A JSON Lines file (one JSON object per line), or a JSON array of objects.
+
+    For JSON Lines, ``source_row`` is the line number; for an array, the 1-based
+    position of the object in the array.
+    """
 
     format = "jsonl"
 
     def __init__(self, path: Path, null_values: tuple[str, ...]):
         super().__init__(path)
         self.null_values = set(null_values)
-        keys: dict[str, None] = {}
+        self._array: list[Any] | None = None
         with open(path, encoding="utf-8-sig", errors="replace") as f:
-            for i, line in enumerate(f):
-                if i >= 1000:
-                    break
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(obj, dict):
-                    keys.update(dict.fromkeys(obj))
+            head = f.read(4096).lstrip()
+        if head.startswith("["):
+            self.format = "json"
+            try:
+                with open(path, encoding="utf-8-sig") as f:
+                    doc = json.load(f)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InputFileError(f"{path.name}: not valid JSON: {exc}") from None
+            if not isinstance(doc, list):
+                raise InputFileError(f"{path.name}: expected an array of objects")
+            self._array = doc
+        keys: dict[str, None] = {}
+        for _, text in itertools.islice(self._records(), 1000):
+            try:
+                obj = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                keys.update(dict.fromkeys(obj))
         self.keys = list(keys)
 
+    def _records(self) -> Iterator[tuple[int, str]]:
+        if self._array is not None:
+            for i, obj in enumerate(self._array):
+                yield i + 1, json.dumps(obj, ensure_ascii=False)
+            return
+        with open(self.path, encoding="utf-8-sig", errors="replace") as f:
+            for i, line in enumerate(f):
+                yield i + 1, line.rstrip("\r\n")
+
     def preview(self) -> Preview:
-        return Preview(rows=[(0, self.keys)], format="jsonl")
+        return Preview(rows=[(0, self.keys)], format=self.format)
 
     def before_header(self, header_row: int) -> list[Skip]:
         return []
 
     def batches(self, header_row: int, ncols: int) -> Iterator[RawBatch]:
         keys = self.keys[:ncols]
-        with open(self.path, encoding="utf-8-sig", errors="replace") as f:
-            line_no = 0
-            while True:
-                lines = list(itertools.islice(f, JSON_BATCH))
-                if not lines:
-                    return
-                cols: list[list[str | None]] = [[] for _ in range(ncols)]
-                rows: list[int] = []
-                raws: list[str] = []
-                problems: list[Problem] = []
-                skipped: list[Skip] = []
-                for line in lines:
-                    line_no += 1
-                    text = line.rstrip("\r\n")
-                    if not text.strip():
-                        skipped.append(Skip(line_no, "blank_line", ""))
-                        continue
-                    try:
-                        obj = json.loads(text)
-                    except ValueError as exc:
-                        problems.append(
-                            Problem(line_no, text, "malformed_json", f"not valid JSON: {exc}")
-                        )
-                        continue
-                    if not isinstance(obj, dict):
-                        problems.append(
-                            Problem(
-                                line_no, text, "malformed_json", "a line must hold one JSON object"
-                            )
-                        )
-                        continue
-                    for i, k in enumerate(keys):
-                        t = _json_text(obj.get(k))
-                        cols[i].append(None if t is None or t.strip() in self.null_values else t)
-                    rows.append(line_no)
-                    raws.append(text)
-                yield RawBatch(
-                    _strings(cols, ncols),
-                    np.asarray(rows, dtype=np.int64),
-                    lambda pos, raws=raws: [raws[p] for p in pos],
-                    problems,
-                    skipped,
-                )
+        records = self._records()
+        while True:
+            chunk = list(itertools.islice(records, JSON_BATCH))
+            if not chunk:
+                return
+            cols: list[list[str | None]] = [[] for _ in range(ncols)]
+            rows: list[int] = []
+            raws: list[str] = []
+            problems: list[Problem] = []
+            skipped: list[Skip] = []
+            for line_no, text in chunk:
+                if not text.strip():
+                    skipped.append(Skip(line_no, "blank_line", ""))
+                    continue
+                try:
+                    obj = json.loads(text)
+                except ValueError as exc:
+                    problems.append(
+                        Problem(line_no, text, "malformed_json", f"not valid JSON: {exc}")
+                    )
+                    continue
+                if not isinstance(obj, dict):
+                    problems.append(
+                        Problem(line_no, text, "malformed_json", "a record must be a JSON object")
+                    )
+                    continue
+                for i, k in enumerate(keys):
+                    t = _json_text(obj.get(k))
+                    cols[i].append(None if t is None or t.strip() in self.null_values else t)
+                rows.append(line_no)
+                raws.append(text)
+            yield RawBatch(
+                _strings(cols, ncols),
+                np.asarray(rows, dtype=np.int64),
+                lambda pos, raws=raws: [raws[p] for p in pos],
+                problems,
+                skipped,
+            )
 
 
 def open_source(
