@@ -67,7 +67,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from leankit import io as lio
 
     show = sys.stderr.isatty() and not args.quiet
-    reports = []
+    reports: list[lio.FileReport] = []
     for path in args.paths:
         rep = lio.ingest(
             path,

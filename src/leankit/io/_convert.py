@@ -415,8 +415,8 @@ class Finalizer:
                 id(f): (f.text.take(pa.array(pos)).to_pylist() if f.text is not None else None)
                 for f in conv.failures
             }
-            for k, p in enumerate(pos):
-                row_no = int(batch.source_row[p])
+            for k, at in enumerate(pos):
+                row_no = int(batch.source_row[at])
                 if empty[k]:
                     skipped.append(Skip(row_no, "blank_line", raws[k]))
                     continue
@@ -426,8 +426,9 @@ class Finalizer:
                 reasons = []
                 first: tuple[str, str | None, str | None] | None = None
                 for f in conv.failures:
-                    if f.mask[p]:
-                        value = texts[id(f)][k] if texts[id(f)] is not None else None
+                    if f.mask[at]:
+                        ftexts = texts[id(f)]
+                        value = ftexts[k] if ftexts is not None else None
                         reasons.append(f.message.format(value=value))
                         if first is None:
                             first = (f.code, f.column, value)

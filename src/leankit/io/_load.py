@@ -8,6 +8,7 @@ file size, and the row accounting is checked for every batch.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -225,10 +226,10 @@ class Load:
         src, m = self.source, self.mapping
         if isinstance(src, CsvSource):
             for block, line_no in src.blocks(m.header_row):
-                yield lambda b=block, n=line_no: src.parse_block(b, n, m.ncols)
+                yield functools.partial(src.parse_block, block, line_no, m.ncols)
         else:
             for batch in src.batches(m.header_row, m.ncols):
-                yield lambda b=batch: b
+                yield functools.partial(_identity, batch)
 
     def batches(self) -> Iterator[tuple[pa.Table, pa.Table]]:
         """Yield ``(canonical rows, quarantine rows)`` per batch, in file order."""
@@ -291,6 +292,10 @@ class Load:
             lines_skipped=dict(self._skipped),
             reasons={k[7:]: v for k, v in c.items() if k.startswith("reason:")},
         )
+
+
+def _identity(batch: RawBatch) -> RawBatch:
+    return batch
 
 
 def _candidates(kind: str) -> list[Profile]:

@@ -83,7 +83,7 @@ class RawBatch:
     @property
     def records(self) -> int:
         """Data records in this batch: parsed rows plus unsplittable ones."""
-        return self.table.num_rows + len(self.problems)
+        return int(self.table.num_rows) + len(self.problems)
 
 
 @dataclass(slots=True)
@@ -125,6 +125,15 @@ class Source:
 
     def close(self) -> None:
         """Release temporary files."""
+
+
+def _lister(raws: list[str]) -> Callable[[np.ndarray], list[str]]:
+    """A ``raw_text`` function over a list of record texts."""
+
+    def raw_text(positions: np.ndarray) -> list[str]:
+        return [raws[p] for p in positions]
+
+    return raw_text
 
 
 def _strings(columns: list[list[str | None]], ncols: int) -> pa.Table:
@@ -530,7 +539,7 @@ class ExcelSource(Source):
             yield RawBatch(
                 _strings(cols, ncols),
                 np.asarray(rows, dtype=np.int64),
-                lambda pos, raws=raws: [raws[p] for p in pos],
+                _lister(raws),
                 problems,
                 skipped,
             )
@@ -637,7 +646,7 @@ class JsonLinesSource(Source):
             yield RawBatch(
                 _strings(cols, ncols),
                 np.asarray(rows, dtype=np.int64),
-                lambda pos, raws=raws: [raws[p] for p in pos],
+                _lister(raws),
                 problems,
                 skipped,
             )
