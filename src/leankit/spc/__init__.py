@@ -1,0 +1,63 @@
+"""Statistical process control: Shewhart control charts, run rules, constants.
+
+Examples
+--------
+>>> from leankit import datasets, spc
+>>> spc.xbar_r(datasets.piston_rings().head(125), value="diameter", subgroup="sample")
+<ControlChart xbar_r: 25 subgroups, n=5, 0 signals>
+"""
+
+from leankit.spc._charts import (
+    aggregate_counts,
+    c_chart,
+    i_mr,
+    np_chart,
+    p_chart,
+    u_chart,
+    xbar_r,
+    xbar_s,
+)
+from leankit.spc._constants import (
+    UnsupportedSubgroupError,
+    c4,
+    constants_table,
+    d2,
+    d3,
+    factors,
+    median_range,
+)
+from leankit.spc._results import ChartCollection, ControlChart, Limits
+from leankit.spc._rules import RULE_SETS, RULES, Rule, RuleError, evaluate, resolve_rules
+from leankit.spc._sigma import ESTIMATORS
+
+__all__ = [
+    "ESTIMATORS",
+    "RULES",
+    "RULE_SETS",
+    "ChartCollection",
+    "ControlChart",
+    "Limits",
+    "Rule",
+    "RuleError",
+    "UnsupportedSubgroupError",
+    "aggregate_counts",
+    "c4",
+    "c_chart",
+    "constants_table",
+    "d2",
+    "d3",
+    "evaluate",
+    "factors",
+    "i_mr",
+    "median_range",
+    "np_chart",
+    "p_chart",
+    "resolve_rules",
+    "u_chart",
+    "xbar_r",
+    "xbar_s",
+]
+
+for _name in ("ChartCollection", "ControlChart", "Limits", "Rule", "RuleError",
+              "UnsupportedSubgroupError"):
+    globals()[_name].__module__ = __name__

@@ -1,0 +1,1103 @@
+"""Shewhart control charts: X-bar/R, X-bar/S, I-MR, p, np, c and u.
+
+Every public function takes a tidy DataFrame plus keyword-only column names and
+returns a frozen :class:`ControlChart` (or a :class:`ChartCollection` with ``by=``).
+The computation is shared: subgroups are summarised once, the parameters of each
+stage are estimated from its Phase I (non-excluded) subgroups or taken from known
+standards, per-point limits follow from the parameters and each subgroup's size,
+and the run rules are evaluated on every panel.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from leankit.errors import (
+    ColumnNotFoundError,
+    DataQualityWarning,
+    InsufficientDataError,
+    LeankitError,
+    SchemaError,
+)
+from leankit.spc import _sigma
+from leankit.spc._constants import UnsupportedSubgroupError, c4, d2, d3
+from leankit.spc._results import FRAME_COLUMNS, ChartCollection, ControlChart, Limits
+from leankit.spc._rules import Rule, evaluate, resolve_rules
+
+Rules = str | Rule | Sequence[str | Rule] | None
+Missing = Literal["raise", "exclude"]
+Exclude = str | Mapping[Any, str] | Sequence[Any] | None
+
+_ONE_STAGE = 1
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _require(data: pd.DataFrame, **cols: str | None) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    for param, col in cols.items():
+        if col is None:
+            continue
+        if not isinstance(col, str):
+            raise TypeError(f"{param}= must be a column name (str), got {type(col).__name__}")
+        if col not in data.columns:
+            raise ColumnNotFoundError(col, [str(c) for c in data.columns])
+
+
+def _numeric(s: pd.Series, param: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        bad = s[pd.to_numeric(s, errors="coerce").isna() & s.notna()]
+        raise SchemaError(
+            f"{param}= column {s.name!r} must be numeric; it has values like "
+            f"{bad.head(3).tolist()!r}. Convert it (e.g. with leankit.io loaders) first.",
+            failure_cases=bad.head(20),
+        )
+    return s.astype(float)
+
+
+def _handle_missing(df: pd.DataFrame, cols: list[str], missing: Missing) -> tuple[pd.DataFrame,
+                                                                                  pd.DataFrame]:
+    if missing not in ("raise", "exclude"):
+        raise ValueError(f"missing= must be 'raise' or 'exclude', got {missing!r}")
+    mask = df[cols].isna().any(axis=1)
+    for c in cols:
+        if pd.api.types.is_float_dtype(df[c]):
+            mask |= ~np.isfinite(df[c].to_numpy(dtype=float, na_value=np.nan))
+    if not mask.any():
+        return df, pd.DataFrame({"row": pd.Series(dtype="int64"), "reason": pd.Series(dtype=str)})
+    bad = df[mask]
+    if missing == "raise":
+        raise SchemaError(
+            f"{int(mask.sum())} row(s) have missing or non-finite values in "
+            f"{', '.join(cols)} (first at index {bad.index[:5].tolist()}); pass "
+            "missing='exclude' to leave them out (they are listed in .exclusions) or fix the data",
+            failure_cases=bad.head(20),
+        )
+    reasons = [
+        "missing " + ", ".join(c for c in cols if pd.isna(row[c]) or (
+            isinstance(row[c], float) and not math.isfinite(row[c])))
+        for _, row in bad.iterrows()
+    ]
+    return df[~mask], pd.DataFrame({"row": bad.index.to_numpy(), "reason": reasons})
+
+
+def _exclusion_reasons(groups: pd.DataFrame, df: pd.DataFrame, exclude: Exclude,
+                       sub_col: str | None) -> pd.Series:
+    """Per subgroup: reason it is excluded from the limits, or "" if not."""
+    out = pd.Series("", index=groups.index, dtype=object)
+    if exclude is None:
+        return out
+    if isinstance(exclude, str):
+        if exclude not in df.columns:
+            raise ColumnNotFoundError(exclude, [str(c) for c in df.columns])
+        col = df[exclude]
+        keys = df[sub_col] if sub_col else pd.Series(df.index, index=df.index)
+        for key, value in zip(keys, col, strict=True):
+            if isinstance(value, str):
+                if value.strip():
+                    out[key] = value.strip()
+            elif pd.notna(value) and bool(value):
+                out[key] = "excluded"
+        return out
+    items = exclude.items() if isinstance(exclude, Mapping) else ((k, "excluded") for k in exclude)
+    for key, reason in items:
+        if key not in out.index:
+            raise ValueError(
+                f"exclude= names subgroup {key!r}, which is not in the data "
+                f"(subgroups look like {list(out.index[:5])!r})"
+            )
+        out[key] = str(reason) or "excluded"
+    return out
+
+
+# ------------------------------------------------------------------------ families
+
+
+@dataclass(frozen=True)
+class _Family:
+    """How one chart type summarises, estimates and draws its panels."""
+
+    chart: str
+    panels: tuple[str, ...]
+    estimate: Callable[[pd.DataFrame, Mapping[str, Any]], dict[str, float]]
+    arrays: Callable[[str, pd.DataFrame, Mapping[str, float], float, Mapping[str, Any]],
+                     dict[str, np.ndarray]]
+    param_names: tuple[str, ...] = field(default=())
+
+
+def _sizes(g: pd.DataFrame) -> np.ndarray:
+    out: np.ndarray = g["n"].to_numpy(dtype=float)
+    return out
+
+
+# Variables: X-bar with R or S
+
+
+def _var_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
+    n = g["n"].to_numpy(dtype=int)
+    if len(g) == 0:
+        raise InsufficientDataError("no baseline subgroups to estimate the limits from")
+    mu = float(np.sum(g["mean"] * n) / np.sum(n))
+    method = opts["sigma_method"]
+    if method == "rbar":
+        sigma = _sigma.sigma_rbar(g["range"].to_numpy(float), n)
+    elif method == "sbar":
+        sigma = _sigma.sigma_sbar(g["sd"].to_numpy(float), n)
+    else:
+        sigma = _sigma.sigma_pooled(g["sd"].to_numpy(float), n)
+    return {"mu": mu, "sigma": sigma}
+
+
+def _var_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
+                opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    n = _sizes(g)
+    sigma = p["sigma"]
+    if panel == "xbar":
+        center = np.full(len(g), p["mu"])
+        sig = sigma / np.sqrt(n)
+        return {"statistic": g["mean"].to_numpy(float), "center": center, "sigma": sig,
+                "lcl": center - k * sig, "ucl": center + k * sig}
+    if panel == "r":
+        center = sigma * np.array([d2(int(m)) for m in n])
+        sig = sigma * np.array([d3(int(m)) for m in n])
+        stat = g["range"].to_numpy(float)
+    else:
+        cc4 = np.array([c4(int(m)) for m in n])
+        center = sigma * cc4
+        sig = sigma * np.sqrt(1.0 - cc4**2)
+        stat = g["sd"].to_numpy(float)
+    return {"statistic": stat, "center": center, "sigma": sig,
+            "lcl": np.maximum(0.0, center - k * sig), "ucl": center + k * sig}
+
+
+# Individuals and moving ranges
+
+
+def _moving_range(values: np.ndarray, span: int) -> np.ndarray:
+    out: np.ndarray = np.full(len(values), np.nan)
+    for i in range(span - 1, len(values)):
+        window = values[i - span + 1 : i + 1]
+        out[i] = window.max() - window.min()
+    return out
+
+
+def _imr_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
+    x = g["value"].to_numpy(float)
+    if len(x) < 2:
+        raise InsufficientDataError(
+            f"an I-MR chart needs at least 2 baseline values to estimate sigma, got {len(x)}"
+        )
+    span = int(opts["span"])
+    mrs = _moving_range(x, span)  # on the baseline sequence without excluded points
+    method = opts["sigma_method"]
+    if method == "mrbar":
+        sigma = _sigma.sigma_mrbar(mrs, span)
+    elif method == "median_mr":
+        sigma = _sigma.sigma_median_mr(mrs, span)
+    else:
+        sigma = _sigma.sigma_sd(x)
+    out = {"mu": float(x.mean()), "sigma": sigma}
+    if method == "median_mr":
+        out["mr_center"] = float(np.nanmedian(mrs))
+    return out
+
+
+def _imr_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
+                opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    sigma = p["sigma"]
+    m = len(g)
+    if panel == "i":
+        center = np.full(m, p["mu"])
+        sig = np.full(m, sigma)
+        return {"statistic": g["value"].to_numpy(float), "center": center, "sigma": sig,
+                "lcl": center - k * sig, "ucl": center + k * sig}
+    span = int(opts["span"])
+    center_value = p.get("mr_center", sigma * d2(span))
+    center = np.full(m, center_value)
+    sig = np.full(m, sigma * d3(span))
+    upper = sigma * d2(span) + k * sig
+    lower = np.maximum(0.0, sigma * d2(span) - k * sig)
+    return {"statistic": g["mr"].to_numpy(float), "center": center, "sigma": sig,
+            "lcl": lower, "ucl": upper}
+
+
+# Attributes
+
+
+def _attr_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
+    chart = opts["chart"]
+    if len(g) == 0:
+        raise InsufficientDataError("no baseline subgroups to estimate the limits from")
+    count, size = g["count"].to_numpy(float), g["size"].to_numpy(float)
+    if chart in ("p", "np"):
+        return {"p": float(count.sum() / size.sum())}
+    if chart == "c":
+        return {"c": float(count.mean())}
+    return {"u": float(count.sum() / size.sum())}
+
+
+def _attr_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
+                 opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    count, size = g["count"].to_numpy(float), g["size"].to_numpy(float)
+    m = len(g)
+    upper_cap = np.inf
+    if panel == "p":
+        pbar = p["p"]
+        stat, center = count / size, np.full(m, pbar)
+        sig = np.sqrt(pbar * (1 - pbar) / size)
+        upper_cap = 1.0
+    elif panel == "np":
+        pbar = p["p"]
+        stat, center = count, size * pbar
+        sig = np.sqrt(size * pbar * (1 - pbar))
+    elif panel == "c":
+        stat, center = count, np.full(m, p["c"])
+        sig = np.full(m, math.sqrt(p["c"]))
+    else:
+        stat, center = count / size, np.full(m, p["u"])
+        sig = np.sqrt(p["u"] / size)
+    return {"statistic": stat, "center": center, "sigma": sig,
+            "lcl": np.maximum(0.0, center - k * sig),
+            "ucl": np.minimum(upper_cap, center + k * sig)}
+
+
+_FAMILIES = {
+    "xbar_r": _Family("xbar_r", ("xbar", "r"), _var_estimate, _var_arrays, ("mu", "sigma")),
+    "xbar_s": _Family("xbar_s", ("xbar", "s"), _var_estimate, _var_arrays, ("mu", "sigma")),
+    "i_mr": _Family("i_mr", ("i", "mr"), _imr_estimate, _imr_arrays, ("mu", "sigma")),
+    "p": _Family("p", ("p",), _attr_estimate, _attr_arrays, ("p",)),
+    "np": _Family("np", ("np",), _attr_estimate, _attr_arrays, ("p",)),
+    "c": _Family("c", ("c",), _attr_estimate, _attr_arrays, ("c",)),
+    "u": _Family("u", ("u",), _attr_estimate, _attr_arrays, ("u",)),
+}
+
+
+# -------------------------------------------------------------------------- engine
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """Everything needed to (re)build a chart: summarised subgroups plus settings."""
+
+    family: _Family
+    groups: pd.DataFrame  # one row per subgroup, in plotting order
+    opts: Mapping[str, Any]
+    exclusions: pd.DataFrame
+    summarize: Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
+
+
+def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, Limits]:
+    fam, g, opts = spec.family, spec.groups, spec.opts
+    out: dict[Any, Limits] = {}
+    for stage in pd.unique(g["stage"]):
+        if given is not None and stage in given:
+            out[stage] = given[stage]
+            continue
+        if opts.get("limits") is not None:
+            out[stage] = opts["limits"]
+            continue
+        rows = g[(g["stage"] == stage) & (g["phase"] == "I") & ~g["excluded"]]
+        params = fam.estimate(rows, opts)
+        standards = {k: v for k, v in opts.get("standards", {}).items() if v is not None}
+        params.update(standards)
+        if fam.chart in ("xbar_r", "xbar_s", "i_mr") and params.get("sigma", 1.0) == 0.0:
+            warnings.warn(
+                f"stage {stage!r}: the sigma estimate is 0 (all baseline values identical "
+                "within subgroups); check the gauge resolution. Limits collapse onto the center.",
+                DataQualityWarning, stacklevel=4)
+        method = "standard" if standards and set(standards) >= set(fam.param_names) else (
+            opts.get("sigma_method") or "estimated")
+        out[stage] = Limits(chart=fam.chart, params=params, nsigmas=opts["nsigmas"], method=method)
+    return out
+
+
+def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlChart:
+    fam, g, opts = spec.family, spec.groups.copy(), spec.opts
+    if fam.chart == "i_mr":
+        span = int(opts["span"])
+        g["mr"] = np.nan
+        for stage in pd.unique(g["stage"]):
+            idx = np.flatnonzero((g["stage"] == stage).to_numpy())
+            g.loc[g.index[idx], "mr"] = _moving_range(g["value"].to_numpy(float)[idx], span)
+    params = _stage_params(spec, given)
+    k = float(opts["nsigmas"])
+    stage_codes = pd.factorize(g["stage"])[0]
+    point_frames, signal_frames, limit_rows = [], [], []
+    for panel in fam.panels:
+        arrays: dict[str, np.ndarray] = {
+            key: np.full(len(g), np.nan) for key in ("statistic", "center", "sigma", "lcl", "ucl")}
+        for stage, lim in params.items():
+            idx = np.flatnonzero((g["stage"] == stage).to_numpy())
+            part = fam.arrays(panel, g.iloc[idx], lim.params, k, opts)
+            for key, values in part.items():
+                arrays[key][idx] = values
+            sizes = g["n"].iloc[idx]
+            typical = sizes.mode().iloc[0] if len(sizes) else np.nan
+            at = int(np.flatnonzero(sizes.to_numpy() == typical)[0]) if len(sizes) else 0
+            limit_rows.append({
+                "panel": panel, "stage": stage, "n": typical,
+                "center": part["center"][at] if len(idx) else np.nan,
+                "lcl": part["lcl"][at] if len(idx) else np.nan,
+                "ucl": part["ucl"][at] if len(idx) else np.nan,
+                **{name: lim.params.get(name, np.nan) for name in fam.param_names},
+                "method": lim.method,
+                "baseline_subgroups": int(((g["stage"] == stage) & (g["phase"] == "I")
+                                           & ~g["excluded"]).sum()),
+            })
+        rules = opts["rules"] if panel == fam.panels[0] else opts["dispersion_rules"]
+        fired = evaluate(rules, arrays["statistic"], arrays["center"], arrays["sigma"],
+                         arrays["lcl"], arrays["ucl"], segment=stage_codes)
+        by_pos: dict[int, list[str]] = {}
+        for pos, rule in zip(fired["position"], fired["rule"], strict=True):
+            by_pos.setdefault(int(pos), []).append(str(rule))
+        frame = pd.DataFrame({
+            "panel": panel, "subgroup": g["subgroup"].to_numpy(), "time": g["time"].to_numpy(),
+            "n": g["n"].to_numpy(), **arrays, "phase": g["phase"].to_numpy(),
+            "stage": g["stage"].to_numpy(), "excluded": g["excluded"].to_numpy(),
+            "exclude_reason": g["exclude_reason"].to_numpy(),
+            "signal": [i in by_pos for i in range(len(g))],
+            "rules": [",".join(by_pos.get(i, [])) for i in range(len(g))],
+        })
+        point_frames.append(frame[list(FRAME_COLUMNS)])
+        if len(fired):
+            pos = fired["position"].to_numpy(dtype=int)
+            signal_frames.append(pd.DataFrame({
+                "panel": panel, "subgroup": g["subgroup"].to_numpy()[pos],
+                "time": g["time"].to_numpy()[pos], "position": pos,
+                "stage": g["stage"].to_numpy()[pos], "phase": g["phase"].to_numpy()[pos],
+                "statistic": arrays["statistic"][pos], "rule": fired["rule"].to_numpy(),
+                "description": fired["description"].to_numpy(),
+            }))
+    signal_cols = ["panel", "subgroup", "time", "position", "stage", "phase", "statistic",
+                   "rule", "description"]
+    signals = (pd.concat(signal_frames, ignore_index=True) if signal_frames
+               else pd.DataFrame({c: pd.Series(dtype=object) for c in signal_cols}))
+    parameters = {k2: v for k2, v in opts.items() if k2 not in ("rules", "dispersion_rules",
+                                                                "limits")}
+    parameters["rules"] = tuple(r.id for r in opts["rules"])
+    parameters["dispersion_rules"] = tuple(r.id for r in opts["dispersion_rules"])
+    frozen = dict(params)
+
+    def monitor(new_data: pd.DataFrame) -> ControlChart:
+        new_groups, new_excl = spec.summarize(new_data, use_exclude=False)
+        last = list(frozen)[-1]
+        new_groups = new_groups.assign(stage=last, phase="II", excluded=False, exclude_reason="")
+        clash = set(new_groups["subgroup"]) & set(spec.groups["subgroup"])
+        if clash:
+            raise ValueError(
+                f"monitor(): subgroup id(s) {sorted(clash, key=str)[:5]} are already on the "
+                "chart; give new subgroups new ids"
+            )
+        groups = pd.concat([spec.groups, new_groups], ignore_index=True)
+        excl = pd.concat([spec.exclusions, new_excl], ignore_index=True)
+        return _build(_Spec(fam, groups, opts, excl, spec.summarize), frozen)
+
+    return ControlChart(
+        chart=fam.chart, points=pd.concat(point_frames, ignore_index=True),
+        limits=pd.DataFrame(limit_rows), signals=signals, exclusions=spec.exclusions,
+        parameters=parameters, stage_limits=frozen, panel_names=fam.panels, _monitor=monitor,
+    )
+
+
+def _prepare(data: pd.DataFrame, *, sub_col: str | None, time: str | None, stage: str | None,
+             exclude: Exclude, rows_to_groups: Callable[[pd.DataFrame, Exclude], pd.DataFrame],
+             keep: list[str], missing: Missing) -> Callable[..., tuple[pd.DataFrame,
+                                                                      pd.DataFrame]]:
+    """Return a summariser: raw rows -> (subgroup table, exclusions)."""
+
+    def summarize(df: pd.DataFrame, use_exclude: bool = True) -> tuple[pd.DataFrame,
+                                                                        pd.DataFrame]:
+        cols = [c for c in keep if use_exclude or c != exclude]
+        _require(df, **{c: c for c in cols})
+        df, excl = _handle_missing(df, [c for c in cols if c not in (time or "", stage or "",
+                                                                      exclude or "")], missing)
+        if df.empty:
+            raise InsufficientDataError("no rows left to chart (all missing or empty data)")
+        groups = rows_to_groups(df, exclude if use_exclude else None)
+        return groups, excl
+
+    return summarize
+
+
+def _finish_groups(groups: pd.DataFrame, df: pd.DataFrame, *, key: pd.Series, time: str | None,
+                   stage: str | None, exclude: Exclude, sub_col: str | None) -> pd.DataFrame:
+    """Add time, stage, phase and exclusion columns, and put subgroups in plotting order."""
+    if time is not None:
+        groups["time"] = df.groupby(key, sort=False)[time].min().reindex(groups.index)
+    else:
+        groups["time"] = None
+    if stage is not None:
+        st = df.groupby(key, sort=False)[stage].agg(["nunique", "first"]).reindex(groups.index)
+        mixed = st.index[st["nunique"] > 1]
+        if len(mixed):
+            raise SchemaError(
+                f"subgroup(s) {list(mixed[:5])} span several stages in column {stage!r}; each "
+                "subgroup must belong to one stage"
+            )
+        groups["stage"] = st["first"]
+    else:
+        groups["stage"] = _ONE_STAGE
+    reasons = _exclusion_reasons(groups, df, exclude, sub_col)
+    groups["excluded"] = (reasons != "").to_numpy()
+    groups["exclude_reason"] = reasons.to_numpy()
+    groups["phase"] = "I"
+    if time is not None:
+        groups = groups.sort_values("time", kind="stable")
+    groups.index.name = "subgroup"
+    return groups.reset_index()
+
+
+def _options(chart: str, *, rules: Rules, rule_params: Mapping[str, Mapping[str, Any]] | None,
+             dispersion_rules: Rules, nsigmas: float, limits: Limits | Mapping[str, Any] | None,
+             standards: Mapping[str, float | None], **extra: Any) -> dict[str, Any]:
+    if not (isinstance(nsigmas, (int, float)) and nsigmas > 0):
+        raise ValueError(f"nsigmas= must be a positive number, got {nsigmas!r}")
+    if isinstance(limits, Mapping):
+        limits = Limits.from_dict(limits)
+    if limits is not None:
+        if not isinstance(limits, Limits):
+            raise TypeError("limits= must be a Limits object (chart.frozen_limits()) or its dict")
+        if limits.chart != chart:
+            raise ValueError(
+                f"limits= are for a {limits.chart} chart, not {chart}; use the frozen limits of "
+                "the same chart type"
+            )
+    for name, value in standards.items():
+        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)):
+            raise ValueError(f"{name}= must be a finite number, got {value!r}")
+    if standards.get("sigma") is not None and standards["sigma"] <= 0:  # type: ignore[operator]
+        raise ValueError(f"sigma= must be positive, got {standards['sigma']!r}")
+    return {
+        "chart": chart, "nsigmas": float(nsigmas), "limits": limits,
+        "standards": {k: v for k, v in standards.items() if v is not None},
+        "rules": resolve_rules(rules, params=rule_params),
+        "dispersion_rules": resolve_rules(dispersion_rules, params=rule_params),
+        **extra,
+    }
+
+
+def _make(chart: str, data: pd.DataFrame, summarize: Callable[..., tuple[pd.DataFrame,
+          pd.DataFrame]], opts: dict[str, Any]) -> ControlChart:
+    groups, excl = summarize(data)
+    if opts.get("limits") is not None or (
+        opts["standards"] and set(opts["standards"]) >= set(_FAMILIES[chart].param_names)
+    ):
+        groups["phase"] = "II"
+    spec = _Spec(_FAMILIES[chart], groups, opts, excl, summarize)
+    return _build(spec)
+
+
+def _by(fn: Callable[..., Any], data: pd.DataFrame, by: str | Sequence[str],
+        kwargs: dict[str, Any]) -> ChartCollection:
+    cols = (by,) if isinstance(by, str) else tuple(by)
+    _require(data, **{f"by[{i}]": c for i, c in enumerate(cols)})
+    charts: dict[Any, ControlChart] = {}
+    failures: dict[Any, str] = {}
+    key_cols = list(cols) if len(cols) > 1 else cols[0]
+    for key, part in data.groupby(key_cols, sort=True, dropna=False):
+        k = key if len(cols) > 1 else (key[0] if isinstance(key, tuple) else key)
+        try:
+            charts[k] = fn(part, **kwargs)  # a ControlChart: by is not passed on
+        except (InsufficientDataError, UnsupportedSubgroupError) as exc:
+            failures[k] = str(exc)
+    if not charts:
+        raise InsufficientDataError(
+            f"no group of {', '.join(cols)} could be charted: "
+            + "; ".join(f"{k}: {v}" for k, v in list(failures.items())[:3])
+        )
+    return ChartCollection(charts, cols, failures)
+
+
+# ------------------------------------------------------------------- public: vars
+
+
+def _variables(chart: str, data: pd.DataFrame, *, value: str, subgroup: str, time: str | None,
+               stage: str | None, exclude: Exclude, rules: Rules,
+               rule_params: Mapping[str, Mapping[str, Any]] | None, dispersion_rules: Rules,
+               sigma_method: str, mu: float | None, sigma: float | None, nsigmas: float,
+               limits: Limits | Mapping[str, Any] | None, missing: Missing) -> ControlChart:
+    allowed = ("rbar", "sbar", "pooled")
+    if sigma_method not in allowed:
+        raise ValueError(f"sigma_method= must be one of {', '.join(allowed)}, got {sigma_method!r}")
+    _require(data, value=value, subgroup=subgroup, time=time, stage=stage)
+    keep = [c for c in (value, subgroup, time, stage) if c]
+    if isinstance(exclude, str):
+        keep.append(exclude)
+
+    def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
+        x = _numeric(df[value], "value")
+        key = df[subgroup]
+        grp = x.groupby(key, sort=False)
+        groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
+                               "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
+        small = groups.index[groups["n"] < 2]
+        if len(small):
+            raise UnsupportedSubgroupError(
+                f"{chart} needs subgroups of at least 2 values; subgroup(s) "
+                f"{list(small[:5])} have 1. Use i_mr for individual values, or drop them."
+            )
+        if chart == "xbar_r" and groups["n"].nunique() > 1:
+            warnings.warn(
+                f"subgroup sizes vary ({int(groups['n'].min())}..{int(groups['n'].max())}): "
+                "X-bar/R limits vary per point; an X-bar/S chart is usually preferred",
+                DataQualityWarning, stacklevel=5)
+        return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
+                              sub_col=subgroup)
+
+    summarize = _prepare(data, sub_col=subgroup, time=time, stage=stage, exclude=exclude,
+                         rows_to_groups=to_groups, keep=keep, missing=missing)
+    opts = _options(chart, rules=rules, rule_params=rule_params,
+                    dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
+                    standards={"mu": mu, "sigma": sigma}, sigma_method=sigma_method,
+                    value=value, subgroup=subgroup, time=time, stage=stage)
+    return _make(chart, data, summarize, opts)
+
+
+def xbar_r(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    subgroup: str,
+    time: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: str | Sequence[str] | None = None,
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["rbar", "sbar", "pooled"] = "rbar",
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ControlChart | ChartCollection:
+    """X-bar and R chart of subgrouped measurements.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy data: one row per measured value.
+    value, subgroup : str
+        Column of the measured values and of the subgroup (sample) ids.
+    time : str, optional
+        Column giving the time of each value; subgroups are plotted in order of their
+        first time (otherwise in order of first appearance).
+    stage : str, optional
+        Column of stage labels (e.g. "before"/"after" an improvement); limits are
+        estimated separately for each stage.
+    exclude : str, mapping or sequence, optional
+        Subgroups left out of the limit calculation but still plotted: a column whose
+        non-empty text (the reason) or true value marks them, a mapping
+        ``{subgroup: reason}``, or a list of subgroup ids.
+    by : str or list of str, optional
+        Chart each group separately; returns a :class:`ChartCollection`.
+    rules : str, Rule or list, default "we"
+        Run rules on the X-bar panel: a set name ("we", "nelson", "limits", "none"),
+        rule ids ("we_1", "nelson_2" ...) or :class:`Rule` objects.
+    rule_params : dict, optional
+        Rule parameter changes, e.g. ``{"nelson_2": {"k": 7}}``.
+    dispersion_rules : str, Rule or list, default "limits"
+        Rules on the R panel (by default only points beyond the limits).
+    sigma_method : {"rbar", "sbar", "pooled"}, default "rbar"
+        Within-subgroup sigma estimator (see Notes).
+    mu, sigma : float, optional
+        Known standards; with both, every point is scored against them (Phase II).
+    nsigmas : float, default 3
+        Width of the limits in sigmas of the plotted statistic.
+    limits : Limits, optional
+        Frozen limits of an earlier chart (``chart.frozen_limits()``): score all data
+        against them as Phase II.
+    missing : {"raise", "exclude"}, default "raise"
+        What to do with rows whose value or subgroup is missing.
+
+    Returns
+    -------
+    ControlChart
+        Panels ``chart.xbar`` and ``chart.r``; ``to_frame()`` columns: panel, subgroup,
+        time, n, statistic, center, lcl, ucl, sigma, phase, stage, excluded,
+        exclude_reason, signal, rules. With ``by=``, a :class:`ChartCollection`.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A named column is not in the data (the message suggests close names).
+    UnsupportedSubgroupError
+        A subgroup has fewer than 2 values.
+    InsufficientDataError
+        No baseline subgroups to estimate the limits from.
+
+    Warns
+    -----
+    DataQualityWarning
+        Subgroup sizes vary (the limits then vary per point), or sigma is 0.
+
+    Notes
+    -----
+    Center ``mu = Σ n_i x̄_i / Σ n_i``; sigma by default ``R̄/d2(n)`` (unequal n: the
+    ``d2²/d3²``-weighted mean of ``R_i/d2(n_i)``, ASTM E2587). X-bar limits
+    ``mu ± k σ/√n_i``; R chart center ``d2(n_i) σ`` and limits ``(d2 ± k d3) σ``, LCL
+    floored at 0 (for constant n: ``D3 R̄`` and ``D4 R̄``). Constants are computed
+    exactly (``leankit.spc.factors``).
+
+    References
+    ----------
+    Montgomery, D. C., *Introduction to Statistical Quality Control*, 8th ed., ch. 6.
+    ASTM E2587-16, *Standard Practice for Use of Control Charts in Statistical Process
+    Control*.
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> rings = datasets.piston_rings()
+    >>> chart = spc.xbar_r(rings[rings.trial], value="diameter", subgroup="sample")
+    >>> chart
+    <ControlChart xbar_r: 25 subgroups, n=5, 0 signals>
+    >>> round(chart.limits.loc[0, "ucl"], 3)
+    np.float64(74.014)
+    >>> chart.monitor(rings[~rings.trial])
+    <ControlChart xbar_r: 40 subgroups, n=5, 15 in phase II, 5 signals>
+    """
+    kwargs = dict(value=value, subgroup=subgroup, time=time, stage=stage, exclude=exclude,
+                  rules=rules, rule_params=rule_params, dispersion_rules=dispersion_rules,
+                  sigma_method=sigma_method, mu=mu, sigma=sigma, nsigmas=nsigmas, limits=limits,
+                  missing=missing)
+    if by is not None:
+        return _by(xbar_r, data, by, kwargs)
+    return _variables("xbar_r", data, **kwargs)  # type: ignore[arg-type]
+
+
+def xbar_s(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    subgroup: str,
+    time: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: str | Sequence[str] | None = None,
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["rbar", "sbar", "pooled"] = "sbar",
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ControlChart | ChartCollection:
+    """X-bar and S chart; handles constant and variable subgroup sizes.
+
+    Parameters are those of :func:`xbar_r`; the default sigma estimator is ``"sbar"``.
+
+    Returns
+    -------
+    ControlChart
+        Panels ``chart.xbar`` and ``chart.s`` (see :func:`xbar_r` for the columns).
+
+    Notes
+    -----
+    Sigma by default ``S̄/c4(n)`` (unequal n: the ``c4²/(1−c4²)``-weighted mean of
+    ``S_i/c4(n_i)``, ASTM E2587); ``"pooled"`` gives ``s_p/c4(d+1)``. X-bar limits
+    ``mu ± k σ/√n_i``; S chart center ``c4(n_i) σ``, limits ``σ (c4 ± k √(1−c4²))``,
+    LCL floored at 0 (for constant n: ``B3 S̄`` and ``B4 S̄``).
+
+    References
+    ----------
+    Montgomery, D. C., *Introduction to Statistical Quality Control*, 8th ed., sec. 6.3.
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> rings = datasets.piston_rings()
+    >>> chart = spc.xbar_s(rings[rings.trial], value="diameter", subgroup="sample")
+    >>> chart.s.limits[["center", "ucl"]].round(4).values.tolist()
+    [[0.0092, 0.0193]]
+    """
+    kwargs = dict(value=value, subgroup=subgroup, time=time, stage=stage, exclude=exclude,
+                  rules=rules, rule_params=rule_params, dispersion_rules=dispersion_rules,
+                  sigma_method=sigma_method, mu=mu, sigma=sigma, nsigmas=nsigmas, limits=limits,
+                  missing=missing)
+    if by is not None:
+        return _by(xbar_s, data, by, kwargs)
+    return _variables("xbar_s", data, **kwargs)  # type: ignore[arg-type]
+
+
+def i_mr(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    time: str | None = None,
+    subgroup: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: str | Sequence[str] | None = None,
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["mrbar", "median_mr", "sd"] = "mrbar",
+    span: int = 2,
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ControlChart | ChartCollection:
+    """Individuals and moving-range chart (I-MR) of single measurements.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per individual value, in time order unless ``time=`` is given.
+    value : str
+        Column of the values.
+    time : str, optional
+        Column to sort the values by.
+    subgroup : str, optional
+        Column of point labels (default: the row index).
+    span : int, default 2
+        Number of consecutive values per moving range.
+    sigma_method : {"mrbar", "median_mr", "sd"}, default "mrbar"
+        ``MR̄/d2(span)``, ``median(MR)/0.954`` (span 2; robust) or the overall ``s/c4``.
+
+    Other parameters are those of :func:`xbar_r`.
+
+    Returns
+    -------
+    ControlChart
+        Panels ``chart.i`` and ``chart.mr``; the first moving range of each stage is
+        missing (NaN).
+
+    Notes
+    -----
+    I chart: ``x̄ ± k σ``. MR chart: center ``d2(span) σ`` (= MR̄; the median MR with
+    ``median_mr``), limits ``(d2 ± k d3) σ`` (= ``D4 MR̄`` = 3.267 MR̄ for span 2).
+    Excluded points are left out of the baseline sequence before its moving ranges are
+    formed (as qcc does for a revised Phase I). In Phase II (``monitor``), the first
+    moving range pairs the last baseline value with the first new one.
+
+    References
+    ----------
+    Montgomery, D. C., *Introduction to Statistical Quality Control*, 8th ed., sec. 6.4.
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> chart = spc.i_mr(datasets.viscosity().head(20), value="viscosity", subgroup="batch")
+    >>> round(chart.limits.loc[0, "sigma"], 4)
+    np.float64(0.5075)
+    """
+    kwargs = dict(value=value, time=time, subgroup=subgroup, stage=stage, exclude=exclude,
+                  rules=rules, rule_params=rule_params, dispersion_rules=dispersion_rules,
+                  sigma_method=sigma_method, span=span, mu=mu, sigma=sigma, nsigmas=nsigmas,
+                  limits=limits, missing=missing)
+    if by is not None:
+        return _by(i_mr, data, by, kwargs)
+    allowed = ("mrbar", "median_mr", "sd")
+    if sigma_method not in allowed:
+        raise ValueError(f"sigma_method= must be one of {', '.join(allowed)}, got {sigma_method!r}")
+    if not (isinstance(span, int) and span >= 2):
+        raise UnsupportedSubgroupError(f"span= must be an integer >= 2, got {span!r}")
+    _require(data, value=value, time=time, subgroup=subgroup, stage=stage)
+    keep = [c for c in (value, time, subgroup, stage) if c]
+    if isinstance(exclude, str):
+        keep.append(exclude)
+
+    def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
+        x = _numeric(df[value], "value")
+        key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
+        if key.duplicated().any():
+            dup = key[key.duplicated()].head(3).tolist()
+            raise SchemaError(
+                f"i_mr needs one row per point, but labels {dup} repeat in "
+                f"{subgroup or 'the index'}; use xbar_r/xbar_s for subgroups"
+            )
+        groups = pd.DataFrame({"n": 1, "value": x.to_numpy()}, index=key.to_numpy())
+        return _finish_groups(groups, df.set_index(key.to_numpy(), drop=False), key=pd.Series(
+            key.to_numpy(), index=key.to_numpy()), time=time, stage=stage, exclude=exclude,
+            sub_col=subgroup)
+
+    summarize = _prepare(data, sub_col=subgroup, time=time, stage=stage, exclude=exclude,
+                         rows_to_groups=to_groups, keep=keep, missing=missing)
+    opts = _options("i_mr", rules=rules, rule_params=rule_params,
+                    dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
+                    standards={"mu": mu, "sigma": sigma}, sigma_method=sigma_method, span=span,
+                    value=value, subgroup=subgroup, time=time, stage=stage)
+    return _make("i_mr", data, summarize, opts)
+
+
+# ---------------------------------------------------------------- public: attributes
+
+
+def _attributes(chart: str, data: pd.DataFrame, *, count: str, size: str | None,
+                subgroup: str | None, time: str | None, stage: str | None, exclude: Exclude,
+                rules: Rules, rule_params: Mapping[str, Mapping[str, Any]] | None,
+                standard: float | None, nsigmas: float,
+                limits: Limits | Mapping[str, Any] | None, missing: Missing) -> ControlChart:
+    if chart in ("p", "np", "u") and size is None:
+        raise TypeError(f"{chart}_chart needs size= (the column of units inspected per subgroup)")
+    _require(data, count=count, size=size, subgroup=subgroup, time=time, stage=stage)
+    keep = [c for c in (count, size, subgroup, time, stage) if c]
+    if isinstance(exclude, str):
+        keep.append(exclude)
+
+    def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
+        cnt = _numeric(df[count], "count")
+        sz = _numeric(df[size], "size") if size else pd.Series(1.0, index=df.index)
+        key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
+        if key.duplicated().any():
+            dup = key[key.duplicated()].head(3).tolist()
+            raise SchemaError(
+                f"{chart}_chart needs one row per subgroup, but {dup} repeat in "
+                f"{subgroup or 'the index'}. Aggregate first with "
+                "leankit.spc.aggregate_counts(data, subgroup=..., count=..., size=..., lot=...) "
+                "(which counts each inspection lot's size once)"
+            )
+        if (cnt < 0).any() or (sz <= 0).any():
+            bad = df[(cnt < 0) | (sz <= 0)].head(5)
+            raise SchemaError(f"{chart}_chart: counts must be >= 0 and sizes > 0; offending "
+                              f"rows: {bad.index.tolist()}", failure_cases=bad)
+        if chart in ("p", "np") and (cnt > sz).any():
+            bad = df[cnt > sz].head(5)
+            raise SchemaError(f"{chart}_chart: more defectives than units inspected in rows "
+                              f"{bad.index.tolist()}; for defect counts use u_chart/c_chart",
+                              failure_cases=bad)
+        if chart in ("np", "c") and size and sz.nunique() > 1:
+            raise UnsupportedSubgroupError(
+                f"{chart}_chart needs a constant sample size, but {size!r} varies "
+                f"({sz.min():g}..{sz.max():g}); use {'p' if chart == 'np' else 'u'}_chart"
+            )
+        groups = pd.DataFrame({"n": sz.to_numpy(), "count": cnt.to_numpy(),
+                               "size": sz.to_numpy()}, index=key.to_numpy())
+        return _finish_groups(groups, df.set_index(key.to_numpy(), drop=False), key=pd.Series(
+            key.to_numpy(), index=key.to_numpy()), time=time, stage=stage, exclude=exclude,
+            sub_col=subgroup)
+
+    summarize = _prepare(data, sub_col=subgroup, time=time, stage=stage, exclude=exclude,
+                         rows_to_groups=to_groups, keep=keep, missing=missing)
+    name = {"p": "p", "np": "p", "c": "c", "u": "u"}[chart]
+    if standard is not None and chart in ("p", "np") and not 0 < standard < 1:
+        raise ValueError(f"p= must be between 0 and 1, got {standard!r}")
+    if standard is not None and chart in ("c", "u") and not standard > 0:
+        raise ValueError(f"{name}= must be positive, got {standard!r}")
+    opts = _options(chart, rules=rules, rule_params=rule_params, dispersion_rules="none",
+                    nsigmas=nsigmas, limits=limits, standards={name: standard},
+                    count=count, size=size, subgroup=subgroup, time=time, stage=stage)
+    return _make(chart, data, summarize, opts)
+
+
+_ATTR_DOC = """
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per subgroup (sample, lot, day ...).
+    count : str
+        Column of {what}.
+    size : str{size_opt}
+        Column of the units inspected in each subgroup{size_note}.
+    subgroup : str, optional
+        Column of subgroup labels (default: the row index).
+    {std}
+    Other parameters (``time, stage, exclude, by, rules, rule_params, nsigmas, limits,
+    missing``) are those of :func:`xbar_r`.
+
+    Returns
+    -------
+    ControlChart
+        One panel; ``to_frame()`` columns as for :func:`xbar_r`, ``n`` being the size.
+"""
+
+
+def p_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: str | Sequence[str] | None = None, rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, p: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart | ChartCollection:
+    """p chart: fraction defective, constant or variable sample sizes.
+
+    Notes
+    -----
+    ``p̄ = ΣD_i / Σn_i`` over the baseline; limits ``p̄ ± k √(p̄(1−p̄)/n_i)`` per point,
+    LCL floored at 0 and UCL capped at 1; zone rules use each point's own sigma.
+
+    References
+    ----------
+    Montgomery, D. C., *Introduction to Statistical Quality Control*, 8th ed., sec. 7.2.
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> oj = datasets.orange_juice().head(30)
+    >>> chart = spc.p_chart(oj, count="D", size="size", subgroup="sample")
+    >>> round(chart.limits.loc[0, "p"], 4), chart.signals["subgroup"].tolist()[:2]
+    (np.float64(0.2313), [15, 22])
+    """
+    kwargs = dict(count=count, size=size, subgroup=subgroup, time=time, stage=stage,
+                  exclude=exclude, rules=rules, rule_params=rule_params, p=p, nsigmas=nsigmas,
+                  limits=limits, missing=missing)
+    if by is not None:
+        return _by(p_chart, data, by, kwargs)
+    return _attributes("p", data, count=count, size=size, subgroup=subgroup, time=time,
+                       stage=stage, exclude=exclude, rules=rules, rule_params=rule_params,
+                       standard=p, nsigmas=nsigmas, limits=limits, missing=missing)
+
+
+def np_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+             time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+             by: str | Sequence[str] | None = None, rules: Rules = "we",
+             rule_params: Mapping[str, Mapping[str, Any]] | None = None, p: float | None = None,
+             nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+             missing: Missing = "raise") -> ControlChart | ChartCollection:
+    """np chart: number defective, constant sample size.
+
+    Notes
+    -----
+    Center ``n p̄``, limits ``n p̄ ± k √(n p̄ (1−p̄))``, LCL floored at 0. A varying size
+    raises :class:`UnsupportedSubgroupError` (use :func:`p_chart`).
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> chart = spc.np_chart(datasets.orange_juice().head(30), count="D", size="size")
+    >>> round(chart.limits.loc[0, "center"], 3)
+    np.float64(11.567)
+    """
+    kwargs = dict(count=count, size=size, subgroup=subgroup, time=time, stage=stage,
+                  exclude=exclude, rules=rules, rule_params=rule_params, p=p, nsigmas=nsigmas,
+                  limits=limits, missing=missing)
+    if by is not None:
+        return _by(np_chart, data, by, kwargs)
+    return _attributes("np", data, count=count, size=size, subgroup=subgroup, time=time,
+                       stage=stage, exclude=exclude, rules=rules, rule_params=rule_params,
+                       standard=p, nsigmas=nsigmas, limits=limits, missing=missing)
+
+
+def c_chart(data: pd.DataFrame, *, count: str, size: str | None = None,
+            subgroup: str | None = None, time: str | None = None, stage: str | None = None,
+            exclude: Exclude = None, by: str | Sequence[str] | None = None, rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, c: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart | ChartCollection:
+    """c chart: number of defects per inspection unit (constant area of opportunity).
+
+    Notes
+    -----
+    Center ``c̄``, limits ``c̄ ± k √c̄``, LCL floored at 0. ``size`` is optional and must
+    be constant (use :func:`u_chart` for varying inspection units).
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> chart = spc.c_chart(datasets.circuit_boards().head(26), count="x", subgroup="sample")
+    >>> chart.limits[["center", "lcl", "ucl"]].round(2).values.tolist()
+    [[19.85, 6.48, 33.21]]
+    """
+    kwargs = dict(count=count, size=size, subgroup=subgroup, time=time, stage=stage,
+                  exclude=exclude, rules=rules, rule_params=rule_params, c=c, nsigmas=nsigmas,
+                  limits=limits, missing=missing)
+    if by is not None:
+        return _by(c_chart, data, by, kwargs)
+    return _attributes("c", data, count=count, size=size, subgroup=subgroup, time=time,
+                       stage=stage, exclude=exclude, rules=rules, rule_params=rule_params,
+                       standard=c, nsigmas=nsigmas, limits=limits, missing=missing)
+
+
+def u_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: str | Sequence[str] | None = None, rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, u: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart | ChartCollection:
+    """u chart: defects per unit, constant or variable number of units.
+
+    Notes
+    -----
+    ``ū = Σc_i / Σn_i``; limits ``ū ± k √(ū/n_i)`` per point, LCL floored at 0.
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> chart = spc.u_chart(datasets.circuit_boards().head(26), count="x", size="size")
+    >>> round(chart.limits.loc[0, "u"], 4)
+    np.float64(0.1985)
+    """
+    kwargs = dict(count=count, size=size, subgroup=subgroup, time=time, stage=stage,
+                  exclude=exclude, rules=rules, rule_params=rule_params, u=u, nsigmas=nsigmas,
+                  limits=limits, missing=missing)
+    if by is not None:
+        return _by(u_chart, data, by, kwargs)
+    return _attributes("u", data, count=count, size=size, subgroup=subgroup, time=time,
+                       stage=stage, exclude=exclude, rules=rules, rule_params=rule_params,
+                       standard=u, nsigmas=nsigmas, limits=limits, missing=missing)
+
+
+def aggregate_counts(data: pd.DataFrame, *, subgroup: str, count: str, size: str,
+                     lot: str | None = None) -> pd.DataFrame:
+    """Sum defect counts per subgroup, counting each inspection lot's size once.
+
+    A defect log usually has one row per (lot, defect type), each repeating the lot's
+    inspected quantity; summing that column would count a lot several times.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Defect rows.
+    subgroup : str
+        Column to aggregate to (e.g. a day, a shift or a lot column).
+    count, size : str
+        Columns of the defect counts and of the units inspected.
+    lot : str, optional
+        Column identifying an inspection lot; its size is counted once per lot. Without
+        it, sizes are summed over rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subgroup with columns ``subgroup`` (named as the input column),
+        ``count``, ``size`` (named as the input columns).
+
+    Raises
+    ------
+    SchemaError
+        If one lot reports different sizes on different rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"day": [1, 1, 1], "lot": ["a", "a", "b"],
+    ...                     "qty": [2, 1, 0], "inspected": [400, 400, 380]})
+    >>> aggregate_counts(log, subgroup="day", count="qty", size="inspected", lot="lot")
+       day  qty  inspected
+    0    1    3        780
+    """
+    _require(data, subgroup=subgroup, count=count, size=size, lot=lot)
+    counts = data.groupby(subgroup, sort=False)[count].sum()
+    if lot is None:
+        sizes = data.groupby(subgroup, sort=False)[size].sum()
+    else:
+        per_lot = data.groupby([subgroup, lot], sort=False)[size].agg(["nunique", "first"])
+        bad = per_lot[per_lot["nunique"] > 1]
+        if len(bad):
+            raise SchemaError(
+                f"lot(s) {[k[1] for k in bad.index[:5]]} report different {size!r} values on "
+                "different rows; fix the export or aggregate without lot=",
+                failure_cases=bad)
+        sizes = per_lot["first"].groupby(level=0, sort=False).sum()
+    return pd.DataFrame({subgroup: counts.index, count: counts.to_numpy(),
+                         size: sizes.reindex(counts.index).to_numpy()})
+
+
+__all__ = ["aggregate_counts", "c_chart", "i_mr", "np_chart", "p_chart", "u_chart", "xbar_r",
+           "xbar_s"]
+
+_ = LeankitError  # re-exported for type checkers of callers

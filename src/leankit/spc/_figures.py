@@ -1,0 +1,166 @@
+"""Plotly figures of control charts (built from a :class:`ControlChart` only)."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+if TYPE_CHECKING:  # pragma: no cover
+    from leankit.spc._results import ControlChart
+
+__all__ = ["chart_figure"]
+
+_TITLES = {
+    "xbar": "X̄", "r": "R", "s": "S", "i": "Individual value", "mr": "Moving range",
+    "p": "Proportion defective", "np": "Number defective", "c": "Defects", "u": "Defects per unit",
+}
+_COLORS = {"point": "#1f77b4", "signal": "#d62728", "limit": "#d62728", "center": "#2ca02c",
+           "zone": "#9e9e9e", "excluded": "#7f7f7f", "phase2": "rgba(31,119,180,0.07)"}
+WEBGL_THRESHOLD = 2000
+
+
+def _x(points: pd.DataFrame, use_time: bool) -> np.ndarray:
+    if use_time:
+        out: np.ndarray = pd.to_datetime(points["time"]).to_numpy()
+        return out
+    return np.arange(len(points))
+
+
+def _hover(points: pd.DataFrame, rule_text: dict[str, str]) -> list[str]:
+    out = []
+    for row in points.itertuples(index=False):
+        parts = [f"subgroup {html.escape(str(row.subgroup))}"]
+        if row.time is not None and not (isinstance(row.time, float) and np.isnan(row.time)):
+            parts.append(html.escape(str(row.time)))
+        parts.append(f"value {row.statistic:.6g}" if np.isfinite(row.statistic) else "no value")
+        parts.append(f"n = {row.n:g}  ·  limits {row.lcl:.6g} – {row.ucl:.6g}")
+        if row.excluded:
+            parts.append(f"excluded from limits: {html.escape(str(row.exclude_reason))}")
+        if row.rules:
+            parts += [f"<b>{html.escape(rule_text.get(r, r))}</b>" for r in row.rules.split(",")]
+        out.append("<br>".join(parts))
+    return out
+
+
+def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: bool = False,
+                 height: int | None = None, webgl: bool | None = None,
+                 x: str = "auto") -> go.Figure:
+    """Draw a control chart.
+
+    Parameters
+    ----------
+    chart : ControlChart
+        The chart (one or two panels).
+    title : str, optional
+        Figure title (default: the chart type and value column).
+    show_zones : bool, default False
+        Draw the ±1 and ±2 sigma zone lines of the plotted statistic.
+    height : int, optional
+        Figure height in pixels (default 380 per panel).
+    webgl : bool, optional
+        Use WebGL traces (default: when a panel has more than 2000 points).
+    x : {"auto", "time", "subgroup"}, default "auto"
+        X axis: time when the chart has times, else subgroup order.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    panels = chart.panel_names
+    use_time = x == "time" or (x == "auto" and chart.points["time"].notna().any())
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=[_TITLES.get(p, p) for p in panels])
+    rule_text = dict(zip(chart.signals["rule"], chart.signals["description"], strict=True))
+    for row, panel in enumerate(panels, start=1):
+        pts = chart.points[chart.points["panel"] == panel].reset_index(drop=True)
+        xs = _x(pts, use_time)
+        gl = webgl if webgl is not None else len(pts) > WEBGL_THRESHOLD
+        scatter = go.Scattergl if gl else go.Scatter
+        for name, col, dash in (("UCL", "ucl", "dash"), ("Center", "center", "solid"),
+                                ("LCL", "lcl", "dash")):
+            fig.add_trace(go.Scatter(
+                x=xs, y=pts[col], mode="lines", line={"shape": "hvh", "dash": dash, "width": 1.2,
+                "color": _COLORS["center" if col == "center" else "limit"]},
+                name=name, legendgroup=name, showlegend=row == 1, hoverinfo="skip"), row=row, col=1)
+        if show_zones:
+            for z in (1, 2):
+                for sign in (1, -1):
+                    fig.add_trace(go.Scatter(
+                        x=xs, y=pts["center"] + sign * z * pts["sigma"], mode="lines",
+                        line={"shape": "hvh", "dash": "dot", "width": 0.8,
+                              "color": _COLORS["zone"]},
+                        name=f"±{z}σ", legendgroup=f"zone{z}", showlegend=row == 1 and sign == 1,
+                        hoverinfo="skip"), row=row, col=1)
+        hover = _hover(pts, rule_text)
+        fig.add_trace(scatter(
+            x=xs, y=pts["statistic"], mode="lines+markers", name=_TITLES.get(panel, panel),
+            line={"color": _COLORS["point"], "width": 1}, marker={"size": 5},
+            text=hover, hovertemplate="%{text}<extra></extra>", showlegend=False),
+            row=row, col=1)
+        sig = pts["signal"].to_numpy(dtype=bool)
+        if sig.any():
+            fig.add_trace(scatter(
+                x=xs[sig], y=pts["statistic"][sig], mode="markers", name="Signal",
+                legendgroup="signal", showlegend=row == 1,
+                marker={"color": _COLORS["signal"], "size": 9, "symbol": "circle"},
+                text=[hover[i] for i in np.flatnonzero(sig)],
+                hovertemplate="%{text}<extra></extra>"), row=row, col=1)
+        exc = pts["excluded"].to_numpy(dtype=bool)
+        if exc.any():
+            fig.add_trace(scatter(
+                x=xs[exc], y=pts["statistic"][exc], mode="markers", name="Excluded",
+                legendgroup="excluded", showlegend=row == 1,
+                marker={"color": "white", "size": 9, "symbol": "circle-open",
+                        "line": {"color": _COLORS["excluded"], "width": 2}},
+                hoverinfo="skip"), row=row, col=1)
+        _stage_and_phase(fig, pts, xs, row)
+    if not use_time:
+        main = chart.points[chart.points["panel"] == panels[0]]
+        step = max(1, len(main) // 25)
+        fig.update_xaxes(tickmode="array", tickvals=list(range(0, len(main), step)),
+                         ticktext=[str(s) for s in main["subgroup"].iloc[::step]],
+                         row=len(panels), col=1)
+    value = chart.parameters.get("value") or chart.parameters.get("count") or ""
+    default_title = f"{_chart_name(chart.chart)}" + (f": {value}" if value else "")
+    fig.update_layout(
+        title={"text": html.escape(title if title is not None else default_title)},
+        height=height or 380 * len(panels), template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 70, "b": 40}, hovermode="closest",
+        legend={"orientation": "h", "y": -0.12},
+    )
+    return fig
+
+
+def _chart_name(chart: str) -> str:
+    return {"xbar_r": "X̄-R chart", "xbar_s": "X̄-S chart", "i_mr": "I-MR chart",
+            "p": "p chart", "np": "np chart", "c": "c chart", "u": "u chart"}.get(
+        chart, _TITLES.get(chart, chart) + " chart")
+
+
+def _stage_and_phase(fig: go.Figure, pts: pd.DataFrame, xs: np.ndarray, row: int) -> None:
+    """Vertical lines at stage changes and a shaded Phase II region."""
+    stages = pts["stage"].to_numpy()
+    if len(pd.unique(stages)) > 1:
+        change = np.flatnonzero(stages[1:] != stages[:-1]) + 1
+        for i in change:
+            fig.add_vline(x=xs[i], line={"dash": "dot", "color": "#555", "width": 1},
+                          row=row, col=1)
+        starts = np.concatenate(([0], change))
+        for i in starts:
+            fig.add_annotation(x=xs[i], y=1.0, yref="y domain" if row == 1 else f"y{row} domain",
+                               text=html.escape(str(stages[i])), showarrow=False, xanchor="left",
+                               font={"size": 10, "color": "#555"}, row=row, col=1)
+    phase2 = np.flatnonzero(pts["phase"].to_numpy() == "II")
+    if len(phase2):
+        fig.add_vrect(x0=xs[phase2[0]], x1=xs[phase2[-1]], fillcolor=_COLORS["phase2"],
+                      line_width=0, layer="below", row=row, col=1)
+        if row == 1:
+            fig.add_annotation(x=xs[phase2[0]], y=1.0, yref="y domain", text="Phase II",
+                               showarrow=False, xanchor="left", yanchor="bottom",
+                               font={"size": 10, "color": "#1f77b4"}, row=row, col=1)
+

@@ -1,0 +1,324 @@
+"""Result objects of the control charts: :class:`ControlChart`, :class:`ChartCollection`
+and :class:`Limits` (frozen parameters that carry Phase I limits into Phase II)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from leankit._summary import Summary
+from leankit.errors import LeankitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+__all__ = ["ChartCollection", "ControlChart", "Limits"]
+
+#: Columns of ``ControlChart.to_frame()`` (one row per plotted point).
+FRAME_COLUMNS = (
+    "panel", "subgroup", "time", "n", "statistic", "center", "lcl", "ucl", "sigma", "phase",
+    "stage", "excluded", "exclude_reason", "signal", "rules",
+)
+
+_PANEL_TITLES = {
+    "xbar": "X-bar", "r": "Range", "s": "Standard deviation", "i": "Individuals",
+    "mr": "Moving range", "p": "Proportion defective", "np": "Number defective",
+    "c": "Defects", "u": "Defects per unit",
+}
+
+_CHART_TITLES = {
+    "xbar_r": "X-bar and R chart", "xbar_s": "X-bar and S chart", "i_mr": "I-MR chart",
+    "p": "p chart", "np": "np chart", "c": "c chart", "u": "u chart",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Frozen chart parameters: the Phase I estimates (or known standards) of one chart.
+
+    Pass them back with ``limits=`` to score new data as Phase II against them, e.g. in
+    next week's run; :meth:`to_dict` / :meth:`from_dict` make them storable as JSON.
+
+    Attributes
+    ----------
+    chart : str
+        Chart type (``"xbar_r"``, ``"i_mr"``, ``"p"`` ...).
+    params : dict
+        The parameters: ``mu`` and ``sigma`` (variables charts), ``p``, ``c`` or ``u``.
+    nsigmas : float
+        Width of the limits in sigmas.
+    method : str
+        How the parameters were obtained (sigma estimator or ``"standard"``).
+
+    Examples
+    --------
+    >>> lim = Limits(chart="p", params={"p": 0.2}, nsigmas=3.0, method="standard")
+    >>> Limits.from_dict(lim.to_dict()) == lim
+    True
+    """
+
+    chart: str
+    params: Mapping[str, float]
+    nsigmas: float = 3.0
+    method: str = "standard"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict (JSON-ready) form."""
+        return {"chart": self.chart, "params": dict(self.params), "nsigmas": self.nsigmas,
+                "method": self.method}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Limits:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(chart=str(d["chart"]), params={k: float(v) for k, v in d["params"].items()},
+                   nsigmas=float(d.get("nsigmas", 3.0)), method=str(d.get("method", "standard")))
+
+    def to_json(self) -> str:
+        """JSON text."""
+        return json.dumps(self.to_dict())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControlChart:
+    """A computed control chart (one or two panels).
+
+    Attributes
+    ----------
+    chart : str
+        ``"xbar_r"``, ``"xbar_s"``, ``"i_mr"``, ``"p"``, ``"np"``, ``"c"``, ``"u"``, or the
+        panel name (``"xbar"``, ``"r"``, ``"s"``, ``"i"``, ``"mr"``) for one panel of a
+        two-panel chart.
+    points : pandas.DataFrame
+        One row per plotted point and panel (see :meth:`to_frame` for the columns).
+    limits : pandas.DataFrame
+        One row per (panel, stage): parameters, estimator and the limits at the typical
+        subgroup size.
+    signals : pandas.DataFrame
+        One row per (point, rule) that fired: ``panel, subgroup, time, position, stage,
+        phase, statistic, rule, description``.
+    exclusions : pandas.DataFrame
+        Input rows or subgroups not used for the limits, with the reason.
+    parameters : dict
+        The settings that produced the chart (column names, estimator, rules, nsigmas ...).
+    stage_limits : dict
+        Stage -> :class:`Limits` (the frozen parameters of each stage).
+    """
+
+    chart: str
+    points: pd.DataFrame
+    limits: pd.DataFrame
+    signals: pd.DataFrame
+    exclusions: pd.DataFrame
+    parameters: Mapping[str, Any]
+    stage_limits: Mapping[Any, Limits]
+    panel_names: tuple[str, ...] = ()
+    _monitor: Any = field(default=None, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ panels
+    def panel(self, name: str) -> ControlChart:
+        """One panel of the chart as a chart of its own (same interface).
+
+        Raises
+        ------
+        AttributeError
+            If the chart has no such panel.
+        """
+        if name not in self.panel_names:
+            raise AttributeError(
+                f"{self.chart} chart has no {name!r} panel; its panels are "
+                f"{', '.join(self.panel_names)}"
+            )
+        if len(self.panel_names) == 1:
+            return self
+
+        def sub(df: pd.DataFrame) -> pd.DataFrame:
+            return df[df["panel"] == name].reset_index(drop=True)
+
+        parent = self
+        return ControlChart(
+            chart=name, points=sub(self.points), limits=sub(self.limits),
+            signals=sub(self.signals), exclusions=self.exclusions, parameters=self.parameters,
+            stage_limits=self.stage_limits, panel_names=(name,),
+            _monitor=(lambda new: parent.monitor(new).panel(name)),
+        )
+
+    @property
+    def xbar(self) -> ControlChart:
+        """The X-bar panel."""
+        return self.panel("xbar")
+
+    @property
+    def r(self) -> ControlChart:
+        """The range panel."""
+        return self.panel("r")
+
+    @property
+    def s(self) -> ControlChart:
+        """The standard-deviation panel."""
+        return self.panel("s")
+
+    @property
+    def i(self) -> ControlChart:
+        """The individuals panel."""
+        return self.panel("i")
+
+    @property
+    def mr(self) -> ControlChart:
+        """The moving-range panel."""
+        return self.panel("mr")
+
+    # ------------------------------------------------------------------ views
+    def to_frame(self) -> pd.DataFrame:
+        """One row per plotted point (and panel), as a new DataFrame.
+
+        Columns: ``panel, subgroup, time, n, statistic, center, lcl, ucl, sigma`` (sigma of
+        the plotted statistic at that point), ``phase`` ("I" baseline, "II" monitored),
+        ``stage``, ``excluded``, ``exclude_reason``, ``signal`` (any rule fired) and
+        ``rules`` (ids of the rules that fired, comma-separated).
+        """
+        return self.points.copy()
+
+    @property
+    def n_signals(self) -> int:
+        """Number of points (over all panels) where at least one rule fired."""
+        return int(self.points["signal"].sum())
+
+    def __repr__(self) -> str:
+        main = self.points[self.points["panel"] == self.panel_names[0]]
+        ns = main["n"].dropna()
+        n_text = f"n={int(ns.iloc[0])}" if len(ns) and ns.nunique() == 1 else (
+            f"n={int(ns.min())}..{int(ns.max())}" if len(ns) else "n=?")
+        stages = main["stage"].nunique()
+        extra = f", {stages} stages" if stages > 1 else ""
+        ph2 = int((main["phase"] == "II").sum())
+        extra += f", {ph2} in phase II" if ph2 else ""
+        return (f"<ControlChart {self.chart}: {len(main)} subgroups, {n_text}{extra}, "
+                f"{self.n_signals} signals>")
+
+    def summary(self) -> Summary:
+        """Key figures, limits per stage and the signals, with numbered notes."""
+        p = self.parameters
+        rows: list[tuple[str, object]] = [
+            ("chart", _CHART_TITLES.get(self.chart, _PANEL_TITLES.get(self.chart, self.chart))),
+            ("points", len(self.points[self.points["panel"] == self.panel_names[0]])),
+            ("signals", self.n_signals),
+        ]
+        notes = [f"Limits at ±{p.get('nsigmas', 3):g} sigma of the plotted statistic."]
+        if p.get("sigma_method"):
+            from leankit.spc._sigma import ESTIMATORS
+
+            method = p["sigma_method"]
+            notes.append(f"Sigma estimator: {ESTIMATORS.get(method, method)}.")
+        if p.get("standards"):
+            notes.append(f"Known standards used: {p['standards']}.")
+        notes.append("Rules: " + ", ".join(p.get("rules", ())) + " (dispersion panels: "
+                     + ", ".join(p.get("dispersion_rules", ())) + ").")
+        n_ex = int(self.points.loc[self.points["panel"] == self.panel_names[0], "excluded"].sum())
+        if n_ex:
+            notes.append(f"{n_ex} subgroup(s) excluded from the limit calculation but plotted.")
+        if len(self.exclusions):
+            notes.append(f"{len(self.exclusions)} input row(s) not used: see .exclusions.")
+        tables = [("Limits", self.limits.drop(columns=["params"], errors="ignore"))]
+        if len(self.signals):
+            cols = [c for c in ("panel", "subgroup", "rule", "description") if c in self.signals]
+            tables.append(("Signals", self.signals[cols]))
+        return Summary(title=repr(self), rows=tuple(rows), notes=tuple(notes), tables=tuple(tables))
+
+    def frozen_limits(self, stage: Any = None) -> Limits:
+        """The :class:`Limits` of a stage (default: the last stage) for later runs."""
+        if stage is None:
+            stage = list(self.stage_limits)[-1]
+        return self.stage_limits[stage]
+
+    def monitor(self, new_data: pd.DataFrame) -> ControlChart:
+        """Score new data (Phase II) against this chart's frozen limits.
+
+        The new subgroups are appended after the existing points with ``phase == "II"``,
+        using the limits of the last stage; run rules are evaluated over the whole
+        series, so a run may straddle the Phase I / Phase II boundary.
+        """
+        if self._monitor is None:  # pragma: no cover - charts are built with a monitor
+            raise LeankitError("this chart cannot be monitored")
+        result = self._monitor(new_data)
+        assert isinstance(result, ControlChart)
+        return result
+
+    def figure(self, **style: Any) -> go.Figure:
+        """A plotly figure: center line, (stepped) limits, signals highlighted, stages
+        separated, Phase II shaded. See :func:`leankit.spc.chart_figure` for options."""
+        from leankit.spc._figures import chart_figure
+
+        return chart_figure(self, **style)
+
+
+class ChartCollection(Mapping[Any, ControlChart]):
+    """Many charts at once (``by=``): a read-only mapping group key -> :class:`ControlChart`.
+
+    Keys are tuples of the ``by`` values (a plain value when ``by`` is one column).
+    """
+
+    def __init__(self, charts: Mapping[Any, ControlChart], by: tuple[str, ...],
+                 failures: Mapping[Any, str] | None = None) -> None:
+        self._charts: dict[Any, ControlChart] = dict(charts)
+        self.by = by
+        #: Groups that could not be charted, with the reason (e.g. too little data).
+        self.failures = dict(failures or {})
+
+    def __getitem__(self, key: Any) -> ControlChart:
+        return self._charts[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._charts)
+
+    def __len__(self) -> int:
+        return len(self._charts)
+
+    def __repr__(self) -> str:
+        sig = sum(1 for c in self._charts.values() if c.n_signals)
+        fail = f", {len(self.failures)} not charted" if self.failures else ""
+        return (f"<ChartCollection by {', '.join(self.by)}: {len(self)} charts, "
+                f"{sig} with signals{fail}>")
+
+    def _keyed(self, attr: str) -> pd.DataFrame:
+        frames = []
+        for key, chart in self._charts.items():
+            df = getattr(chart, attr)
+            df = df.copy() if attr != "points" else chart.to_frame()
+            values = key if isinstance(key, tuple) else (key,)
+            for col, val in zip(self.by, values, strict=True):
+                df.insert(0, col, val)
+            frames.append(df)
+        if not frames:
+            return pd.DataFrame(columns=list(self.by))
+        return pd.concat(frames, ignore_index=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """All charts' points in one frame, with the ``by`` columns first."""
+        return self._keyed("points")
+
+    @property
+    def signals(self) -> pd.DataFrame:
+        """All charts' signals in one long frame, with the ``by`` columns first."""
+        return self._keyed("signals")
+
+    @property
+    def limits(self) -> pd.DataFrame:
+        """All charts' limits, with the ``by`` columns first."""
+        return self._keyed("limits")
+
+    def summary(self) -> Summary:
+        """One row per chart: points, signals and the rules that fired."""
+        rows = []
+        for key, chart in self._charts.items():
+            values = key if isinstance(key, tuple) else (key,)
+            fired = sorted(set(chart.signals["rule"])) if len(chart.signals) else []
+            rows.append({**dict(zip(self.by, values, strict=True)),
+                         "points": int((chart.points["panel"] == chart.panel_names[0]).sum()),
+                         "signals": chart.n_signals, "rules fired": ", ".join(fired)})
+        table = pd.DataFrame(rows)
+        notes = tuple(f"{k}: not charted ({v})" for k, v in self.failures.items())
+        return Summary(title=repr(self), tables=(("Charts", table),), notes=notes)
