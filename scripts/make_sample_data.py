@@ -182,7 +182,7 @@ def make_gauge(rng: np.random.Generator, out: Path) -> dict:
         shifted = slot >= shift_from_utc
         if shifted and first_shifted is None:
             first_shifted = (i, slot)
-        bore_mu = 25.000 + rng.normal(0, 0.003) + (BORE_SHIFT_MM if shifted else 0.0)
+        bore_mu = 25.000 + rng.normal(0, 0.001) + (BORE_SHIFT_MM if shifted else 0.0)
         bore = bore_mu + rng.normal(0, 0.008, 5)
         flange = 8.000 + rng.normal(0, 0.025, 5)
         runout = np.maximum(rng.lognormal(math.log(12.0), 0.42, 5), 0.1)
@@ -1063,7 +1063,7 @@ def make_truth(out: Path, g: dict, c: dict, mes: dict, erp: dict) -> dict:
                 "first_shifted_subgroup_utc": g["first_shifted"]["utc"],
                 "iso_week": g["first_shifted"]["iso_week"],
                 "persists_to_end": True,
-                "model": "x = 25.000 + N(0, 0.003) per subgroup + N(0, 0.008) per part "
+                "model": "x = 25.000 + N(0, 0.001) per subgroup + N(0, 0.008) per part "
                 "(+0.020 after the shift)",
                 "observed": {
                     k: g["stats"][k]
@@ -1297,7 +1297,7 @@ Plain UTF-8 CSV `characteristic,product,lsl,usl,target,unit`; `runout` has only 
    Europe/Berlin (Wednesday of week 9, {bore["iso_week"]}): subgroup
    `{bore["first_shifted_subgroup"]}` at {bore["first_shifted_subgroup_local"]} local
    ({bore["first_shifted_subgroup_utc"]}), and stays shifted to the end. Within-subgroup
-   sd 0.008 mm, between-subgroup sd 0.003 mm. Observed mean
+   sd 0.008 mm, between-subgroup sd 0.001 mm. Observed mean
    {bore["observed"]["bore_mean_before_mm"]} mm before vs {bore["observed"]["bore_mean_after_mm"]} mm after.
 2. **Stable characteristics**: `flange_thickness` (sd 0.025 mm), `runout` (lognormal, median
    ~12 µm, long right tail, USL 40 µm only - use a non-normal capability method),

@@ -8,6 +8,8 @@ Commands
     Ingest the shipped ``sample_data/`` (specs, measurements, defects, production).
 ``leankit profiles``
     List the built-in mapping profiles.
+``leankit chart PATH --type TYPE --value COL ... --out FILE.html``
+    Control chart of a column of a Parquet file or dataset; prints the signals.
 
 Exit status: 0 on success, 1 when ``--strict`` and rows were quarantined,
 2 on a fatal problem (the message says what to fix).
@@ -155,6 +157,97 @@ def _profiles(_args: argparse.Namespace) -> int:
     return 0
 
 
+_CHART_TYPES = ("xbar_r", "xbar_s", "i_mr", "p", "np", "c", "u")
+
+
+def _read_any(path: Path, kind: str | None) -> Any:
+    import pandas as pd
+
+    from leankit import io as lio
+
+    if path.is_dir():
+        if kind is None:
+            raise LeankitError(f"{path} is a dataset folder: say which table with --kind")
+        return lio.read_table(path, kind)
+    if not path.is_file():
+        raise LeankitError(f"{path} does not exist")
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path)
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a non-Parquet file
+        raise LeankitError(f"{path}: cannot read as Parquet ({exc})") from None
+
+
+def _chart(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from leankit import spc
+    from leankit.io._dataset import atomic_write_bytes
+
+    df = _read_any(Path(args.path), args.kind)
+    for cond in args.where or []:
+        if "=" not in cond:
+            raise LeankitError(f"--where {cond!r}: use COLUMN=VALUE")
+        col, val = cond.split("=", 1)
+        if col not in df.columns:
+            from leankit.errors import ColumnNotFoundError
+
+            raise ColumnNotFoundError(col, [str(c) for c in df.columns])
+        df = df[df[col].astype(str) == val]
+    if df.empty:
+        raise LeankitError("no rows left after --where filters")
+    fn = {"xbar_r": spc.xbar_r, "xbar_s": spc.xbar_s, "i_mr": spc.i_mr, "p": spc.p_chart,
+          "np": spc.np_chart, "c": spc.c_chart, "u": spc.u_chart}[args.type]
+    rules = args.rules.split(",") if "," in args.rules else args.rules
+    kwargs: dict[str, Any] = {"rules": rules, "time": args.time, "stage": args.stage,
+                              "nsigmas": args.nsigmas}
+    if args.type in ("xbar_r", "xbar_s", "i_mr"):
+        if not args.value:
+            raise LeankitError(f"--value is required for a {args.type} chart")
+        kwargs["value"] = args.value
+    else:
+        if not args.count:
+            raise LeankitError(f"--count is required for a {args.type} chart")
+        kwargs["count"] = args.count
+        if args.size:
+            kwargs["size"] = args.size
+    if args.subgroup:
+        kwargs["subgroup"] = args.subgroup
+    elif args.type in ("xbar_r", "xbar_s"):
+        raise LeankitError(f"--subgroup is required for a {args.type} chart")
+    if args.baseline_until:
+        if not args.time:
+            raise LeankitError("--baseline-until needs --time")
+        cut = pd.Timestamp(args.baseline_until)
+        times = pd.to_datetime(df[args.time])
+        if times.dt.tz is not None and cut.tz is None:
+            cut = cut.tz_localize("UTC")
+        base, new = df[times < cut], df[times >= cut]
+        if base.empty:
+            raise LeankitError(f"no data before --baseline-until {args.baseline_until}")
+        chart = fn(base, **kwargs)
+        if not new.empty:
+            chart = chart.monitor(new)
+    else:
+        chart = fn(df, **kwargs)
+    print(chart)
+    print(chart.limits.drop(columns=["method"], errors="ignore").to_string(index=False))
+    if len(chart.signals):
+        cols = [c for c in ("panel", "subgroup", "time", "rule", "description")
+                if c in chart.signals and chart.signals[c].notna().any()]
+        print("\nSignals:")
+        print(chart.signals[cols].to_string(index=False))
+    else:
+        print("\nNo signals.")
+    if args.out:
+        title = args.title or f"{args.type} chart of {kwargs.get('value') or kwargs.get('count')}"
+        html = chart.figure(title=title).to_html(include_plotlyjs=True, full_html=True)
+        atomic_write_bytes(Path(args.out), html.encode("utf-8"))
+        print(f"\nfigure written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``leankit`` command."""
     parser = argparse.ArgumentParser(prog="leankit", description="Lean / Six Sigma analytics.")
@@ -176,6 +269,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data", default="sample_data", help="sample data folder")
     demo.add_argument("--out", required=True, type=Path, help="output folder")
     demo.set_defaults(func=_demo)
+
+    ch = sub.add_parser("chart", help="control chart of a column of a Parquet table")
+    ch.add_argument("path", help="Parquet (or CSV) file, or a dataset folder with --kind")
+    ch.add_argument("--kind", choices=_schema.KINDS, help="table of a dataset folder")
+    ch.add_argument("--type", required=True, choices=_CHART_TYPES, help="chart type")
+    ch.add_argument("--value", help="column of measured values (variables charts)")
+    ch.add_argument("--subgroup", help="column of subgroup ids")
+    ch.add_argument("--count", help="column of counts (attribute charts)")
+    ch.add_argument("--size", help="column of sample sizes (p, np, u)")
+    ch.add_argument("--time", help="column of times (ordering, --baseline-until)")
+    ch.add_argument("--stage", help="column of stages (limits per stage)")
+    ch.add_argument("--where", action="append", metavar="COL=VALUE", help="filter rows")
+    ch.add_argument("--baseline-until", help="Phase I = data before this time; the rest Phase II")
+    ch.add_argument("--rules", default="we", help="rule set or ids, e.g. nelson or we_1,we_4")
+    ch.add_argument("--nsigmas", type=float, default=3.0, help="limit width in sigmas")
+    ch.add_argument("--title", help="figure title")
+    ch.add_argument("--out", help="write the figure as a self-contained HTML file")
+    ch.set_defaults(func=_chart)
 
     prof = sub.add_parser("profiles", help="list the built-in mapping profiles")
     prof.set_defaults(func=_profiles)
