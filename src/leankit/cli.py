@@ -197,8 +197,10 @@ def _chart(args: argparse.Namespace) -> int:
         df = df[df[col].astype(str) == val]
     if df.empty:
         raise LeankitError("no rows left after --where filters")
-    fn: Callable[..., Any] = {"xbar_r": spc.xbar_r, "xbar_s": spc.xbar_s, "i_mr": spc.i_mr, "p": spc.p_chart,
-          "np": spc.np_chart, "c": spc.c_chart, "u": spc.u_chart}[args.type]
+    charts: dict[str, Callable[..., Any]] = {
+        "xbar_r": spc.xbar_r, "xbar_s": spc.xbar_s, "i_mr": spc.i_mr, "p": spc.p_chart,
+        "np": spc.np_chart, "c": spc.c_chart, "u": spc.u_chart}
+    fn = charts[args.type]
     rules = args.rules.split(",") if "," in args.rules else args.rules
     kwargs: dict[str, Any] = {"rules": rules, "time": args.time, "stage": args.stage,
                               "nsigmas": args.nsigmas}
