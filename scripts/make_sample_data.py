@@ -309,6 +309,22 @@ def make_gauge(rng: np.random.Generator, out: Path) -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
 
+    # rows in the repeated hour of the DST fall-back: the file shows that hour only once,
+    # so which pass (CEST or CET) they belong to cannot be read from it -> leankit
+    # quarantines them under ambiguous = "infer" (reason dst_ambiguous_time)
+    for idx, row in enumerate(rows):
+        if row["Datum"] == "25.10.2026" and row["Uhrzeit"].startswith("02:"):
+            bad.append({
+                "row_index": idx, "field": "Datum/Uhrzeit",
+                "original": f"{row['Datum']} {row['Uhrzeit']}",
+                "value": f"{row['Datum']} {row['Uhrzeit']}",
+                "problem": "local time in the repeated hour of the DST fall-back "
+                "(02:00-02:59 occurs twice on 2026-10-25); the file shows that hour once, "
+                "so CEST or CET cannot be inferred",
+                "reason": "ambiguous local time (DST)",
+            })
+            row["_bad"] = True
+
     for b in bad:
         r = rows[b["row_index"]]
         b["line"] = line_of_row[b["row_index"]]
@@ -497,6 +513,19 @@ def make_cmm(rng: np.random.Generator, out: Path) -> dict:
     ws.column_dimensions["I"].width = 14
     ws.freeze_panes = "A5"
     _deterministic_xlsx(wb, out / "measurements" / "line2_cmm.xlsx")
+
+    for idx, row in enumerate(rows):  # see make_gauge: the repeated DST hour, shown once
+        ts = row["Timestamp"]
+        if ts is not None and ts.strftime("%Y-%m-%d %H") == "2026-10-25 02":
+            bad.append({
+                "row_index": idx, "field": "Timestamp", "original": fmt_local(ts),
+                "value": fmt_local(ts),
+                "problem": "local time in the repeated hour of the DST fall-back "
+                "(02:00-02:59 occurs twice on 2026-10-25); the sheet shows that hour once, "
+                "so CEST or CET cannot be inferred",
+                "reason": "ambiguous local time (DST)",
+            })
+            row["_bad"] = True
 
     for b in bad:
         r = rows[b["row_index"]]

@@ -30,7 +30,19 @@ BAD_DATES = (
     "not-a-date",
     "2026/01/01 00:00",
 )
-BAD_NUMBERS = ("abc", "1.2.3", "--5", "12a", "1;5", "inf", "-Infinity", "0x1F", "1e", "n.i.O.", "#WERT!")
+BAD_NUMBERS = (
+    "abc",
+    "1.2.3",
+    "--5",
+    "12a",
+    "1;5",
+    "inf",
+    "-Infinity",
+    "0x1F",
+    "1e",
+    "n.i.O.",
+    "#WERT!",
+)
 
 # text that survives trimming unchanged apart from the ends: no control characters, no
 # exotic whitespace (Python's str.strip and Arrow's trim may disagree on those)

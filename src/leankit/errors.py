@@ -34,6 +34,7 @@ __all__ = [
     "LeankitWarning",
     "ProfileError",
     "SchemaError",
+    "suggest",
 ]
 
 

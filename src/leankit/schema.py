@@ -32,11 +32,13 @@ from leankit.errors import ProfileError, SchemaError, suggest
 __all__ = [
     "KINDS",
     "SCHEMA_VERSION",
+    "TIMESTAMP",
     "Column",
     "RowCheck",
     "TableSchema",
     "arrow_schema",
     "get",
+    "schema_metadata",
 ]
 
 #: Version of the canonical schemas; bumped on any incompatible change.
@@ -95,7 +97,9 @@ class RowCheck:
     """A rule that involves several columns of one row.
 
     ``violated(table)`` returns a boolean array, true where the row breaks the rule;
-    such rows are quarantined with reason code ``code`` and the text ``message``.
+    such rows are quarantined with reason code ``code`` and the text ``message``. The
+    check runs when the export provides every entry of ``columns`` (``"a|b"``: at least
+    one of them); missing optional parts count as 0 or are ignored.
     """
 
     code: str
@@ -292,7 +296,7 @@ _PRODUCTION = TableSchema(
         RowCheck(
             "parts_exceed_total",
             "good + scrap + rework is larger than total_count",
-            ("good_count", "scrap_count", "rework_count", "total_count"),
+            ("total_count", "good_count|scrap_count|rework_count"),
             _parts_exceed_total,
         ),
         RowCheck(

@@ -21,7 +21,15 @@ from dataclasses import dataclass
 
 from leankit.errors import LeankitError
 
-__all__ = ["UnitError", "canonical_label", "convertible", "dimension", "factor", "split_header"]
+__all__ = [
+    "UnitError",
+    "canonical_label",
+    "convertible",
+    "dimension",
+    "factor",
+    "is_known",
+    "split_header",
+]
 
 
 class UnitError(LeankitError, ValueError):
@@ -37,7 +45,16 @@ class _Unit:
 
 
 _UNITS: dict[str, _Unit] = {}
-_ALIASES: dict[str, str] = {}
+_EXACT: dict[str, str] = {}  # spelling as written (case-sensitive)
+_SQUASHED: dict[str, str] = {}  # spaces, dots, "·", "*" removed; µ/μ -> u (case-sensitive)
+_FOLDED: dict[str, str | None] = {}  # squashed and lower-cased; None = ambiguous
+
+
+def _squash(label: str) -> str:
+    s = label.strip().replace("\u00b5", "u").replace("\u03bc", "u")  # micro sign, greek mu
+    for ch in " .·*":
+        s = s.replace(ch, "")
+    return s
 
 
 def _add(
@@ -45,20 +62,23 @@ def _add(
 ) -> None:
     _UNITS[label] = _Unit(label, dim, scale, offset)
     for a in (label, *aliases):
-        _ALIASES[_norm(a)] = label
+        _EXACT[a] = label
+        _SQUASHED.setdefault(_squash(a), label)
+        key = _squash(a).lower()
+        if _FOLDED.get(key, label) != label:
+            _FOLDED[key] = None  # two units fold to the same text: never guess between them
+        else:
+            _FOLDED[key] = label
 
-
-def _norm(label: str) -> str:
-    s = label.strip().replace("\u00b5", "u").replace("\u03bc", "u")  # micro sign, greek mu
-    s = s.replace("·", "").replace("*", "").replace(" ", "").replace(".", "")
-    return s.lower() if s.lower() not in _CASE_SENSITIVE else s
-
-
-_CASE_SENSITIVE = {"mpa"}  # MPa (megapascal) vs mPa (millipascal): keep case
 
 # length (base: mm)
 _add("mm", "length", 1.0, ("millimeter", "millimetre", "millimeters", "millimetres"))
-_add("µm", "length", 1e-3, ("um", "micron", "microns", "micrometer", "micrometre", "micrometers"))
+_add(
+    "µm",
+    "length",
+    1e-3,
+    ("um", "μm", "micron", "microns", "micrometer", "micrometre", "micrometers", "micrometres"),
+)
 _add("nm", "length", 1e-6, ("nanometer", "nanometre"))
 _add("cm", "length", 10.0, ("centimeter", "centimetre"))
 _add("m", "length", 1000.0, ("meter", "metre", "meters", "metres"))
@@ -67,7 +87,7 @@ _add("mil", "length", 0.0254, ("thou", "mils"))
 _add("ft", "length", 304.8, ("foot", "feet"))
 # mass (base: g)
 _add("g", "mass", 1.0, ("gram", "grams", "gramm"))
-_add("mg", "mass", 1e-3, ("milligram",))
+_add("mg", "mass", 1e-3, ("milligram", "milligrams"))
 _add("kg", "mass", 1000.0, ("kilogram", "kilograms", "kilogramm"))
 _add("lb", "mass", 453.59237, ("lbs", "pound", "pounds"))
 _add("oz", "mass", 28.349523125, ("ounce", "ounces"))
@@ -77,33 +97,40 @@ _add("ms", "time", 1e-3, ("millisecond", "milliseconds"))
 _add("min", "time", 60.0, ("mins", "minute", "minutes", "minuten"))
 _add("h", "time", 3600.0, ("hr", "hrs", "hour", "hours", "std", "stunden"))
 # force (base: N), torque (base: N m), pressure (base: Pa)
-_add("N", "force", 1.0, ("newton",))
-_add("kN", "force", 1000.0, ("kilonewton",))
-_add("N m", "torque", 1.0, ("nm_torque", "newtonmeter", "newton-meter"))
+_add("N", "force", 1.0, ("newton", "newtons"))
+_add("kN", "force", 1000.0, ("kilonewton", "kilonewtons"))
+# "Nm" as written is a newton metre on shop floors (a nanometre is "nm"); "NM" is ambiguous
+_add(
+    "N m", "torque", 1.0, ("Nm", "N·m", "N*m", "N-m", "newton metre", "newton meter", "newtonmeter")
+)
 _add("Pa", "pressure", 1.0, ("pascal",))
-_add("kPa", "pressure", 1e3)
-_add("MPa", "pressure", 1e6)
+_add("kPa", "pressure", 1e3, ("kilopascal",))
+_add("MPa", "pressure", 1e6, ("megapascal",))
+_add("mPa", "pressure", 1e-3, ("millipascal",))
 _add("bar", "pressure", 1e5)
 _add("psi", "pressure", 6894.757293168)
 # temperature (base: °C)
-_add("°C", "temperature", 1.0, ("degc", "celsius", "c", "°c"))
-_add("°F", "temperature", 5.0 / 9.0, ("degf", "fahrenheit", "f", "°f"), offset=-32.0 * 5.0 / 9.0)
+_add("°C", "temperature", 1.0, ("degC", "deg C", "celsius", "℃"))
+_add("°F", "temperature", 5.0 / 9.0, ("degF", "deg F", "fahrenheit", "℉"), offset=-32.0 * 5.0 / 9.0)
 _add("K", "temperature", 1.0, ("kelvin",), offset=-273.15)
 # ratio (base: 1)
 _add("%", "ratio", 0.01, ("percent", "pct"))
 _add("ppm", "ratio", 1e-6)
 _add("1", "ratio", 1.0, ("-", "none", "ratio"))
-# "Nm" is ambiguous (nanometre written with a capital N, or newton metre); a torque
-# written as "Nm" is far more common on shop floors than a nanometre.
-_ALIASES["Nm"] = "N m"
-_ALIASES["nm"] = "nm"
 
 
 def _lookup(label: str) -> str | None:
+    """Exact spelling first, then without spaces/dots, then case-folded (only for
+    labels of two or more characters written in one case, e.g. "MM", "Inch")."""
     raw = label.strip()
-    if raw in _ALIASES:
-        return _ALIASES[raw]
-    return _ALIASES.get(_norm(raw))
+    if raw in _EXACT:
+        return _EXACT[raw]
+    sq = _squash(raw)
+    if sq in _SQUASHED:
+        return _SQUASHED[sq]
+    if len(sq) >= 2 and (sq.isupper() or sq.islower()) or len(sq) >= 3 and sq.istitle():
+        return _FOLDED.get(sq.lower())
+    return None
 
 
 def canonical_label(label: str) -> str:

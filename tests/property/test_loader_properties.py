@@ -9,12 +9,12 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from strategies import PROFILE_TOML, Doc, grouped_number, junk_csv, records
 
 from leankit.errors import LeankitError
 from leankit.io import Profile, read_export
 from leankit.io._parse import parse_numbers
 from leankit.io._readers import CsvSource
+from strategies import PROFILE_TOML, Doc, grouped_number, junk_csv, records
 
 PROFILE = Profile.from_toml(PROFILE_TOML)
 
@@ -63,11 +63,6 @@ def test_records_with_blank_lines_but_no_short_rows_are_exactly_accounted(doc):
     check_exact(doc, load_text(doc.text))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: wrong-field-count rows after a blank line get the line number of an "
-    "earlier record (see test_csv_dialects::test_wrong_field_count_after_blank_line...)",
-)
 @example(
     Doc(
         text="timestamp,characteristic,value\n\n2026-01-01T00:00:00,a,1\n2026-01-01T00:00:00,b\n",
@@ -133,7 +128,9 @@ def test_random_bytes_never_raise_anything_but_leankit_errors(data):
     assert acc.rows_read == acc.rows_loaded + acc.rows_quarantined
 
 
-@pytest.mark.parametrize(("decimal", "thousands"), [(".", None), (".", ","), (",", None), (",", ".")])
+@pytest.mark.parametrize(
+    ("decimal", "thousands"), [(".", None), (".", ","), (",", None), (",", ".")]
+)
 @given(data=st.data())
 def test_parse_numbers_agrees_with_float(decimal, thousands, data):
     pairs = data.draw(st.lists(grouped_number(decimal, thousands), min_size=1, max_size=20))

@@ -151,12 +151,6 @@ def test_fast_and_slow_block_parsers_agree_on_rows(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the csv-module fallback (_parse_block_slow) reports raw text re-joined from "
-    "the parsed fields (quotes dropped, '\"a,b\"' becomes 'a,b'), not the record's source "
-    "text as the pyarrow path does",
-)
 def test_slow_parser_raw_text_is_the_source_text(tmp_path):
     src, blk = block_source(tmp_path, SLOW_TEXT)
     slow = src._parse_block_slow(blk, 2, 4)

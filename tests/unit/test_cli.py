@@ -9,7 +9,9 @@ import pytest
 from leankit.cli import main
 from leankit.io import read_table
 
-GOOD = "timestamp,characteristic,value\n2026-03-01T08:00Z,bore,25.01\n2026-03-01T08:01Z,bore,25.02\n"
+GOOD = (
+    "timestamp,characteristic,value\n2026-03-01T08:00Z,bore,25.01\n2026-03-01T08:01Z,bore,25.02\n"
+)
 WITH_BAD = GOOD + "2026-03-01T08:02Z,bore,oops\n"
 
 
@@ -43,7 +45,15 @@ def test_ingest_several_files_prints_total(w, tmp_path, capsys):
 
 def test_ingest_json(w, tmp_path, capsys):
     rc = main(
-        ["ingest", str(w("m.csv", WITH_BAD)), "--kind", "measurements", "--out", str(tmp_path / "d"), "--json"]
+        [
+            "ingest",
+            str(w("m.csv", WITH_BAD)),
+            "--kind",
+            "measurements",
+            "--out",
+            str(tmp_path / "d"),
+            "--json",
+        ]
     )
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
@@ -57,19 +67,48 @@ def test_ingest_json(w, tmp_path, capsys):
 def test_ingest_with_profile_file(w, profile_file, tmp_path, capsys):
     prof = profile_file('[profile]\nname = "mine"\n[columns]\nvalue = ["Wert"]\n')
     path = w("m.csv", "timestamp,characteristic,Wert\n2026-03-01T08:00Z,bore,1\n")
-    rc = main(["ingest", str(path), "--kind", "measurements", "--out", str(tmp_path / "d"), "--profile", str(prof)])
+    rc = main(
+        [
+            "ingest",
+            str(path),
+            "--kind",
+            "measurements",
+            "--out",
+            str(tmp_path / "d"),
+            "--profile",
+            str(prof),
+        ]
+    )
     assert rc == 0
     assert "profile mine" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("content", "strict", "code"), [(WITH_BAD, True, 1), (WITH_BAD, False, 0), (GOOD, True, 0)])
+@pytest.mark.parametrize(
+    ("content", "strict", "code"), [(WITH_BAD, True, 1), (WITH_BAD, False, 0), (GOOD, True, 0)]
+)
 def test_strict(w, tmp_path, capsys, content, strict, code):
-    args = ["ingest", str(w("m.csv", content)), "--kind", "measurements", "--out", str(tmp_path / "d")]
+    args = [
+        "ingest",
+        str(w("m.csv", content)),
+        "--kind",
+        "measurements",
+        "--out",
+        str(tmp_path / "d"),
+    ]
     assert main(args + (["--strict"] if strict else [])) == code
 
 
 def test_missing_file_exit_2(tmp_path, capsys):
-    rc = main(["ingest", str(tmp_path / "nope.csv"), "--kind", "measurements", "--out", str(tmp_path / "d")])
+    rc = main(
+        [
+            "ingest",
+            str(tmp_path / "nope.csv"),
+            "--kind",
+            "measurements",
+            "--out",
+            str(tmp_path / "d"),
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
     assert err.startswith("leankit: error:")
@@ -77,7 +116,16 @@ def test_missing_file_exit_2(tmp_path, capsys):
 
 
 def test_no_profile_fits_exit_2(w, tmp_path, capsys):
-    rc = main(["ingest", str(w("x.csv", "foo,bar\n1,2\n")), "--kind", "measurements", "--out", str(tmp_path / "d")])
+    rc = main(
+        [
+            "ingest",
+            str(w("x.csv", "foo,bar\n1,2\n")),
+            "--kind",
+            "measurements",
+            "--out",
+            str(tmp_path / "d"),
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
     assert "Required columns: timestamp, characteristic, value" in err

@@ -113,11 +113,6 @@ def test_thousands_dot_and_decimal_comma_in_semicolon_file(w):
     assert res.data["value"].tolist() == [1234.5, 2.5, 1234567.25, 12.75]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sniff_number_format picks decimal '.' when every value is written like "
-    "'1.234,5' (no plain 'd,d' value), so all rows are quarantined as unparseable_number",
-)
 def test_thousands_dot_decimal_comma_when_all_values_are_large(w):
     rows = [
         ["2026-03-01T08:00:00", "d", "1.234,5", "mm"],
@@ -203,7 +198,9 @@ def test_single_byte_encodings(w, encoding):
 
 def test_latin1_with_bytes_undefined_in_cp1252_is_sniffed_as_latin1(w):
     # 0x81 is undefined in cp1252: the sniffer must fall back to latin-1
-    text = csv_text([["2026-03-01T08:00:00", "x\x81y", "1", "mm"], ["2026-03-01T08:01:00", "ü", "2", "mm"]])
+    text = csv_text(
+        [["2026-03-01T08:00:00", "x\x81y", "1", "mm"], ["2026-03-01T08:01:00", "ü", "2", "mm"]]
+    )
     res = load(w("l.csv", text, "latin-1"))
     assert res.source.dialect["encoding"] == "latin-1"
     assert res.data["characteristic"].tolist() == ["x\x81y", "ü"]
@@ -211,7 +208,9 @@ def test_latin1_with_bytes_undefined_in_cp1252_is_sniffed_as_latin1(w):
 
 def test_encoding_override_in_profile(w, profile_file):
     prof = profile_file('[profile]\nname = "l1"\n[csv]\nencoding = "latin-1"\n')
-    res = load(w("l.csv", csv_text([["2026-03-01T08:00:00", "Maß", "1", "mm"]]), "latin-1"), profile=prof)
+    res = load(
+        w("l.csv", csv_text([["2026-03-01T08:00:00", "Maß", "1", "mm"]]), "latin-1"), profile=prof
+    )
     assert res.data["characteristic"].tolist() == ["Maß"]
 
 
@@ -223,13 +222,16 @@ def test_unknown_encoding_in_profile_is_an_input_file_error(w, profile_file):
         load(w("l.csv", csv_text(ROWS)), profile=prof)
 
 
-def test_declared_utf8_but_file_is_cp1252_is_an_input_file_error(w, profile_file):
-    from leankit.errors import InputFileError
-
+def test_declared_utf8_but_file_is_cp1252_quarantines_the_undecodable_rows(w, profile_file):
     prof = profile_file('[profile]\nname = "u8"\n[csv]\nencoding = "utf-8"\n')
-    path = w("l.csv", csv_text([["2026-03-01T08:00:00", "Müller", "1", "mm"]]), "cp1252")
-    with pytest.raises(InputFileError, match="cp1252"):
-        load(path, profile=prof)
+    rows = [["2026-03-01T08:00:00", "Müller", "1", "mm"], ["2026-03-01T09:00:00", "ok", "2", "mm"]]
+    path = w("l.csv", csv_text(rows), "cp1252")
+    res = load(path, profile=prof)
+    assert res.data["value"].tolist() == [2.0]
+    assert res.quarantine["reason_code"].tolist() == ["invalid_encoding"]
+    assert res.quarantine["source_row"].tolist() == [2]
+    assert "encoding" in res.quarantine["reason"].iloc[0]
+    assert "\ufffd" in res.quarantine["raw"].iloc[0]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
@@ -239,7 +241,10 @@ def test_utf16_with_bom_tab_delimited(w, tmp_path, monkeypatch, encoding):
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     text = csv_text(
-        [["2026-03-01T08:00:00", "Prüfmaß", "12,5", "µm"], ["2026-03-01T08:01:00", "漢字", "3", "mm"]],
+        [
+            ["2026-03-01T08:00:00", "Prüfmaß", "12,5", "µm"],
+            ["2026-03-01T08:01:00", "漢字", "3", "mm"],
+        ],
         "\t",
         "\r\n",
     )
@@ -254,11 +259,6 @@ def test_utf16_with_bom_tab_delimited(w, tmp_path, monkeypatch, encoding):
     assert list(temp.iterdir()) == []  # the transcoded copy is removed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the UTF-16 -> UTF-8 temporary copy is leaked when loading fails before "
-    "batches() runs (e.g. ProfileError: no header matches)",
-)
 def test_utf16_temporary_copy_removed_when_no_profile_fits(w, tmp_path, monkeypatch):
     from leankit.errors import ProfileError
 
@@ -299,7 +299,12 @@ def test_embedded_newline_keeps_physical_line_numbers(w):
     )
     res = load(w("q.csv", text))
     assert res.data["source_row"].tolist() == [2, 4, 7, 10]
-    assert res.data["characteristic"].tolist() == ["two\nlines", "three\nphysical\nlines", "after", "last"]
+    assert res.data["characteristic"].tolist() == [
+        "two\nlines",
+        "three\nphysical\nlines",
+        "after",
+        "last",
+    ]
     q = res.quarantine.sort_values("source_row")
     assert q["source_row"].tolist() == [8, 9]
     assert q["reason_code"].tolist() == ["unparseable_number", "wrong_field_count"]
@@ -400,13 +405,6 @@ BLANK_THEN_SHORT = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: CsvSource.parse_block maps pyarrow's invalid-row number to a physical line "
-    "with a count that includes the empty lines pyarrow skipped; after a blank line the "
-    "wrong row is dropped, the wrong-field-count row gets the line of an earlier record "
-    "and valid rows get the source_row of their neighbour",
-)
 def test_wrong_field_count_after_blank_line_has_the_right_line(w):
     res = load(w("b.csv", BLANK_THEN_SHORT))
     assert res.data["source_row"].tolist() == [2, 4, 6]
@@ -498,25 +496,16 @@ def test_unmapped_headers_are_reported(w):
 # --------------------------------------------------- undecodable / truncated text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sniff_encoding decodes the sample with final=False even when the sample "
-    "is the whole file, so a file ending in a truncated UTF-8 sequence is taken as UTF-8 "
-    "and then fails with InputFileError instead of being read as cp1252",
-)
 def test_file_ending_in_truncated_utf8_sequence(w):
-    path = w("t.csv", b"timestamp,characteristic,value\n2026-01-01T00:00,a,1\n2026-01-01T00:01,b,\xe2\x82")
+    path = w(
+        "t.csv",
+        b"timestamp,characteristic,value\n2026-01-01T00:00,a,1\n2026-01-01T00:01,b,\xe2\x82",
+    )
     res = load(path)
     assert res.source.dialect["encoding"] == "cp1252"
     assert res.accounting.rows_read == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a wrong-field-count row that is not valid UTF-8 (file sniffed as UTF-8) "
-    "makes pyarrow's invalid_row_handler raise UnicodeDecodeError, which is swallowed as "
-    "an 'Exception ignored in handler' unraisable error",
-)
 def test_undecodable_short_row_raises_no_unraisable_error(w, monkeypatch):
     import sys
 
@@ -529,18 +518,15 @@ def test_undecodable_short_row_raises_no_unraisable_error(w, monkeypatch):
 
 
 def test_invalid_utf8_in_the_middle_falls_back_to_cp1252(w):
-    path = w("t.csv", b"timestamp,characteristic,value\n2026-01-01T00:00,a\xe2b,1\n2026-01-01T00:01,c,2\n")
+    path = w(
+        "t.csv",
+        b"timestamp,characteristic,value\n2026-01-01T00:00,a\xe2b,1\n2026-01-01T00:01,c,2\n",
+    )
     res = load(path)
     assert res.source.dialect["encoding"] == "cp1252"
     assert res.data["characteristic"].tolist() == ["aâb", "c"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a bare CR (classic Mac line ending, or a stray CR inside a line) makes "
-    "_sniff.sniff_delimiter raise _csv.Error ('new-line character seen in unquoted field'), "
-    "which is not a LeankitError",
-)
 @pytest.mark.parametrize(
     "body",
     [b"2026-01-01T00:00,a\rb,1\n", b"2026-01-01T00:00,a,1\r2026-01-01T00:01,b,2\r"],

@@ -56,7 +56,9 @@ def test_to_parquet_round_trip(w, tmp_path):
 
 
 def test_to_parquet_of_empty_result_keeps_schema(w, tmp_path):
-    res = read_export(w("m.csv", "timestamp,characteristic,value\n"), kind="measurements", profile="canonical")
+    res = read_export(
+        w("m.csv", "timestamp,characteristic,value\n"), kind="measurements", profile="canonical"
+    )
     table = pq.read_table(res.to_parquet(tmp_path / "e.parquet"))
     assert table.num_rows == 0
     assert table.schema.field("timestamp").type == pa.timestamp("us", tz="UTC")
@@ -136,7 +138,9 @@ def test_other_kinds_are_separate(w, tmp_path):
 
 def test_specs_in_dataset_give_canonical_units(w, tmp_path):
     out = tmp_path / "d"
-    specs = "characteristic,product,lsl,usl,target,unit\nrunout,HX,,40,,µm\nbore,HX,24.9,25.1,25,mm\n"
+    specs = (
+        "characteristic,product,lsl,usl,target,unit\nrunout,HX,,40,,µm\nbore,HX,24.9,25.1,25,mm\n"
+    )
     ingest(w("specs.csv", specs), kind="specs", out=out)
     assert Dataset(out).canonical_units() == {"runout": "µm", "bore": "mm"}
     meas = (

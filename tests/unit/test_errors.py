@@ -65,7 +65,8 @@ def test_every_public_exception_is_covered():
 def test_column_not_found_message_suggests_close_matches():
     exc = ColumnNotFoundError("diamter", ["diameter", "line"])
     assert str(exc) == (
-        "column 'diamter' is not in the data; did you mean 'diameter'? Columns found: diameter, line"
+        "column 'diamter' is not in the data; did you mean 'diameter'? "
+        "Columns found: diameter, line"
     )
     assert exc.column == "diamter"
     assert exc.available == ["diameter", "line"]

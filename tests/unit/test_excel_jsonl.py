@@ -113,17 +113,17 @@ def test_excel_summary_row_is_skipped(tmp_path):
     path = make_workbook(tmp_path / "cmm.xlsx", extra_rows=[["Total", None, None, 481.05]])  # 11
     res = read_export(path, kind="measurements", sheet="Messdaten")
     sk = res.skipped.set_index("source_row")["reason"].to_dict()
-    assert sk == {1: "title_line", 2: "title_line", 3: "blank_line", 9: "blank_line", 11: "summary_line"}
+    assert sk == {
+        1: "title_line",
+        2: "title_line",
+        3: "blank_line",
+        9: "blank_line",
+        11: "summary_line",
+    }
     acc = res.accounting
     assert (acc.rows_read, acc.rows_loaded, acc.rows_quarantined) == (5, 3, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: calamine pads every row (the header too) to the sheet width, so the header "
-    "gets trailing '' columns and a value in a cell right of the last header is loaded "
-    "instead of being quarantined as wrong_field_count",
-)
 def test_excel_value_beyond_last_header_column_is_quarantined(tmp_path):
     path = make_workbook(
         tmp_path / "cmm.xlsx",

@@ -101,8 +101,14 @@ def test_from_toml_full_example():
         ("[timestamp]\nformt = '%Y'", "unknown key [timestamp] formt; did you mean 'format'"),
         ("[csv]\ndelimeter = ';'", "unknown key [csv] delimeter; did you mean 'delimiter'"),
         ("[units]\ndefualt = 'mm'", "unknown key [units] defualt"),
-        ("[profile]\nkind = 'measurement'", "unknown table kind 'measurement'; did you mean 'measurements'"),
-        ("[timestamp]\ntimezone = 'Europe/Berln'", "timezone 'Europe/Berln' is not an IANA time zone"),
+        (
+            "[profile]\nkind = 'measurement'",
+            "unknown table kind 'measurement'; did you mean 'measurements'",
+        ),
+        (
+            "[timestamp]\ntimezone = 'Europe/Berln'",
+            "timezone 'Europe/Berln' is not an IANA time zone",
+        ),
         ("[timestamp]\ntimezone = 'CEST+2'", "timezone 'CEST+2'"),
         ("[timestamp]\nambiguous = 'first'", "[timestamp] ambiguous = 'first'"),
         ("[timestamp]\nnonexistent = 'skip'", "[timestamp] nonexistent = 'skip'"),
@@ -114,7 +120,10 @@ def test_from_toml_full_example():
         ("[units]\ncanonical = { runout = 'parsec' }", "unknown unit 'parsec'"),
         ("[csv]\ndecimal = ';'", "[csv] decimal must be '.' or ','"),
         ("profile = 3", "[profile] must be a table"),
-        ("[profile]\nkind = 'specs'\n[columns]\ntimestamp = ['t']", "'timestamp' is not a canonical column"),
+        (
+            "[profile]\nkind = 'specs'\n[columns]\ntimestamp = ['t']",
+            "'timestamp' is not a canonical column",
+        ),
     ],
 )
 def test_invalid_profiles_name_the_key(toml, needle):
@@ -127,7 +136,9 @@ def test_invalid_profiles_name_the_key(toml, needle):
 def test_invalid_profile_file_via_read_export(w, profile_file):
     prof = profile_file("[timestamp]\nformt = '%Y'\n")
     with pytest.raises(ProfileError, match="formt"):
-        read_export(w("x.csv", "timestamp,characteristic,value\n"), kind="measurements", profile=prof)
+        read_export(
+            w("x.csv", "timestamp,characteristic,value\n"), kind="measurements", profile=prof
+        )
 
 
 def test_profile_for_another_kind_is_rejected(w):
@@ -174,14 +185,23 @@ def test_header_aliases_are_matched_loosely(w):
     assert res.source.profile == "gauge-de"
     m = res.source.mapping
     assert m["timestamp"].strip().startswith("MESSDATUM") and m["timestamp"].endswith("+ uhrzeit")
-    assert (m["characteristic"], m["value"], m["unit"]) == ("Prüfmerkmal", "Messwert [mm]", "EINHEIT")
+    assert (m["characteristic"], m["value"], m["unit"]) == (
+        "Prüfmerkmal",
+        "Messwert [mm]",
+        "EINHEIT",
+    )
     assert res.data["value"].tolist() == [1.5]
     assert res.data["timestamp"].tolist() == [pd.Timestamp("2026-03-01 07:00", tz="UTC")]
 
 
 @pytest.mark.parametrize(
     ("header", "norm"),
-    [("  Run Time (min) ", "run time"), ("Prüfer", "prufer"), ("Maß", "mass"), ("Part_No.", "part no")],
+    [
+        ("  Run Time (min) ", "run time"),
+        ("Prüfer", "prufer"),
+        ("Maß", "mass"),
+        ("Part_No.", "part no"),
+    ],
 )
 def test_normalize_header(header, norm):
     assert normalize_header(header) == norm
@@ -243,12 +263,17 @@ def test_constant_satisfies_a_required_column(w, profile_file):
     prof = profile_file(
         '[profile]\nname = "k"\nkind = "measurements"\n[constants]\ncharacteristic = "bore"\n'
     )
-    res = read_export(w("x.csv", "timestamp,value\n2026-03-01T00:00,1\n"), kind="measurements", profile=prof)
+    res = read_export(
+        w("x.csv", "timestamp,value\n2026-03-01T00:00,1\n"), kind="measurements", profile=prof
+    )
     assert res.data["characteristic"].tolist() == ["bore"]
 
 
 def test_best_fitting_builtin_profile_is_chosen(w):
-    text = "Shift Start,Shift End,Line,Total Count,Good Count\n2026-03-02 06:00,2026-03-02 14:00,L1,\"1,200\",\"1,100\"\n"
+    text = (
+        "Shift Start,Shift End,Line,Total Count,Good Count\n"
+        '2026-03-02 06:00,2026-03-02 14:00,L1,"1,200","1,100"\n'
+    )
     res = read_export(w("p.csv", text), kind="production")
     assert res.source.profile == "erp-shift-log"
     assert res.data["total_count"].tolist() == [1200]

@@ -147,7 +147,9 @@ def test_null_value_texts_mean_missing(w):
 
 def test_custom_null_values_in_profile(w, profile_file):
     prof = profile_file('null_values = ["", "leer"]\n[profile]\nname = "nv"\n')
-    text = "timestamp,characteristic,value,lot\n2026-03-01T08:00,d,1,leer\n2026-03-01T08:01,d,2,NA\n"
+    text = (
+        "timestamp,characteristic,value,lot\n2026-03-01T08:00,d,1,leer\n2026-03-01T08:01,d,2,NA\n"
+    )
     res = read_export(w("n.csv", text), kind="measurements", profile=prof)
     assert res.data["lot"].isna().tolist() == [True, False]
     assert res.data["lot"].tolist()[1] == "NA"
@@ -219,12 +221,6 @@ def test_production_row_checks(w):
     assert res.data["source_row"].tolist() == [2, 9]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the parts_exceed_total check is skipped unless good, scrap, rework AND total "
-    "are all mapped, although it treats missing parts as 0; an export without a rework "
-    "column loads good + scrap > total without complaint",
-)
 def test_parts_exceed_total_without_rework_column(w):
     text = (
         "period_start,period_end,line,total_count,good_count,scrap_count\n"
@@ -273,11 +269,6 @@ def test_incompatible_unit_from_profile_canonical_units(w, profile_file):
     assert res.data["value"].tolist() == [5.0, pytest.approx(2.0)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: units.canonical_label('N m') returns 'nm' (nanometre), so torque values "
-    "written in 'Nm' are converted to mm (x 1e-6) and labelled 'nm'",
-)
 def test_torque_in_newton_metres_is_kept(w):
     text = "timestamp,characteristic,value,unit\n2026-03-01T08:00,torque,5,Nm\n"
     res = read_export(w("u.csv", text), kind="measurements", profile="canonical")

@@ -30,6 +30,7 @@ REASON_CODES = {
     "malformed JSON line": {"malformed_json"},
     "good count exceeds total count": {"good_exceeds_total"},
     "negative run time": {"negative_value"},
+    "ambiguous local time (DST)": {"dst_ambiguous_time"},
 }
 
 
@@ -104,12 +105,6 @@ def test_gauge_skipped_lines_match_truth(sample_results, truth):
     assert res.accounting.lines_skipped["summary_line"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the gauge footer 'Summe Messwerte;15135' (line 15142) is reported on line "
-    "15140, and data lines 15140/15141 get source_row 15141/15142, because the two "
-    "blank lines before it are not counted when mapping pyarrow's invalid row number",
-)
 def test_gauge_footer_line_and_last_source_rows(sample_results, truth):
     res = sample_results["measurements/line1_gauge.csv"]
     info = truth["files"]["measurements/line1_gauge.csv"]
@@ -140,13 +135,6 @@ def test_cmm_workbook_details(sample_results, truth):
     assert set(d["unit"]) == {"mm"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (infer policy): the CMM subgroup at local 2026-10-25 02:00 is the second "
-    "pass (CET, 01:00 UTC) but ambiguous='infer' gives it +02:00 (00:00 UTC) because the "
-    "file never shows the first pass; it should be quarantined (or resolved from the "
-    "neighbouring sampling times), not silently put one hour off",
-)
 def test_cmm_subgroups_on_odd_utc_hours(sample_results):
     d = sample_results["measurements/line2_cmm.xlsx"].data
     starts = d.groupby("subgroup")["timestamp"].min()
@@ -199,7 +187,9 @@ def test_demo_on_sample_data(sample_data, truth, tmp_path, capsys):
     assert "Tables:" in text
     data = out / "data"
     manifest = json.loads((data / "manifest.json").read_text("utf-8"))
-    assert sorted(f["name"] for f in manifest["files"]) == sorted(r.split("/")[-1] for r in REL_FILES)
+    assert sorted(f["name"] for f in manifest["files"]) == sorted(
+        r.split("/")[-1] for r in REL_FILES
+    )
     by_name = {f["name"]: f for f in manifest["files"]}
     total_valid = {}
     for rel, kind in SAMPLE_FILES:
@@ -224,7 +214,9 @@ def test_demo_on_sample_data(sample_data, truth, tmp_path, capsys):
     m = read_table(data, "measurements")
     assert set(m.loc[m.characteristic == "runout", "unit"]) == {"µm"}
     runout = m.loc[m.characteristic == "runout", "value"]
-    assert runout.median() == pytest.approx(truth["planted"][1]["observed"]["runout_median_um"], rel=0.05)
+    assert runout.median() == pytest.approx(
+        truth["planted"][1]["observed"]["runout_median_um"], rel=0.05
+    )
     assert [p for p in out.rglob("*") if p.name.endswith(".tmp")] == []
 
     # running the demo again changes nothing

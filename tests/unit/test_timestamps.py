@@ -64,22 +64,18 @@ def test_iso_with_offsets_is_exact_regardless_of_zone(w, profile_file):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pa.ArrowTypeError,
-    reason="BUG: a column mixing naive local times and times with an offset, with a non-UTC "
-    "profile timezone, crashes parse_timestamps with pyarrow.ArrowTypeError (if_else of "
-    "timestamp[us, tz=Europe/Berlin] and timestamp[us, tz=UTC]) instead of loading",
-)
 def test_naive_and_offset_times_mixed_in_one_column(w, profile_file):
-    res = load_times(
-        w, berlin_profile(profile_file), ["2026-07-01T12:00:00Z", "2026-07-01 12:00"]
-    )
+    res = load_times(w, berlin_profile(profile_file), ["2026-07-01T12:00:00Z", "2026-07-01 12:00"])
     assert res.data["timestamp"].tolist() == [utc("2026-07-01 12:00"), utc("2026-07-01 10:00")]
 
 
 def test_canonical_profile_naive_is_utc(w):
-    times = ["2026-07-01T12:00:00", "2026-07-01 12:00:00Z", "2026-07-01T12:00:00.5", "2026-07-01T12"]
+    times = [
+        "2026-07-01T12:00:00",
+        "2026-07-01 12:00:00Z",
+        "2026-07-01T12:00:00.5",
+        "2026-07-01T12",
+    ]
     res = load_times(w, "canonical", times)
     assert res.data["timestamp"].tolist() == [
         utc("2026-07-01 12:00"),
@@ -89,11 +85,6 @@ def test_canonical_profile_naive_is_utc(w):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an ISO 8601 calendar date without time ('2026-07-01') is quarantined as "
-    "unparseable_timestamp by the ISO8601 format, although _ISO accepts a date alone",
-)
 def test_iso_date_without_time(w):
     res = load_times(w, "canonical", ["2026-07-01"])
     assert res.data["timestamp"].tolist() == [utc("2026-07-01 00:00")]
@@ -120,7 +111,9 @@ def test_naive_time_without_zone_is_quarantined(w, profile_file):
 
 def test_dst_gap_quarantined_by_default(w, profile_file):
     res = load_times(
-        w, berlin_profile(profile_file), ["2026-03-29 01:30", "2026-03-29 02:30", "2026-03-29 03:30"]
+        w,
+        berlin_profile(profile_file),
+        ["2026-03-29 01:30", "2026-03-29 02:30", "2026-03-29 03:30"],
     )
     q = res.quarantine
     assert q["source_row"].tolist() == [3]

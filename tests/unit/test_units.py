@@ -89,12 +89,6 @@ def test_dimension():
     assert units.dimension("psi") == "pressure"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: canonical_label('N m') is 'nm' (the alias 'nm' of 'N m' is overwritten by "
-    "nanometre), so the canonical torque label does not round-trip and "
-    "factor('Nm', 'N m') raises UnitError",
-)
 def test_torque_label_round_trips():
     assert units.canonical_label("N m") == "N m"
     assert units.dimension("N m") == "torque"
@@ -175,7 +169,11 @@ def test_profile_canonical_units_and_default_unit(w, profile_file):
     prof = profile_file(
         '[profile]\nname = "pu"\n[units]\ndefault = "µm"\ncanonical = { runout = "µm" }\n'
     )
-    text = "timestamp,characteristic,value\n2026-03-01T08:00,runout,12.5\n2026-03-01T08:01,bore,25003\n"
+    text = (
+        "timestamp,characteristic,value\n"
+        "2026-03-01T08:00,runout,12.5\n"
+        "2026-03-01T08:01,bore,25003\n"
+    )
     res = read_export(w("p.csv", text), kind="measurements", profile=prof)
     assert res.data["unit"].tolist() == ["µm", "mm"]
     assert res.data["value"].tolist() == [12.5, pytest.approx(25.003)]

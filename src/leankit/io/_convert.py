@@ -359,44 +359,108 @@ class Finalizer:
         self.m = m
         self.opts = opts
         self.schema = _schema.get(m.kind).arrow_schema()
-        self._infer_state: dict[tuple[str, int], tuple[int, bool]] = {}
+        self._held: list[Converted] = []
 
-    def _infer(self, p: _Pending, columns: dict[str, pa.Array]) -> None:
-        """DST overlap, policy "infer": in file order, the wall clock going back marks
-        the second pass through the repeated hour (standard time)."""
-        chosen = p.earliest.copy()
-        hour = 3_600_000_000
-        for k in range(len(p.positions)):
-            window = (p.column, int(p.latest[k] // (6 * hour)))
-            last, second = self._infer_state.get(window, (p.wall[k], False))
-            if p.wall[k] < last:
-                second = True
-            if second:
-                chosen[k] = p.latest[k]
-            self._infer_state[window] = (int(p.wall[k]), second)
-        col = columns[p.column]
-        vals = np.asarray(pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False)).copy()
-        valid = _parse.present(col)
-        vals[p.positions] = chosen
-        valid[p.positions] = True
-        columns[p.column] = pa.array(vals, type=pa.int64(), mask=~valid).cast(_parse.TS)
+    # ---- DST overlap, policy "infer" -------------------------------------------------
+    # Rows whose local time falls in the repeated autumn hour are held back until the
+    # data have moved past that hour ("the window is closed"); then, in file order, the
+    # first backward step of the wall clock marks the start of the second pass (standard
+    # time). A window without a backward step cannot be resolved from the file: its
+    # rows are quarantined (as pandas' ambiguous="infer" refuses them).
+
+    @staticmethod
+    def _window(p: _Pending, k: int) -> tuple[str, int]:
+        return (p.column, int(p.latest[k] // (6 * 3_600_000_000)))
+
+    def _open(self, conv: Converted) -> bool:
+        """True if an overlap window of the held batches may continue in the next batch."""
+        for p in conv.pending:
+            if not len(p.positions):
+                continue
+            after = _parse.present(conv.columns[p.column])
+            after[: int(p.positions[-1]) + 1] = False
+            if not after.any():
+                return True
+        return False
+
+    def _resolve_infer(self) -> None:
+        rows: dict[tuple[str, int], list[tuple[Converted, _Pending, int]]] = {}
+        for conv in self._held:
+            for p in conv.pending:
+                for k in range(len(p.positions)):
+                    rows.setdefault(self._window(p, k), []).append((conv, p, k))
+        chosen: dict[int, dict[str, dict[int, int | None]]] = {}
+        for members in rows.values():
+            walls = [p.wall[k] for _, p, k in members]
+            jump = next((j for j in range(1, len(walls)) if walls[j] < walls[j - 1]), None)
+            for j, (conv, p, k) in enumerate(members):
+                value: int | None
+                if jump is None:
+                    value = None
+                else:
+                    value = int(p.earliest[k] if j < jump else p.latest[k])
+                chosen.setdefault(id(conv), {}).setdefault(p.column, {})[int(p.positions[k])] = (
+                    value
+                )
+        for conv in self._held:
+            for p in conv.pending:
+                picks = chosen.get(id(conv), {}).get(p.column, {})
+                col = conv.columns[p.column]
+                vals = np.asarray(pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False)).copy()
+                valid = _parse.present(col)
+                unresolved = np.zeros(len(valid), dtype=bool)
+                for pos, value in picks.items():
+                    if value is None:
+                        unresolved[pos] = True
+                    else:
+                        vals[pos] = value
+                        valid[pos] = True
+                conv.columns[p.column] = pa.array(vals, type=pa.int64(), mask=~valid).cast(
+                    _parse.TS
+                )
+                if unresolved.any():
+                    conv.failures.append(
+                        _Failure(
+                            p.column,
+                            "dst_ambiguous_time",
+                            unresolved,
+                            p.text,
+                            f"{p.column}: {{value!r}} occurs twice in {self.m.profile.timezone} "
+                            "(clocks go back) and the file never shows the clock going back, so "
+                            "which pass it is cannot be inferred; set [timestamp] ambiguous to "
+                            "earliest or latest",
+                        )
+                    )
+            conv.pending = []
+
+    def push(self, conv: Converted) -> list[tuple[Converted, pa.Table, pa.Table, list[Skip]]]:
+        """Add a converted batch (in file order); return the batches that are final now."""
+        self._held.append(conv)
+        if self._open(conv):
+            return []
+        return self.flush()
+
+    def flush(self) -> list[tuple[Converted, pa.Table, pa.Table, list[Skip]]]:
+        """Finalise every held batch (at the end of the file)."""
+        self._resolve_infer()
+        held, self._held = self._held, []
+        return [(c, *self.finalize(c)) for c in held]
 
     def finalize(self, conv: Converted) -> tuple[pa.Table, pa.Table, list[Skip]]:
         """Return (canonical rows, quarantine rows, skipped lines) of one batch."""
         batch = conv.batch
         n = batch.table.num_rows
-        for p in conv.pending:
-            self._infer(p, conv.columns)
         table = pa.table(conv.columns)
         sch = _schema.get(self.m.kind)
         for check in sch.checks:
-            if all(
-                c in self.m.source_index or c in self.m.profile.constants for c in check.columns
-            ):
+            provided = set(self.m.source_index) | set(self.m.profile.constants)
+            if all(any(c in provided for c in spec.split("|")) for spec in check.columns):
                 bad = _parse.mask(check.violated(table))
                 if bad.any():
                     conv.failures.append(
-                        _Failure(check.columns[0], check.code, bad, None, check.message)
+                        _Failure(
+                            check.columns[0].split("|")[0], check.code, bad, None, check.message
+                        )
                     )
         any_bad = np.zeros(n, dtype=bool)
         for f in conv.failures:

@@ -136,9 +136,13 @@ class Load:
         self.source: Source = open_source(
             self.path, first.csv, sheet or first.excel_sheet, first.null_values
         )
-        self.mapping = self._resolve(profiles, sheet)
+        try:
+            self.mapping = self._resolve(profiles, sheet)
+            decimal, thousands = self._number_format()
+        except BaseException:
+            self.source.close()  # removes temporary (transcoded) copies
+            raise
         prof = self.mapping.profile
-        decimal, thousands = self._number_format()
         self.options = Options(
             source_file=self.path.name,
             decimal=decimal,
@@ -207,7 +211,11 @@ class Load:
             body = [t for no, t in src.sample_lines if no > self.mapping.header_row][:2000]
             values = [
                 row[i].strip()
-                for row in csv.reader(body, delimiter=src.delimiter, quotechar=src.quotechar)
+                for row in csv.reader(
+                    [b.replace("\r", "") for b in body],
+                    delimiter=src.delimiter,
+                    quotechar=src.quotechar,
+                )
                 for i in numeric
                 if i < len(row)
             ]
@@ -249,31 +257,33 @@ class Load:
                 for task in self._tasks():
                     pending.append(pool.submit(work, task))
                     if len(pending) > WORKERS:
-                        yield self._finish(fin, pending.popleft().result())
+                        yield from self._finish(fin.push(pending.popleft().result()))
                 while pending:
-                    yield self._finish(fin, pending.popleft().result())
+                    yield from self._finish(fin.push(pending.popleft().result()))
+                yield from self._finish(fin.flush())
         finally:
             self.source.close()
 
-    def _finish(self, fin: Finalizer, conv: Any) -> tuple[pa.Table, pa.Table]:
-        records = conv.batch.records
-        before = len(conv.batch.skipped)
-        table, quarantine, skipped = fin.finalize(conv)
-        reclassified = len(skipped) - before  # summary lines found among the records
-        read = records - reclassified
-        if read != table.num_rows + quarantine.num_rows:
-            raise LeankitError(
-                f"internal error: row accounting does not balance for {self.path.name} "
-                f"({read} read, {table.num_rows} loaded, {quarantine.num_rows} quarantined); "
-                "please report this with the file"
-            )
-        self._counts["read"] += read
-        self._counts["loaded"] += table.num_rows
-        self._counts["quarantined"] += quarantine.num_rows
-        for code in quarantine.column("reason_code").to_pylist():
-            self._counts["reason:" + code] += 1
-        self._note_skips(skipped)
-        return table, quarantine
+    def _finish(
+        self, done: list[tuple[Any, pa.Table, pa.Table, list[Skip]]]
+    ) -> Iterator[tuple[pa.Table, pa.Table]]:
+        for conv, table, quarantine, skipped in done:
+            records = conv.batch.records
+            reclassified = len(skipped) - len(conv.batch.skipped)  # summary lines among records
+            read = records - reclassified
+            if read != table.num_rows + quarantine.num_rows:
+                raise LeankitError(
+                    f"internal error: row accounting does not balance for {self.path.name} "
+                    f"({read} read, {table.num_rows} loaded, {quarantine.num_rows} quarantined); "
+                    "please report this with the file"
+                )
+            self._counts["read"] += read
+            self._counts["loaded"] += table.num_rows
+            self._counts["quarantined"] += quarantine.num_rows
+            for code in quarantine.column("reason_code").to_pylist():
+                self._counts["reason:" + code] += 1
+            self._note_skips(skipped)
+            yield table, quarantine
 
     def _note_skips(self, skipped: list[Skip]) -> None:
         for s in skipped:

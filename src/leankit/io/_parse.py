@@ -23,7 +23,8 @@ _ISO = (
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}([.,]\d+)?)?)?)?"
     r"\s?(Z|z|[+-]\d{2}(:?\d{2})?)?$"
 )
-_ISO_OFFSET = r"(Z|z|[+-]\d{2}:?\d{2}|[+-]\d{2})$"
+# an offset after the time of day (a date alone, "2026-07-01", has none)
+_ISO_OFFSET = r"[T ]\d{2}(:\d{2}(:\d{2}([.,]\d+)?)?)?\s?(Z|z|[+-]\d{2}(:?\d{2})?)$"
 
 
 def mask(arr: pa.Array) -> np.ndarray:
@@ -194,6 +195,11 @@ def _iso(text: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
     norm = pc.replace_substring_regex(norm, r"\s(Z|[+-]\d)", r"\1")
     like = mask(pc.match_substring_regex(norm, _ISO, ignore_case=True))
     has_off = mask(pc.match_substring_regex(norm, _ISO_OFFSET))
+    date_only = mask(pc.match_substring_regex(norm, r"^\d{4}-\d{2}-\d{2}$"))
+    if date_only.any():
+        norm = pc.if_else(
+            pa.array(date_only), pc.binary_join_element_wise(norm, pa.scalar("00:00:00"), "T"), norm
+        )
     aware, bad_a = _tolerant_cast(_where(like & has_off, norm), TS)
     naive, bad_n = _tolerant_cast(_where(like & ~has_off, norm), NAIVE)
     return aware, naive, like & has_off & ~bad_a, like & ~has_off & ~bad_n
@@ -271,6 +277,7 @@ def parse_timestamps(
         else:
             e = pc.assume_timezone(naive, timezone, ambiguous="earliest", nonexistent="earliest")
             l_ = pc.assume_timezone(naive, timezone, ambiguous="latest", nonexistent="latest")
+            e, l_ = pc.cast(e, TS), pc.cast(l_, TS)  # same instants, typed as UTC
             diff = pc.subtract(pc.cast(l_, pa.int64()), pc.cast(e, pa.int64()))
             diff_np = np.asarray(pc.fill_null(diff, 0).to_numpy(zero_copy_only=False))
             gap = (diff_np > 0) & (diff_np < 60_000_000)

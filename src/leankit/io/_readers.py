@@ -164,6 +164,11 @@ class CsvSource(Source):
             encoding, bom = "utf-8", 0
             with open(self.read_path, "rb") as f:
                 sample = f.read(_sniff.SAMPLE_BYTES)
+        elif b"\r" in sample and b"\n" not in sample:  # classic Mac line endings (CR only)
+            self._tmp = _copy_with_newlines(path)
+            self.read_path = self._tmp
+            with open(self.read_path, "rb") as f:
+                sample = f.read(_sniff.SAMPLE_BYTES)
         else:
             self.read_path = path
         self.encoding = encoding
@@ -179,7 +184,17 @@ class CsvSource(Source):
         self._sample = sample
         self._preview = Preview(
             rows=[
-                (no, next(csv.reader([t], delimiter=self.delimiter, quotechar=self.quotechar), []))
+                (
+                    no,
+                    next(
+                        csv.reader(
+                            [t.replace("\r", "")],
+                            delimiter=self.delimiter,
+                            quotechar=self.quotechar,
+                        ),
+                        [],
+                    ),
+                )
                 for no, t in lines[:PREVIEW_ROWS]
             ],
             format="csv",
@@ -270,6 +285,11 @@ class CsvSource(Source):
             bad.append((row.number, row.text, row.actual_columns))
             return "skip"
 
+        if self.encoding.replace("-", "").lower() in ("utf8", "utf8sig"):
+            try:
+                block.decode("utf-8")
+            except UnicodeDecodeError:
+                return self._parse_block_slow(block, first_line, ncols)
         names = [f"c{i}" for i in range(ncols)]
         try:
             table = pcsv.read_csv(
@@ -306,10 +326,12 @@ class CsvSource(Source):
         except pa.ArrowException:
             return self._parse_block_slow(block, first_line, ncols)
 
+        # pyarrow numbers rows from 1 without counting the empty lines it skips
+        nonempty = np.flatnonzero(~empty)
         invalid = np.zeros(len(starts), dtype=bool)
-        numbers_ok = all(n is not None and 1 <= n <= len(starts) for n, _, _ in bad)
+        numbers_ok = all(n is not None and 1 <= n <= len(nonempty) for n, _, _ in bad)
         if numbers_ok and bad:
-            invalid[np.array([n - 1 for n, _, _ in bad])] = True
+            invalid[nonempty[np.array([n - 1 for n, _, _ in bad])]] = True
         valid = ~empty & ~invalid
         if not numbers_ok or int(valid.sum()) != table.num_rows:
             return self._parse_block_slow(block, first_line, ncols)
@@ -317,7 +339,7 @@ class CsvSource(Source):
         problems: list[Problem] = []
         skipped = [Skip(int(lines[i]), "blank_line", "") for i in np.flatnonzero(empty)]
         for n, text, actual in bad:
-            row_no = int(lines[n - 1])
+            row_no = int(lines[nonempty[n - 1]])
             if not text.strip():
                 skipped.append(Skip(row_no, "blank_line", text))
             elif is_summary_text(text):
@@ -343,10 +365,15 @@ class CsvSource(Source):
         return RawBatch(table, lines[idx], raw_text, problems, skipped)
 
     def _parse_block_slow(self, block: bytes, first_line: int, ncols: int) -> RawBatch:
-        """Exact fallback with the csv module (used when pyarrow cannot split a block)."""
-        text = block.decode(self.encoding, errors="replace")
+        """Exact fallback with the csv module (used when pyarrow cannot split a block).
+
+        Bytes that are not valid in the file's encoding are kept as escapes while
+        parsing; a record containing any is quarantined (``invalid_encoding``).
+        """
+        text = block.decode(self.encoding, errors="surrogateescape")
+        lines = text.split("\n")
         reader = csv.reader(
-            io.StringIO(text, newline=""),
+            io.StringIO(text.replace("\r\n", "\n").replace("\r", ""), newline="\n"),
             delimiter=self.delimiter,
             quotechar=self.quotechar or None,
             doublequote=True,
@@ -368,9 +395,19 @@ class CsvSource(Source):
                 problems.append(Problem(first_line + prev_line, "", "unreadable_record", str(exc)))
                 continue
             row_no = first_line + prev_line
+            raw = "\n".join(ln.rstrip("\r") for ln in lines[prev_line : reader.line_num])
             prev_line = reader.line_num
-            raw = self.delimiter.join(fields)
-            if not fields or not raw.strip():
+            if _has_escapes(raw):
+                problems.append(
+                    Problem(
+                        row_no,
+                        _visible(raw),
+                        "invalid_encoding",
+                        f"the record has bytes that are not valid {self.encoding}; "
+                        "set encoding in the profile's [csv] table",
+                    )
+                )
+            elif not fields or not "".join(fields).strip():
                 skipped.append(Skip(row_no, "blank_line", raw))
             elif len(fields) != ncols:
                 if is_summary_text(raw):
@@ -389,18 +426,27 @@ class CsvSource(Source):
                     cols[i].append(None if v in nulls else v)
                 rows.append(row_no)
                 raws.append(raw)
-
-        def raw_text(positions: np.ndarray) -> list[str]:
-            return [raws[p] for p in positions]
-
         return RawBatch(
-            _strings(cols, ncols), np.asarray(rows, dtype=np.int64), raw_text, problems, skipped
+            _strings(cols, ncols),
+            np.asarray(rows, dtype=np.int64),
+            _lister(raws),
+            problems,
+            skipped,
         )
 
     def close(self) -> None:
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
             self._tmp = None
+
+
+def _has_escapes(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _visible(text: str) -> str:
+    """Text with undecodable bytes (surrogate escapes) shown as U+FFFD."""
+    return "".join("\ufffd" if "\udc80" <= ch <= "\udcff" else ch for ch in text)
 
 
 def _last_record_end(buf: bytes, quote: int | None) -> int:
@@ -413,6 +459,15 @@ def _last_record_end(buf: bytes, quote: int | None) -> int:
     q = np.flatnonzero(arr == quote)
     even = nl[np.searchsorted(q, nl) % 2 == 0]
     return int(even[-1]) + 1 if len(even) else 0
+
+
+def _copy_with_newlines(path: Path) -> Path:
+    """Copy a file with CR line endings, turning each CR into LF."""
+    fd, name = tempfile.mkstemp(prefix="leankit-", suffix=".csv")
+    with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+        while chunk := src.read(BLOCK_BYTES):
+            dst.write(chunk.replace(b"\r", b"\n"))
+    return Path(name)
 
 
 def _transcode_to_utf8(path: Path, encoding: str) -> Path:
@@ -496,10 +551,12 @@ class ExcelSource(Source):
 
     def preview(self) -> Preview:
         assert self._rows is not None
-        rows = [
-            (i + 1, [_cell_text(v) or "" for v in row])
-            for i, row in enumerate(self._rows[:PREVIEW_ROWS])
-        ]
+        rows = []
+        for i, row in enumerate(self._rows[:PREVIEW_ROWS]):
+            cells = [_cell_text(v) or "" for v in row]
+            while cells and not cells[-1].strip():  # calamine pads rows to the sheet width
+                cells.pop()
+            rows.append((i + 1, cells))
         return Preview(rows=rows, format="excel", detail={"sheet": self.sheet})
 
     def batches(self, header_row: int, ncols: int) -> Iterator[RawBatch]:

@@ -44,7 +44,9 @@ def sniff_encoding(sample: bytes) -> tuple[str, int]:
         if sample.startswith(bom):
             return name, len(bom)
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        # a sample shorter than the sample size is the whole file: it must end cleanly
+        final = len(sample) < SAMPLE_BYTES
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=final)
         return "utf-8", 0
     except UnicodeDecodeError:
         pass
@@ -65,7 +67,7 @@ def sample_lines(sample: bytes, encoding: str, bom: int) -> list[str]:
 def sniff_delimiter(lines: list[str], quotechar: str = '"') -> str:
     """Pick the delimiter whose field count is most consistent across the sample lines."""
     best, best_score = ",", (-1, -1)
-    body = [ln for ln in lines[:400] if ln.strip()]
+    body = [ln.replace("\r", "") for ln in lines[:400] if ln.strip()]
     if not body:
         return ","
     for delim in DELIMITERS:
@@ -97,8 +99,12 @@ def sniff_number_format(values: list[str], delimiter: str) -> tuple[str, str | N
     that more values use; a thousands separator is only taken from values that
     cannot be read any other way (``1.234,5`` or ``12,345.6``).
     """
-    comma = sum(bool(_COMMA_DECIMAL.match(v)) for v in values)
-    dot = sum(bool(_DOT_DECIMAL.match(v)) for v in values)
+    comma = sum(
+        bool(_COMMA_DECIMAL.match(v)) or bool(_DOT_THOUSANDS.match(v) and "," in v) for v in values
+    )
+    dot = sum(
+        bool(_DOT_DECIMAL.match(v)) or bool(_COMMA_THOUSANDS.match(v) and "." in v) for v in values
+    )
     decimal = "," if delimiter != "," and comma > dot else "."
     thousands = None
     if decimal == ",":

@@ -305,10 +305,13 @@ def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, 
         if opts.get("limits") is not None:
             out[stage] = opts["limits"]
             continue
-        rows = g[(g["stage"] == stage) & (g["phase"] == "I") & ~g["excluded"]]
-        params = fam.estimate(rows, opts)
         standards = {k: v for k, v in opts.get("standards", {}).items() if v is not None}
-        params.update(standards)
+        if set(standards) >= set(fam.param_names):
+            params = dict(standards)  # known standards: nothing to estimate
+        else:
+            rows = g[(g["stage"] == stage) & (g["phase"] == "I") & ~g["excluded"]]
+            params = fam.estimate(rows, opts)
+            params.update(standards)
         if fam.chart in ("xbar_r", "xbar_s", "i_mr") and params.get("sigma", 1.0) == 0.0:
             warnings.warn(
                 f"stage {stage!r}: the sigma estimate is 0 (all baseline values identical "

@@ -118,6 +118,14 @@ class ControlChart:
     panel_names: tuple[str, ...] = ()
     _monitor: Any = field(default=None, repr=False, compare=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The monitor closure cannot be pickled: an unpickled chart keeps every table
+        # and its frozen limits (use limits=chart.frozen_limits() to score new data).
+        state = {f: getattr(self, f) for f in (
+            "chart", "points", "limits", "signals", "exclusions", "parameters", "stage_limits",
+            "panel_names")}
+        return (_unpickled_chart, (state,))
+
     # ------------------------------------------------------------------ panels
     def panel(self, name: str) -> ControlChart:
         """One panel of the chart as a chart of its own (same interface).
@@ -241,8 +249,11 @@ class ControlChart:
         using the limits of the last stage; run rules are evaluated over the whole
         series, so a run may straddle the Phase I / Phase II boundary.
         """
-        if self._monitor is None:  # pragma: no cover - charts are built with a monitor
-            raise LeankitError("this chart cannot be monitored")
+        if self._monitor is None:
+            raise LeankitError(
+                "this chart was restored from a pickle and has no data to extend; score the "
+                "new data with the same function and limits=chart.frozen_limits()"
+            )
         result = self._monitor(new_data)
         assert isinstance(result, ControlChart)
         return result
@@ -253,6 +264,10 @@ class ControlChart:
         from leankit.spc._figures import chart_figure
 
         return chart_figure(self, **style)
+
+
+def _unpickled_chart(state: dict[str, Any]) -> ControlChart:
+    return ControlChart(**state)
 
 
 class ChartCollection(Mapping[Any, ControlChart]):
@@ -289,8 +304,8 @@ class ChartCollection(Mapping[Any, ControlChart]):
             df = getattr(chart, attr)
             df = df.copy() if attr != "points" else chart.to_frame()
             values = key if isinstance(key, tuple) else (key,)
-            for col, val in zip(self.by, values, strict=True):
-                df.insert(0, col, val)
+            for pos, (col, val) in enumerate(zip(self.by, values, strict=True)):
+                df.insert(pos, col, val)
             frames.append(df)
         if not frames:
             return pd.DataFrame(columns=list(self.by))

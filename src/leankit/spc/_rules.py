@@ -338,7 +338,7 @@ RULES: dict[str, Rule] = {
             k=8,
             zone=1.0,
             description="{k} points in a row more than {zone:g} sigma from the center line, "
-            "on either side (mixture: none near the center)",
+            "on both sides (mixture: none near the center)",
         ),
     )
 }
@@ -579,7 +579,15 @@ def _fire(rule: Rule, c: _Chart) -> _BoolArray:
     hi = ok & (c.dev > half)
     lo = ok & (-c.dev > half)
     if rule.kind == "outside":
-        return _run_length(hi | lo, c.starts) >= k
+        # Nelson's rule 8: k in a row beyond the zone with points on BOTH sides of the
+        # center (a mixture); k points all on one side are a shift, caught by other rules
+        run = _run_length(hi | lo, c.starts) >= k
+        idx = np.arange(c.n, dtype=np.int64)
+        lo_start = np.maximum(idx - k + 1, 0)
+        cum_hi = np.concatenate(([0], np.cumsum(hi, dtype=np.int64)))
+        cum_lo = np.concatenate(([0], np.cumsum(lo, dtype=np.int64)))
+        both = (cum_hi[idx + 1] - cum_hi[lo_start] > 0) & (cum_lo[idx + 1] - cum_lo[lo_start] > 0)
+        return run & both
     # k_of_m: the window ending at i is cut short at the start of the current stretch
     # (start of data or segment, or just after a point where zones do not apply).
     idx = np.arange(c.n, dtype=np.int64)
