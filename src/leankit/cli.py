@@ -10,6 +10,8 @@ Commands
     List the built-in mapping profiles.
 ``leankit chart PATH --type TYPE --value COL ... --out FILE.html``
     Control chart of a column of a Parquet file or dataset; prints the signals.
+``leankit capability PATH --value COL [--by COL] [--lsl/--usl/--target | specs] ...``
+    Process capability with confidence intervals; one row per group with ``--by``.
 
 Exit status: 0 on success, 1 when ``--strict`` and rows were quarantined,
 2 on a fatal problem (the message says what to fix).
@@ -185,18 +187,7 @@ def _chart(args: argparse.Namespace) -> int:
     from leankit import spc
     from leankit.io._dataset import atomic_write_bytes
 
-    df = _read_any(Path(args.path), args.kind)
-    for cond in args.where or []:
-        if "=" not in cond:
-            raise LeankitError(f"--where {cond!r}: use COLUMN=VALUE")
-        col, val = cond.split("=", 1)
-        if col not in df.columns:
-            from leankit.errors import ColumnNotFoundError
-
-            raise ColumnNotFoundError(col, [str(c) for c in df.columns])
-        df = df[df[col].astype(str) == val]
-    if df.empty:
-        raise LeankitError("no rows left after --where filters")
+    df = _filtered(args)
     charts: dict[str, Callable[..., Any]] = {
         "xbar_r": spc.xbar_r, "xbar_s": spc.xbar_s, "i_mr": spc.i_mr, "p": spc.p_chart,
         "np": spc.np_chart, "c": spc.c_chart, "u": spc.u_chart}
@@ -250,6 +241,69 @@ def _chart(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filtered(args: argparse.Namespace) -> Any:
+    """The table named on the command line, with the --where filters applied."""
+    df = _read_any(Path(args.path), args.kind)
+    for cond in args.where or []:
+        if "=" not in cond:
+            raise LeankitError(f"--where {cond!r}: use COLUMN=VALUE")
+        col, val = cond.split("=", 1)
+        if col not in df.columns:
+            from leankit.errors import ColumnNotFoundError
+
+            raise ColumnNotFoundError(col, [str(c) for c in df.columns])
+        df = df[df[col].astype(str) == val]
+    if df.empty:
+        raise LeankitError("no rows left after --where filters")
+    return df
+
+
+def _capability(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from leankit import spc
+    from leankit.io._dataset import atomic_write_bytes
+
+    df = _filtered(args)
+    common = {"value": args.value, "subgroup": args.subgroup, "distribution": args.distribution,
+              "confidence": args.confidence, "shift": args.shift}
+    if args.sigma_method:
+        common["sigma_method"] = args.sigma_method
+    if args.by:
+        by = args.by.split(",")
+        specs = None
+        if args.specs:
+            specs = _read_any(Path(args.specs), "specs")
+        elif Path(args.path).is_dir():
+            from leankit import io as lio
+
+            specs = lio.read_table(args.path, "specs")
+        if specs is None or specs.empty:
+            raise LeankitError("--by needs specification limits: pass --specs FILE, or ingest a "
+                               "specs table into the dataset")
+        table = spc.capability(df, by=by, specs=specs, **common)
+        assert isinstance(table, spc.CapabilityTable)
+        frame = table.to_frame()
+        cols = [c for c in (*by, "n", "method", "distribution", "lsl", "usl", "cp", "cpk",
+                            "cpk_lower", "pp", "ppk", "ppk_lower", "ppm_expected",
+                            "sigma_level") if c in frame]
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(frame[cols].round(4).to_string(index=False))
+        for key, why in table.failures.items():
+            print(f"{key}: no result ({why})")
+        return 0
+    if args.lsl is None and args.usl is None:
+        raise LeankitError("give --lsl and/or --usl (or --by with a specs table)")
+    cap = spc.capability(df, lsl=args.lsl, usl=args.usl, target=args.target, **common)
+    assert isinstance(cap, spc.Capability)
+    print(cap.summary())
+    if args.out:
+        html = cap.figure().to_html(include_plotlyjs=True, full_html=True)
+        atomic_write_bytes(Path(args.out), html.encode("utf-8"))
+        print(f"\nfigure written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``leankit`` command."""
     parser = argparse.ArgumentParser(prog="leankit", description="Lean / Six Sigma analytics.")
@@ -289,6 +343,26 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--title", help="figure title")
     ch.add_argument("--out", help="write the figure as a self-contained HTML file")
     ch.set_defaults(func=_chart)
+
+    cap = sub.add_parser("capability", help="process capability of a column")
+    cap.add_argument("path", help="Parquet (or CSV) file, or a dataset folder with --kind")
+    cap.add_argument("--kind", choices=_schema.KINDS, help="table of a dataset folder")
+    cap.add_argument("--value", required=True, help="column of measured values")
+    cap.add_argument("--subgroup", help="column of subgroup ids (else individuals)")
+    cap.add_argument("--by", help="group columns, comma-separated (specs joined on them)")
+    cap.add_argument("--specs", help="specs table (default: the dataset's specs)")
+    cap.add_argument("--lsl", type=float, help="lower specification limit")
+    cap.add_argument("--usl", type=float, help="upper specification limit")
+    cap.add_argument("--target", type=float, help="target")
+    cap.add_argument("--where", action="append", metavar="COL=VALUE", help="filter rows")
+    cap.add_argument("--distribution", default="normal",
+                     choices=("normal", "auto", "boxcox", "johnson", "lognormal", "weibull",
+                              "gamma", "exponential", "logistic", "nonparametric"))
+    cap.add_argument("--sigma-method", choices=("pooled", "rbar", "sbar", "mrbar", "median_mr"))
+    cap.add_argument("--confidence", type=float, default=0.95, help="confidence level")
+    cap.add_argument("--shift", type=float, default=1.5, help="sigma-level shift (0 for none)")
+    cap.add_argument("--out", help="write the figure as a self-contained HTML file")
+    cap.set_defaults(func=_capability)
 
     prof = sub.add_parser("profiles", help="list the built-in mapping profiles")
     prof.set_defaults(func=_profiles)

@@ -285,7 +285,9 @@ class CsvSource(Source):
             bad.append((row.number, row.text, row.actual_columns))
             return "skip"
 
-        if self.encoding.replace("-", "").lower() in ("utf8", "utf8sig"):
+        if self.encoding.replace("-", "").lower() in ("utf8", "utf8sig") and (
+            len(block) and int(arr.max()) >= 0x80  # pure ASCII is valid UTF-8
+        ):
             try:
                 block.decode("utf-8")
             except UnicodeDecodeError:

@@ -7,6 +7,13 @@ Examples
 <ControlChart xbar_r: 25 subgroups, n=5, 0 signals>
 """
 
+from leankit.spc._capability import (
+    AttributeCapability,
+    Capability,
+    CapabilityTable,
+    attribute_capability,
+    capability,
+)
 from leankit.spc._charts import (
     aggregate_counts,
     c_chart,
@@ -26,6 +33,7 @@ from leankit.spc._constants import (
     factors,
     median_range,
 )
+from leankit.spc._normality import anderson_darling_normal, shapiro_wilk
 from leankit.spc._results import ChartCollection, ControlChart, Limits
 from leankit.spc._rules import RULE_SETS, RULES, Rule, RuleError, evaluate, resolve_rules
 from leankit.spc._sigma import ESTIMATORS
@@ -34,6 +42,9 @@ __all__ = [
     "ESTIMATORS",
     "RULES",
     "RULE_SETS",
+    "AttributeCapability",
+    "Capability",
+    "CapabilityTable",
     "ChartCollection",
     "ControlChart",
     "Limits",
@@ -41,7 +52,12 @@ __all__ = [
     "RuleError",
     "UnsupportedSubgroupError",
     "aggregate_counts",
+    "anderson_darling_normal",
+    "attribute_capability",
     "c4",
+    "capability",
+    "capability_figure",
+    "chart_figure",
     "c_chart",
     "constants_table",
     "d2",
@@ -53,11 +69,23 @@ __all__ = [
     "np_chart",
     "p_chart",
     "resolve_rules",
+    "shapiro_wilk",
     "u_chart",
     "xbar_r",
     "xbar_s",
 ]
 
-for _name in ("ChartCollection", "ControlChart", "Limits", "Rule", "RuleError",
-              "UnsupportedSubgroupError"):
+
+
+def __getattr__(name: str) -> object:
+    # figure builders import plotly: load them only when asked for
+    if name in ("capability_figure", "chart_figure"):
+        from leankit.spc import _figures
+
+        return getattr(_figures, name)
+    raise AttributeError(f"module 'leankit.spc' has no attribute {name!r}")
+
+
+for _name in ("AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
+              "ControlChart", "Limits", "Rule", "RuleError", "UnsupportedSubgroupError"):
     globals()[_name].__module__ = __name__

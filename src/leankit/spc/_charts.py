@@ -404,9 +404,16 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
         excl = pd.concat([spec.exclusions, new_excl], ignore_index=True)
         return _build(_Spec(fam, groups, opts, excl, spec.summarize), frozen)
 
+    base = ["subgroup", "phase", "stage", "excluded"]
+    if "values" in g:
+        data = g[[*base, "values"]].explode("values").rename(columns={"values": "value"})
+        data["value"] = data["value"].astype(float)
+        data = data[["subgroup", "value", "phase", "stage", "excluded"]].reset_index(drop=True)
+    else:
+        data = g[["subgroup", "count", "size", "phase", "stage", "excluded"]].copy()
     return ControlChart(
         chart=fam.chart, points=pd.concat(point_frames, ignore_index=True),
-        limits=pd.DataFrame(limit_rows), signals=signals, exclusions=spec.exclusions,
+        limits=pd.DataFrame(limit_rows), signals=signals, exclusions=spec.exclusions, data=data,
         parameters=parameters, stage_limits=frozen, panel_names=fam.panels, _monitor=monitor,
     )
 
@@ -541,7 +548,8 @@ def _variables(chart: str, data: pd.DataFrame, *, value: str, subgroup: str, tim
         key = df[subgroup]
         grp = x.groupby(key, sort=False)
         groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
-                               "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
+                               "range": grp.max() - grp.min(), "sd": grp.std(ddof=1),
+                               "values": grp.agg(list)})
         small = groups.index[groups["n"] < 2]
         if len(small):
             raise UnsupportedSubgroupError(
@@ -824,7 +832,8 @@ def i_mr(
                 f"i_mr needs one row per point, but labels {dup} repeat in "
                 f"{subgroup or 'the index'}; use xbar_r/xbar_s for subgroups"
             )
-        groups = pd.DataFrame({"n": 1, "value": x.to_numpy()}, index=key.to_numpy())
+        groups = pd.DataFrame({"n": 1, "value": x.to_numpy(),
+                               "values": [[v] for v in x.to_numpy()]}, index=key.to_numpy())
         return _finish_groups(groups, df.set_index(key.to_numpy(), drop=False), key=pd.Series(
             key.to_numpy(), index=key.to_numpy()), time=time, stage=stage, exclude=exclude,
             sub_col=subgroup)

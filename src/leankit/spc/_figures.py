@@ -11,9 +11,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 if TYPE_CHECKING:  # pragma: no cover
+    from leankit.spc._capability import Capability
     from leankit.spc._results import ControlChart
 
-__all__ = ["chart_figure"]
+__all__ = ["capability_figure", "chart_figure"]
 
 _TITLES = {
     "xbar": "X̄", "r": "R", "s": "S", "i": "Individual value", "mr": "Moving range",
@@ -164,3 +165,124 @@ def _stage_and_phase(fig: go.Figure, pts: pd.DataFrame, xs: np.ndarray, row: int
                                showarrow=False, xanchor="left", yanchor="bottom",
                                font={"size": 10, "color": "#1f77b4"}, row=row, col=1)
 
+
+
+def _model_pdf(cap: Capability, grid: np.ndarray, basis: str) -> np.ndarray | None:
+    """Density of the capability model on the original scale (None if not defined)."""
+    from scipy import stats
+
+    m = cap.model
+    if cap.method == "normal":
+        sig = cap.sigma_within if basis == "within" else cap.sigma_overall
+        if sig is None:
+            return None
+        out: np.ndarray = stats.norm.pdf(grid, cap.mean, sig)
+        return out
+    if cap.method == "boxcox" and "lambda" in m:
+        lam = m["lambda"]
+        sig = m["sigma_within"] if basis == "within" else m["sigma_overall"]
+        pos = grid > 0
+        t = np.full_like(grid, np.nan)
+        t[pos] = np.log(grid[pos]) if lam == 0 else (grid[pos] ** lam - 1) / lam
+        dens = stats.norm.pdf(t, m["mu"], sig) * np.where(pos, grid, np.nan) ** (lam - 1)
+        out2: np.ndarray = np.nan_to_num(np.asarray(dens, dtype=float))
+        return out2
+    if basis == "within":
+        return None
+    if cap.method == "johnson":
+        return np.asarray(m["johnson"].pdf(grid), dtype=float)
+    if "dist" in m:
+        return np.asarray(m["dist"].pdf(grid), dtype=float)
+    return None
+
+
+def _theoretical(cap: Capability, pp: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    m = cap.model
+    if "dist" in m:
+        return np.asarray(m["dist"].ppf(pp), dtype=float)
+    if cap.method == "johnson":
+        return np.asarray(m["johnson"].ppf(pp), dtype=float)
+    if cap.method == "nonparametric":
+        return np.asarray(np.quantile(cap.values, pp, method="weibull"), dtype=float)
+    if cap.method == "boxcox":
+        lam = m["lambda"]
+        t = stats.norm.ppf(pp, m["mu"], m["sigma_overall"])
+        back = np.exp(t) if lam == 0 else np.power(np.maximum(lam * t + 1, 1e-12), 1 / lam)
+        return np.asarray(back, dtype=float)
+    sig = cap.sigma_overall or 1.0
+    return np.asarray(stats.norm.ppf(pp, cap.mean, sig), dtype=float)
+
+
+def capability_figure(cap: Capability, *, title: str | None = None, bins: int | None = None,
+                      height: int = 430) -> go.Figure:
+    """Capability histogram (with the model's within and overall curves, specification
+    limits and target) beside a probability plot of the data against the model.
+
+    Parameters
+    ----------
+    cap : Capability
+        The result to draw.
+    title : str, optional
+        Figure title (default: method and the main indices).
+    bins : int, optional
+        Number of histogram bins (default: Freedman-Diaconis).
+    height : int, default 430
+        Figure height in pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    x = np.sort(cap.values)
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.08,
+                        subplot_titles=["Capability histogram", "Probability plot"])
+    edges = np.histogram_bin_edges(x, bins=bins or "fd")
+    fig.add_trace(go.Histogram(x=x, xbins={"start": edges[0], "end": edges[-1],
+                                           "size": edges[1] - edges[0]},
+                               histnorm="probability density", name="data",
+                               marker={"color": "#9ecae1", "line": {"color": "#6baed6",
+                                                                    "width": 0.5}},
+                               hovertemplate="%{x}: %{y:.4g}<extra></extra>"), row=1, col=1)
+    specs = [v for v in (cap.lsl, cap.usl, cap.target) if v is not None]
+    lo = min([x[0], *specs])
+    hi = max([x[-1], *specs])
+    pad = 0.08 * (hi - lo)
+    grid = np.linspace(lo - pad, hi + pad, 400)
+    for basis, dash, color in (("overall", "solid", "#08519c"), ("within", "dash", "#de2d26")):
+        dens = _model_pdf(cap, grid, basis)
+        if dens is not None:
+            fig.add_trace(go.Scatter(x=grid, y=dens, mode="lines", name=f"{basis} model",
+                                     line={"dash": dash, "color": color, "width": 2},
+                                     hoverinfo="skip"), row=1, col=1)
+    for name, v, color in (("LSL", cap.lsl, "#d62728"), ("USL", cap.usl, "#d62728"),
+                           ("Target", cap.target, "#2ca02c")):
+        if v is not None:
+            fig.add_vline(x=v, line={"color": color, "dash": "dot" if name == "Target" else
+                                     "dash", "width": 2}, row=1, col=1)
+            fig.add_annotation(x=v, y=1.02, yref="y domain", text=name, showarrow=False,
+                               font={"color": color, "size": 11}, row=1, col=1)
+    n = len(x)
+    pp = (np.arange(1, n + 1) - 0.3) / (n + 0.4)  # median ranks (Benard)
+    theo = _theoretical(cap, pp)
+    fig.add_trace(go.Scatter(x=theo, y=x, mode="markers", name="data vs model",
+                             marker={"size": 4, "color": "#08519c"},
+                             hovertemplate="model %{x:.4g}<br>data %{y:.4g}<extra></extra>",
+                             showlegend=False), row=1, col=2)
+    ends = [float(np.nanmin([theo[0], x[0]])), float(np.nanmax([theo[-1], x[-1]]))]
+    fig.add_trace(go.Scatter(x=ends, y=ends, mode="lines", line={"color": "#888", "dash": "dot"},
+                             name="perfect fit", showlegend=False, hoverinfo="skip"), row=1, col=2)
+    fig.update_xaxes(title_text="model quantile", row=1, col=2)
+    fig.update_yaxes(title_text="data", row=1, col=2)
+    idx = cap.indices.set_index("index")["estimate"]
+    shown = ", ".join(f"{k.capitalize()} {idx[k]:.2f}" for k in ("cp", "cpk", "pp", "ppk")
+                      if k in idx.index)
+    default = f"Capability ({cap.method}, {cap.distribution}): {shown}"
+    if cap.stable is False:
+        default += " — process NOT stable"
+    fig.update_layout(title={"text": html.escape(title if title is not None else default)},
+                      height=height, template="plotly_white", bargap=0.02,
+                      margin={"l": 60, "r": 20, "t": 70, "b": 40},
+                      legend={"orientation": "h", "y": -0.15})
+    return fig

@@ -102,6 +102,10 @@ class ControlChart:
         phase, statistic, rule, description``.
     exclusions : pandas.DataFrame
         Input rows or subgroups not used for the limits, with the reason.
+    data : pandas.DataFrame
+        The values behind the chart, one row per value (variables charts: ``subgroup,
+        value``; attribute charts: ``subgroup, count, size``), with ``phase, stage,
+        excluded``.
     parameters : dict
         The settings that produced the chart (column names, estimator, rules, nsigmas ...).
     stage_limits : dict
@@ -113,6 +117,7 @@ class ControlChart:
     limits: pd.DataFrame
     signals: pd.DataFrame
     exclusions: pd.DataFrame
+    data: pd.DataFrame
     parameters: Mapping[str, Any]
     stage_limits: Mapping[Any, Limits]
     panel_names: tuple[str, ...] = ()
@@ -122,8 +127,8 @@ class ControlChart:
         # The monitor closure cannot be pickled: an unpickled chart keeps every table
         # and its frozen limits (use limits=chart.frozen_limits() to score new data).
         state = {f: getattr(self, f) for f in (
-            "chart", "points", "limits", "signals", "exclusions", "parameters", "stage_limits",
-            "panel_names")}
+            "chart", "points", "limits", "signals", "exclusions", "data", "parameters",
+            "stage_limits", "panel_names")}
         return (_unpickled_chart, (state,))
 
     # ------------------------------------------------------------------ panels
@@ -149,7 +154,8 @@ class ControlChart:
         parent = self
         return ControlChart(
             chart=name, points=sub(self.points), limits=sub(self.limits),
-            signals=sub(self.signals), exclusions=self.exclusions, parameters=self.parameters,
+            signals=sub(self.signals), exclusions=self.exclusions, data=self.data,
+            parameters=self.parameters,
             stage_limits=self.stage_limits, panel_names=(name,),
             _monitor=(lambda new: parent.monitor(new).panel(name)),
         )
