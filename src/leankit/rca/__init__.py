@@ -1,0 +1,32 @@
+"""Root-cause analysis: Pareto, stratification, driver models, change points.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from leankit import rca
+>>> df = pd.DataFrame({"defect": ["burr", "scratch", "burr"]})
+>>> rca.pareto(df, category="defect").top
+'burr'
+"""
+
+from leankit.rca._changepoints import ChangePoints, change_points
+from leankit.rca._drivers import DriverModel, drivers
+from leankit.rca._pareto import Pareto, ParetoComparison, compare, pareto
+from leankit.rca._stratify import Stratification, benjamini_hochberg, stratify
+
+__all__ = [
+    "ChangePoints",
+    "DriverModel",
+    "Pareto",
+    "ParetoComparison",
+    "Stratification",
+    "benjamini_hochberg",
+    "change_points",
+    "compare",
+    "drivers",
+    "pareto",
+    "stratify",
+]
+
+for _name in ("ChangePoints", "DriverModel", "Pareto", "ParetoComparison", "Stratification"):
+    globals()[_name].__module__ = __name__

@@ -1,0 +1,146 @@
+"""Plotly figures of root-cause results (built from result objects only)."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+if TYPE_CHECKING:  # pragma: no cover
+    from leankit.rca._changepoints import ChangePoints
+    from leankit.rca._drivers import DriverModel
+    from leankit.rca._pareto import Pareto, ParetoComparison
+    from leankit.rca._stratify import Stratification
+
+__all__ = ["change_points_figure", "comparison_figure", "drivers_figure", "pareto_figure",
+           "stratification_figure"]
+
+_BAR = "#3182bd"
+_VITAL = "#de2d26"
+_LINE = "#636363"
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(title={"text": html.escape(title)}, height=height, template="plotly_white",
+                      margin={"l": 60, "r": 60, "t": 70, "b": 80}, showlegend=False)
+    return fig
+
+
+def pareto_figure(p: Pareto, *, title: str | None = None, height: int | None = None,
+                  max_groups: int = 12) -> go.Figure:
+    """Pareto chart: bars (vital few highlighted), cumulative-percent line, cutoff line.
+
+    One panel per ``by`` group (at most ``max_groups``).
+    """
+    table = p.table
+    groups = [((), table)] if not p.by else list(table.groupby(list(p.by), sort=False))
+    groups = groups[:max_groups]
+    rows = len(groups)
+    titles = [", ".join(f"{c} {v}" for c, v in zip(p.by, k if isinstance(k, tuple) else (k,),
+                                                     strict=False)) for k, _ in groups] if p.by \
+        else [""]
+    fig = make_subplots(rows=rows, cols=1, subplot_titles=titles, vertical_spacing=0.12,
+                        specs=[[{"secondary_y": True}] for _ in range(rows)])
+    for r, (_, t) in enumerate(groups, start=1):
+        colors = [_VITAL if v else _BAR for v in t["vital_few"]]
+        cats = [html.escape(str(c)) for c in t["category"]]
+        fig.add_trace(go.Bar(x=cats, y=t["value"], marker_color=colors, name=p.measure,
+                             customdata=np.c_[t["percent"], t["cumulative_percent"]],
+                             hovertemplate="%{x}<br>%{y:.4g} (%{customdata[0]:.1f} %)<br>"
+                             "cumulative %{customdata[1]:.1f} %<extra></extra>"),
+                      row=r, col=1, secondary_y=False)
+        fig.add_trace(go.Scatter(x=cats, y=t["cumulative_percent"], mode="lines+markers",
+                                 line={"color": _LINE}, name="cumulative %",
+                                 hoverinfo="skip"), row=r, col=1, secondary_y=True)
+        fig.add_trace(go.Scatter(x=[cats[0], cats[-1]], y=[100 * p.cutoff] * 2, mode="lines",
+                                 line={"color": _LINE, "dash": "dot", "width": 1},
+                                 hoverinfo="skip"), row=r, col=1, secondary_y=True)
+        fig.update_yaxes(range=[0, 105], ticksuffix=" %", row=r, col=1, secondary_y=True)
+        fig.update_yaxes(title_text=p.measure, row=r, col=1, secondary_y=False)
+    default = f"Pareto of {p.measure}" + (f" by {', '.join(p.by)}" if p.by else "")
+    return _layout(fig, title if title is not None else default, height or 360 * rows)
+
+
+def comparison_figure(c: ParetoComparison, *, title: str | None = None,
+                      height: int = 420) -> go.Figure:
+    """Shares before and after, categories ordered by the size of the change."""
+    t = c.table
+    cats = [html.escape(str(x)) for x in t["category"]]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=cats, y=t["before_percent"], name="before", marker_color="#9ecae1"))
+    fig.add_trace(go.Bar(x=cats, y=t["after_percent"], name="after",
+                         marker_color=[_VITAL if abs(r) > 2 else _BAR
+                                       for r in t["adjusted_residual"]]))
+    fig.update_yaxes(ticksuffix=" %", title_text="share")
+    default = (f"Defect mix before vs after (χ² p = {c.p_value:.3g}; red: significant movers)")
+    fig = _layout(fig, title if title is not None else default, height)
+    fig.update_layout(barmode="group", showlegend=True)
+    return fig
+
+
+def stratification_figure(s: Stratification, *, title: str | None = None,
+                          height: int | None = None, max_factors: int = 6) -> go.Figure:
+    """Rate (or mean) per level with its confidence interval, one panel per factor."""
+    factors = list(s.factors.sort_values("p_adjusted")["factor"])[:max_factors]
+    fig = make_subplots(rows=len(factors), cols=1, vertical_spacing=0.1,
+                        subplot_titles=[html.escape(f) for f in factors])
+    for r, f in enumerate(factors, start=1):
+        lv = s.levels[s.levels["factor"] == f]
+        names = [html.escape(str(v)) for v in lv["level"]]
+        if s.kind == "measurements":
+            se = lv["sd"] / np.sqrt(lv["n"])
+            y, lo, hi = lv["mean"], lv["mean"] - 1.96 * se, lv["mean"] + 1.96 * se
+            ref = s.overall_rate
+        else:
+            y, lo, hi, ref = lv["rate"], lv["lower"], lv["upper"], s.overall_rate
+        sig = (lv["p_adjusted"] < s.parameters.get("alpha", 0.05)).to_numpy()
+        fig.add_trace(go.Scatter(
+            x=names, y=y, mode="markers",
+            marker={"size": 9, "color": [_VITAL if v else _BAR for v in sig]},
+            error_y={"type": "data", "symmetric": False, "array": np.asarray(hi - y),
+                     "arrayminus": np.asarray(y - lo)},
+            hovertemplate="%{x}: %{y:.4g}<extra></extra>"), row=r, col=1)
+        if np.isfinite(ref):
+            fig.add_hline(y=ref, line={"dash": "dot", "color": _LINE}, row=r, col=1)
+    what = "mean" if s.kind == "measurements" else "rate"
+    default = f"Stratification: {what} per level (red: significant after adjustment)"
+    return _layout(fig, title if title is not None else default, height or 300 * len(factors))
+
+
+def drivers_figure(d: DriverModel, *, title: str | None = None, height: int = 380) -> go.Figure:
+    """Likelihood-ratio (or F) statistic per model term, strongest first."""
+    t = d.anova.iloc[::-1]
+    from leankit.rca._drivers import _term_words
+
+    names = [html.escape(_term_words(str(x))) for x in t["term"]]
+    colors = [_VITAL if p < 0.05 else _BAR for p in t["p_adjusted"]]
+    fig = go.Figure(go.Bar(x=t["statistic"], y=names, orientation="h", marker_color=colors,
+                           customdata=t["p_adjusted"],
+                           hovertemplate="%{y}: %{x:.3g} (adj. p %{customdata:.2g})"
+                           "<extra></extra>"))
+    fig.update_xaxes(title_text="χ²" if d.family != "gaussian" else "F")
+    return _layout(fig, title if title is not None else f"Drivers ({d.family} model)", height)
+
+
+def change_points_figure(c: ChangePoints, *, title: str | None = None,
+                         height: int = 380) -> go.Figure:
+    """The series, the segment means, and each change's time interval shaded."""
+    x = pd.to_datetime(c.times) if np.issubdtype(np.asarray(c.times).dtype, np.datetime64) or \
+        isinstance(c.times[0], pd.Timestamp) else c.times
+    fig = go.Figure()
+    scatter = go.Scattergl if len(c.values) > 2000 else go.Scatter
+    fig.add_trace(scatter(x=x, y=c.values, mode="markers", marker={"size": 3, "color": _BAR},
+                          name="values", hoverinfo="skip"))
+    for seg in c.segments.itertuples():
+        fig.add_trace(go.Scatter(x=[seg.start_time, seg.end_time], y=[seg.mean, seg.mean],
+                                 mode="lines", line={"color": _VITAL, "width": 3},
+                                 hovertemplate=f"mean {seg.mean:.4g}<extra></extra>"))
+    for ch in c.changes.itertuples():
+        fig.add_vrect(x0=ch.time_lower, x1=ch.time_upper, fillcolor="rgba(222,45,38,0.12)",
+                      line_width=0)
+        fig.add_vline(x=ch.time, line={"color": _VITAL, "dash": "dash", "width": 1})
+    return _layout(fig, title if title is not None else c.finding(), height)
