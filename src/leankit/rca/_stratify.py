@@ -118,8 +118,11 @@ class Stratification:
             return "No factor level stands out."
         r = self.ranking.iloc[0]
         if self.kind == "measurements":
+            if not r["p_adjusted"] < self.parameters.get("alpha", 0.05):
+                return ("No factor shifts the mean significantly (smallest adjusted p = "
+                        f"{float(self.factors['p_adjusted'].min()):.2g}).")
             return (f"{r['factor']} = {r['level']} has the most different mean "
-                    f"({r['mean']:.4g} vs {r['overall_mean']:.4g} overall, adjusted "
+                    f"({r['mean']:.6g} vs {r['overall_mean']:.6g} overall, adjusted "
                     f"p = {r['p_adjusted']:.2g}).")
         what = "defects per unit" if self.kind == "defects" else "the defective rate"
         sig = "" if r["p_adjusted"] < self.parameters.get("alpha", 0.05) else (
