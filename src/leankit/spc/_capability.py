@@ -299,25 +299,27 @@ def _check_specs(lsl: float | None, usl: float | None, target: float | None) -> 
 
 
 def _check_scale(x: np.ndarray, lsl: float | None, usl: float | None) -> None:
-    """Refuse specs that are in another unit than the data (e.g. µm vs mm)."""
+    """Refuse specs that are in another unit than the data (e.g. µm vs mm).
+
+    Two symptoms of a unit mix-up, both far beyond any real process: the data lie more
+    than 10 specification widths outside the specifications, or a specification is
+    more than 1000 standard deviations from the data (an index above 300).
+    """
     med = float(np.median(x))
     spread = float(np.std(x, ddof=1))
     limits = [v for v in (lsl, usl) if v is not None]
-    width = (usl - lsl) if (lsl is not None and usl is not None) else None
-    for spec in limits:
-        if spec != 0 and med != 0 and np.sign(spec) == np.sign(med):
-            ratio = abs(med) / abs(spec)
-            if ratio >= 50 or ratio <= 1 / 50:
-                raise ValueError(
-                    f"the specifications ({', '.join(f'{v:g}' for v in limits)}) and the data "
-                    f"(median {med:g}) differ by a factor of about {max(ratio, 1 / ratio):.0f}: "
-                    "are they in the same unit (e.g. mm vs µm)? Convert one of them."
-                )
-    if width is not None and spread > 0 and width / spread > 1e5:
-        raise ValueError(
-            f"the specification width ({width:g}) is {width / spread:.0e} times the data's "
-            "standard deviation: are specs and data in the same unit?"
-        )
+    shown = ", ".join(f"{v:g}" for v in limits)
+    hint = "are specs and data in the same unit (e.g. mm vs µm)? Convert one of them."
+    if lsl is not None and usl is not None:
+        width = usl - lsl
+        if med < lsl - 10 * width or med > usl + 10 * width:
+            raise ValueError(f"the data (median {med:g}) lie far outside the specifications "
+                             f"({shown}): {hint}")
+    if spread > 0:
+        far = max(abs(v - med) for v in limits) / spread
+        if far > 1000:
+            raise ValueError(f"a specification ({shown}) is {far:.0f} standard deviations from "
+                             f"the data (median {med:g}, sd {spread:.3g}): {hint}")
 
 
 def _within_sigma(x: np.ndarray, groups: np.ndarray | None, method: str) -> tuple[float, int, str]:
@@ -448,8 +450,10 @@ def _describe_fit(name: str, dist: Any) -> str:
     return f"{name}({args})"
 
 
-def _johnson(x: np.ndarray) -> tuple[Any, str]:
-    """Best of Johnson SU and SB fitted by maximum likelihood (by A²)."""
+def _johnson(x: np.ndarray, specs: Sequence[float | None] = ()) -> tuple[Any, str]:
+    """Best of Johnson SU and SB fitted by maximum likelihood (by A²); an SB fit whose
+    bounded support excludes a specification limit is not used (the limit could not be
+    transformed)."""
     best: tuple[float, Any, str] | None = None
     for fam, name in ((stats.johnsonsu, "SU"), (stats.johnsonsb, "SB")):
         with warnings.catch_warnings():
@@ -459,11 +463,15 @@ def _johnson(x: np.ndarray) -> tuple[Any, str]:
             except Exception:  # scipy may fail to converge for one family
                 continue
         dist = fam(*params)
-        a2 = ad_statistic(x, dist.cdf)
+        lo, hi = dist.support()
+        if any(v is not None and not (lo < v < hi) for v in specs):
+            continue
+        a2 = ad_statistic(x, dist.cdf, dist.sf)
         if np.isfinite(a2) and (best is None or a2 < best[0]):
             best = (a2, dist, name)
     if best is None:
-        raise InsufficientDataError("no Johnson distribution could be fitted to the data")
+        raise InsufficientDataError("no Johnson distribution could be fitted to the data with "
+                                    "the specification limits inside its range")
     return best[1], best[2]
 
 
@@ -681,7 +689,7 @@ def capability(
                          f"({'fixed' if boxcox_lambda is not None else 'maximum likelihood'}); "
                          "data and specs transformed, indices on the transformed scale.")
         elif chosen == "johnson":
-            dist, fam = _johnson(x)
+            dist, fam = _johnson(x, (lsl, usl, target))
             t = stats.norm.ppf(np.clip(dist.cdf(x), 1e-15, 1 - 1e-15))
             t_lsl = float(stats.norm.ppf(dist.cdf(lsl))) if lsl is not None else None
             t_usl = float(stats.norm.ppf(dist.cdf(usl))) if usl is not None else None
@@ -747,6 +755,12 @@ def capability(
         method = "nonparametric" if chosen == "nonparametric" else "percentile"
         model["quantiles"] = q
 
+    bad = [r["index"] for r in rows if not np.isfinite(r["estimate"])]
+    if bad:
+        raise InsufficientDataError(
+            f"the {method} model gives non-finite {', '.join(bad)} for these data and specs "
+            "(e.g. a limit outside the fitted distribution's range); try another distribution"
+        )
     ppm = pd.DataFrame(
         {"below_lsl": [obs_below, wb, ob], "above_usl": [obs_above, wa, oa]},
         index=pd.Index(["observed", "expected within", "expected overall"], name="basis"))
@@ -793,7 +807,12 @@ def _boxcox(x: np.ndarray, lsl: float | None, usl: float | None, target: float |
         raise ValueError(f"Box-Cox needs positive data; {int(np.sum(x <= 0))} value(s) are <= 0 "
                          "(add a constant, or use distribution='johnson')")
     if lam is None:
-        lam = float(stats.boxcox_normmax(x, method="mle"))
+        # maximum likelihood within [-5, 5] (as Minitab); outside it the likelihood is flat
+        # and the transformation numerically useless
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lam = float(stats.boxcox_normmax(x, method="mle", brack=(-2.0, 2.0)))
+        lam = float(np.clip(lam, -5.0, 5.0))
 
     def tr(v: float | None) -> float | None:
         if v is None:
@@ -815,7 +834,7 @@ def _choose(x: np.ndarray, normal_p: float, alpha: float) -> tuple[str, pd.DataF
             rows.append({"distribution": name, "ad_statistic": np.nan, "p_value": np.nan,
                          "note": str(exc)})
             continue
-        a2 = ad_statistic(x, dist.cdf)
+        a2 = ad_statistic(x, dist.cdf, dist.sf)
         p = normal_p if name == "normal" else (
             ad_pvalue_normal(ad_statistic(np.log(x), stats.norm(np.mean(np.log(x)),
                                           np.std(np.log(x), ddof=1)).cdf), len(x))

@@ -19,16 +19,20 @@ import numpy as np
 from scipy import stats
 
 
-def ad_statistic(x: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> float:
+def ad_statistic(x: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray],
+                 sf: Callable[[np.ndarray], np.ndarray] | None = None) -> float:
     """Anderson-Darling statistic A² of sample *x* against a (fitted) CDF.
 
-    ``A² = −n − (1/n) Σ (2i − 1) [ln F(x_(i)) + ln(1 − F(x_(n+1−i)))]``.
+    ``A² = −n − (1/n) Σ (2i − 1) [ln F(x_(i)) + ln(1 − F(x_(n+1−i)))]``; pass the
+    survival function ``sf`` to keep the upper tail exact far from the centre.
     """
     xs = np.sort(np.asarray(x, dtype=float))
     n = len(xs)
-    u = np.clip(cdf(xs), 1e-300, 1 - 1e-16)
+    log_f = np.log(np.clip(cdf(xs), 1e-300, 1.0))
+    upper = sf(xs) if sf is not None else 1.0 - cdf(xs)
+    log_s = np.log(np.clip(upper, 1e-300, 1.0))
     i = np.arange(1, n + 1)
-    return float(-n - np.sum((2 * i - 1) * (np.log(u) + np.log1p(-u[::-1]))) / n)
+    return float(-n - np.sum((2 * i - 1) * (log_f + log_s[::-1])) / n)
 
 
 def ad_pvalue_normal(a2: float, n: int) -> float:
@@ -53,7 +57,7 @@ def anderson_darling_normal(x: np.ndarray) -> tuple[float, float]:
     """Anderson-Darling normality test: ``(A², p-value)`` (mean and sd estimated)."""
     x = np.asarray(x, dtype=float)
     mu, sd = float(np.mean(x)), float(np.std(x, ddof=1))
-    a2 = ad_statistic(x, lambda v: stats.norm.cdf(v, mu, sd))
+    a2 = ad_statistic(x, lambda v: stats.norm.cdf(v, mu, sd), lambda v: stats.norm.sf(v, mu, sd))
     return a2, ad_pvalue_normal(a2, len(x))
 
 
