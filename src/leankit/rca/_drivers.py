@@ -209,6 +209,8 @@ def drivers(
         if c is not None and c not in data.columns:
             raise ColumnNotFoundError(c, [str(x) for x in data.columns])
     notes: list[str] = []
+    if data.empty:
+        raise InsufficientDataError("no rows to model (empty data)")
     df = data.copy()
     for f in factors:
         if df[f].isna().any():

@@ -333,6 +333,8 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, *, category: str,
     >>> res.p_value < 0.001, res.movers["category"].tolist()
     (True, ['x', 'y'])
     """
+    if count is not None and weight is not None:
+        raise TypeError("give count= or weight=, not both")
     measure = count or weight
     _require(before, category, measure)
     _require(after, category, measure)

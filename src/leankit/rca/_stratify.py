@@ -124,9 +124,12 @@ class Stratification:
             return (f"{r['factor']} = {r['level']} has the most different mean "
                     f"({r['mean']:.6g} vs {r['overall_mean']:.6g} overall, adjusted "
                     f"p = {r['p_adjusted']:.2g}).")
+        if not np.isfinite(r["rate_ratio"]) or r["defects"] == 0:
+            return ("No factor level stands out (nothing to compare: a single level or no "
+                    "defects).")
         what = "defects per unit" if self.kind == "defects" else "the defective rate"
         sig = "" if r["p_adjusted"] < self.parameters.get("alpha", 0.05) else (
-            " (not statistically significant)")
+            "; not statistically significant")
         return (f"{r['factor']} = {r['level']}: {what} {r['rate_ratio']:.1f}× the rest "
                 f"({int(r['defects'])} found where {r['expected']:.0f} were expected{sig}).")
 
@@ -287,11 +290,13 @@ def _measure_factor(data: pd.DataFrame, f: Factor, *, value: str, alpha: float
         from statsmodels.stats.multicomp import pairwise_tukeyhsd
 
         res = pairwise_tukeyhsd(x.to_numpy(), labels.to_numpy(), alpha=alpha)
-        tab = pd.DataFrame(res.summary().data[1:], columns=res.summary().data[0])
-        tab.insert(0, "factor", name)
-        pairs = tab.rename(columns={"group1": "level_a", "group2": "level_b",
-                                    "meandiff": "difference", "p-adj": "p_adjusted",
-                                    "lower": "lower", "upper": "upper", "reject": "different"})
+        a_idx, b_idx = np.triu_indices(len(res.groupsunique), 1)
+        ci = np.asarray(res.confint)
+        pairs = pd.DataFrame({
+            "factor": name, "level_a": res.groupsunique[a_idx], "level_b": res.groupsunique[b_idx],
+            "difference": np.asarray(res.meandiffs), "p_adjusted": np.asarray(res.pvalues),
+            "lower": ci[:, 0], "upper": ci[:, 1], "different": np.asarray(res.reject),
+        })
     return row, levels, pairs, notes
 
 
@@ -458,6 +463,7 @@ def stratify(
         ranking = ranking.sort_values(["_sig", "excess"], ascending=[False, False])
     ranking = ranking.drop(columns=[c for c in ("_abs", "_sig") if c in ranking]).reset_index(
         drop=True)
+    notes = list(dict.fromkeys(notes))  # a column shared by several factors is noted once
     for note in notes:
         if any(k in note for k in ("single level", "more than", "no defects", "form the level")):
             warnings.warn(note, DataQualityWarning, stacklevel=2)
