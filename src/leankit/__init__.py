@@ -6,6 +6,8 @@ schemas live in :mod:`leankit.schema`; errors and warnings are in :mod:`leankit.
 
 __version__ = "0.1.0"
 
-from leankit import datasets, errors, io, rca, schema, spc, units  # noqa: E402
+from leankit import datasets, errors, io, lean, rca, reports, schema, spc, units  # noqa: E402
 
-__all__ = ["__version__", "datasets", "errors", "io", "rca", "schema", "spc", "units"]
+__all__ = [
+    "__version__", "datasets", "errors", "io", "lean", "rca", "reports", "schema", "spc", "units",
+]

@@ -5,7 +5,9 @@ Commands
 ``leankit ingest PATH... --kind KIND --out DIR [--profile NAME_OR_FILE]``
     Load exports into a canonical Parquet dataset and print the row accounting.
 ``leankit demo [--data DIR] --out DIR``
-    Ingest the shipped ``sample_data/`` (specs, measurements, defects, production).
+    Ingest the shipped ``sample_data/`` and write the weekly report (``DIR/weekly_report.html``).
+``leankit report weekly --spec SPEC.toml --out FILE.html``
+    The weekly quality report described by a spec file.
 ``leankit profiles``
     List the built-in mapping profiles.
 ``leankit chart PATH --type TYPE --value COL ... --out FILE.html``
@@ -130,14 +132,12 @@ def _demo(args: argparse.Namespace) -> int:
             "pass --data PATH/TO/sample_data"
         )
     out = Path(args.out)
-    print(f"leankit {__version__}: ingesting {data} -> {out}")
+    show = sys.stderr.isatty()
+    print(f"leankit {__version__}: ingesting {data} -> {out / 'data'}")
     for kind, rel in _DEMO_LAYOUT:
         target = data / rel
-        files = (
-            [target]
-            if target.is_file()
-            else sorted(p for p in target.glob("*") if p.suffix.lower() in _EXPORT_SUFFIXES)
-        )
+        files = [target] if target.is_file() else sorted(
+            p for p in target.glob("*") if p.suffix.lower() in _EXPORT_SUFFIXES)
         for f in files:
             rep = lio.ingest(f, kind=kind, out=out / "data")
             for fr in rep.files:
@@ -147,7 +147,49 @@ def _demo(args: argparse.Namespace) -> int:
         table = lio.read_table(out / "data", kind)
         quar = lio.read_table(out / "data", kind, quarantine=True)
         print(f"  {kind:<13} {len(table):>8,} rows   {len(quar):>4,} quarantined")
-    print(f"\nParquet dataset: {out / 'data'} (manifest.json lists every source file)")
+    spec_path = out / "weekly.toml"
+    template = data / "weekly.toml"
+    text = template.read_text("utf-8") if template.is_file() else _DEMO_SPEC
+    text = text.replace('data = "../demo_out/data"', 'data = "data"')
+    from leankit.io._dataset import atomic_write_bytes
+
+    atomic_write_bytes(spec_path, text.encode("utf-8"))
+    html = out / "weekly_report.html"
+    _write_weekly(spec_path, html, show)
+    print(f"\nWeekly report: {html}  (spec: {spec_path})")
+    return 0
+
+
+_DEMO_SPEC = """[report]
+title = "Weekly quality report — demo"
+data = "data"
+week = "last"
+"""
+
+
+def _write_weekly(spec_path: Path, out: Path, show: bool) -> None:
+    import time
+
+    from leankit.reports import load_spec, weekly_report
+
+    t0 = time.perf_counter()
+
+    def progress(msg: str) -> None:
+        if show:
+            sys.stderr.write(f"\r\033[K  report: {msg} ...")
+            sys.stderr.flush()
+
+    spec = load_spec(spec_path)
+    rep = weekly_report(spec, progress=progress)
+    path = rep.write(out)
+    _clear_progress(show)
+    size = path.stat().st_size / 1e6
+    print(f"report written: {path} ({size:.1f} MB, {time.perf_counter() - t0:.1f} s)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    show = sys.stderr.isatty() and not args.quiet
+    _write_weekly(Path(args.spec), Path(args.out), show)
     return 0
 
 
@@ -321,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--quiet", action="store_true", help="no progress output")
     ing.set_defaults(func=_ingest)
 
-    demo = sub.add_parser("demo", help="ingest the shipped sample data")
+    demo = sub.add_parser("demo", help="ingest the sample data and write the weekly report")
     demo.add_argument("--data", default="sample_data", help="sample data folder")
     demo.add_argument("--out", required=True, type=Path, help="output folder")
     demo.set_defaults(func=_demo)
@@ -343,6 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--title", help="figure title")
     ch.add_argument("--out", help="write the figure as a self-contained HTML file")
     ch.set_defaults(func=_chart)
+
+    rep = sub.add_parser("report", help="write a report (HTML)")
+    rep.add_argument("type", choices=("weekly",), help="report type")
+    rep.add_argument("--spec", required=True, help="report spec (TOML)")
+    rep.add_argument("--out", required=True, help="HTML file to write")
+    rep.add_argument("--quiet", action="store_true", help="no progress output")
+    rep.set_defaults(func=_report)
 
     cap = sub.add_parser("capability", help="process capability of a column")
     cap.add_argument("path", help="Parquet (or CSV) file, or a dataset folder with --kind")

@@ -86,8 +86,9 @@ class Stratification:
         ``rr_lower, rr_upper, p_value, p_adjusted``. Measurements: ``n, mean, sd,
         median``.
     ranking : pandas.DataFrame
-        "Where to look first": the (factor, level) cells, significant ones first, by
-        excess defects (or by distance of the mean from the overall mean).
+        "Where to look first": the (factor, level) cells, significant ones with excess
+        defects first, by ``score = excess × (1 − 1/rate_ratio)`` (the excess weighted by
+        its concentration), or by the distance of the mean from the overall mean.
     pairs : pandas.DataFrame
         Measurements: Tukey HSD pairs for factors with a significant location test.
     notes : tuple of str
@@ -459,8 +460,14 @@ def stratify(
         ranking = ranking.sort_values(["_sig", "_abs"], ascending=[False, False])
     else:
         levels["p_adjusted"] = benjamini_hochberg(levels["p_value"].to_numpy(float))
+        # attributable excess: the excess defects weighted by how concentrated they are,
+        # so a specific cell (machine × shift) outranks the broader level that contains it
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(levels["excess"] > 0,
+                             levels["excess"] * (1 - 1 / levels["rate_ratio"]), 0.0)
+        levels["score"] = np.nan_to_num(score)
         ranking = levels.assign(_sig=(levels["p_adjusted"] < alpha) & (levels["excess"] > 0))
-        ranking = ranking.sort_values(["_sig", "excess"], ascending=[False, False])
+        ranking = ranking.sort_values(["_sig", "score"], ascending=[False, False])
     ranking = ranking.drop(columns=[c for c in ("_abs", "_sig") if c in ranking]).reset_index(
         drop=True)
     notes = list(dict.fromkeys(notes))  # a column shared by several factors is noted once

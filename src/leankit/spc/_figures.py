@@ -48,9 +48,19 @@ def _hover(points: pd.DataFrame, rule_text: dict[str, str]) -> list[str]:
     return out
 
 
+def _steps(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep only the points where a piecewise-constant line changes (and its last point)."""
+    if len(ys) < 3:
+        return xs, ys
+    y = np.asarray(ys, dtype=float)
+    change = np.r_[True, ~np.isclose(y[1:], y[:-1], equal_nan=True)]
+    change[-1] = True
+    return xs[change], y[change]
+
+
 def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: bool = False,
                  height: int | None = None, webgl: bool | None = None,
-                 x: str = "auto") -> go.Figure:
+                 x: str = "auto", compact: bool = False) -> go.Figure:
     """Draw a control chart.
 
     Parameters
@@ -67,6 +77,9 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         Use WebGL traces (default: when a panel has more than 2000 points).
     x : {"auto", "time", "subgroup"}, default "auto"
         X axis: time when the chart has times, else subgroup order.
+    compact : bool, default False
+        Smaller figure for reports: limits drawn only where they change, times to the
+        minute, hover details only on signals.
 
     Returns
     -------
@@ -80,12 +93,16 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     for row, panel in enumerate(panels, start=1):
         pts = chart.points[chart.points["panel"] == panel].reset_index(drop=True)
         xs = _x(pts, use_time)
+        if compact and use_time:
+            xs = pd.to_datetime(xs).strftime("%Y-%m-%d %H:%M").to_numpy()
         gl = webgl if webgl is not None else len(pts) > WEBGL_THRESHOLD
         scatter = go.Scattergl if gl else go.Scatter
         for name, col, dash in (("UCL", "ucl", "dash"), ("Center", "center", "solid"),
                                 ("LCL", "lcl", "dash")):
+            lx, ly = _steps(xs, pts[col].to_numpy()) if compact else (xs, pts[col])
             fig.add_trace(go.Scatter(
-                x=xs, y=pts[col], mode="lines", line={"shape": "hvh", "dash": dash, "width": 1.2,
+                x=lx, y=ly, mode="lines", line={"shape": "hv" if compact else "hvh",
+                                                "dash": dash, "width": 1.2,
                 "color": _COLORS["center" if col == "center" else "limit"]},
                 name=name, legendgroup=name, showlegend=row == 1, hoverinfo="skip"), row=row, col=1)
         if show_zones:
@@ -97,19 +114,28 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                               "color": _COLORS["zone"]},
                         name=f"±{z}σ", legendgroup=f"zone{z}", showlegend=row == 1 and sign == 1,
                         hoverinfo="skip"), row=row, col=1)
-        hover = _hover(pts, rule_text)
-        fig.add_trace(scatter(
-            x=xs, y=pts["statistic"], mode="lines+markers", name=_TITLES.get(panel, panel),
-            line={"color": _COLORS["point"], "width": 1}, marker={"size": 5},
-            text=hover, hovertemplate="%{text}<extra></extra>", showlegend=False),
-            row=row, col=1)
         sig = pts["signal"].to_numpy(dtype=bool)
+        hover = (_hover(pts[sig].reset_index(drop=True), rule_text) if compact
+                 else _hover(pts, rule_text))
+        stat = pts["statistic"].to_numpy(dtype=float)
+        if compact:
+            fig.add_trace(scatter(
+                x=xs, y=np.round(stat, 7), mode="lines+markers", name=_TITLES.get(panel, panel),
+                line={"color": _COLORS["point"], "width": 1}, marker={"size": 4},
+                hovertemplate="%{x}: %{y:.6g}<extra></extra>", showlegend=False),
+                row=row, col=1)
+        else:
+            fig.add_trace(scatter(
+                x=xs, y=stat, mode="lines+markers", name=_TITLES.get(panel, panel),
+                line={"color": _COLORS["point"], "width": 1}, marker={"size": 5},
+                text=hover, hovertemplate="%{text}<extra></extra>", showlegend=False),
+                row=row, col=1)
         if sig.any():
             fig.add_trace(scatter(
                 x=xs[sig], y=pts["statistic"][sig], mode="markers", name="Signal",
                 legendgroup="signal", showlegend=row == 1,
                 marker={"color": _COLORS["signal"], "size": 9, "symbol": "circle"},
-                text=[hover[i] for i in np.flatnonzero(sig)],
+                text=hover if compact else [hover[i] for i in np.flatnonzero(sig)],
                 hovertemplate="%{text}<extra></extra>"), row=row, col=1)
         exc = pts["excluded"].to_numpy(dtype=bool)
         if exc.any():

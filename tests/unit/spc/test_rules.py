@@ -728,8 +728,10 @@ def _oracle(
                     zone_ok(j) and abs(x[j] - c[j]) < rule.zone * s[j] and seg[j] == seg[i]
                     for j in range(i - rule.k + 1, i + 1)
                 )
-            else:
-                ok = all(zside(j) != 0 and seg[j] == seg[i] for j in range(i - rule.k + 1, i + 1))
+            else:  # outside: beyond the zone, with points on both sides (a mixture)
+                window = range(i - rule.k + 1, i + 1)
+                ok = all(zside(j) != 0 and seg[j] == seg[i] for j in window) and {
+                    zside(j) for j in window} == {1, -1}
             hit = ok
         if hit:
             out.append(i)

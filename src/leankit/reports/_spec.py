@@ -1,0 +1,187 @@
+"""Report specifications (TOML): what a scheduled report shows, validated with errors
+that name the offending key."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leankit.errors import LeankitError, suggest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["CharacteristicSpec", "ReportSpec", "ReportSpecError", "load_spec"]
+
+SECTIONS = ("summary", "attention", "spc", "capability", "pareto", "rootcause", "oee",
+            "data_quality", "methods")
+CHARTS = ("xbar_r", "xbar_s", "i_mr")
+KPIS = ("fpy", "scrap_rate", "oee", "dpmo", "out_of_control")
+
+
+class ReportSpecError(LeankitError, ValueError):
+    """A report specification is invalid; the message names the key (and file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CharacteristicSpec:
+    """One characteristic to chart: name, chart type, subgroup column, optional specs."""
+
+    name: str
+    chart: str = "xbar_s"
+    subgroup: str | None = "subgroup"
+    lsl: float | None = None
+    usl: float | None = None
+    target: float | None = None
+    capability_target: float = 1.33
+    rules: tuple[str, ...] = ("we_1", "nelson_2")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSpec:
+    """A validated weekly-report specification (see ``docs/reports.md``)."""
+
+    title: str
+    data: Path
+    week: str = "last"
+    baseline: tuple[str, str] | None = None
+    baseline_weeks: int = 6
+    context_weeks: int = 4
+    characteristics: tuple[CharacteristicSpec, ...] = ()
+    targets: dict[str, float] = field(default_factory=dict)
+    opportunities: float = 1.0
+    factors: tuple[str, ...] = ("line", "machine", "shift")
+    sections: tuple[str, ...] = SECTIONS
+    rules: tuple[str, ...] = ("we_1", "nelson_2")
+    source: str = "<dict>"
+    sha256: str = ""
+
+
+def _where(source: str, key: str) -> str:
+    return f"{source}: [{key}]" if source else f"[{key}]"
+
+
+def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for k in table:
+        if k not in allowed:
+            raise ReportSpecError(f"{where}: unknown key {k!r}{suggest(k, allowed)} "
+                                  f"Allowed: {', '.join(allowed)}")
+
+
+def _number(v: Any, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ReportSpecError(f"{where} must be a number, got {v!r}")
+    return float(v)
+
+
+def _rules(value: Any, where: str) -> tuple[str, ...]:
+    from leankit.spc import RuleError, resolve_rules
+
+    items = [value] if isinstance(value, str) else list(value)
+    try:
+        resolve_rules(items)
+    except RuleError as exc:
+        raise ReportSpecError(f"{where} rules: {exc}") from None
+    return tuple(str(v) for v in items)
+
+
+def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
+                   sha256: str = "") -> ReportSpec:
+    """Validate a parsed specification; relative paths are taken from *base*."""
+    _check_keys(doc, ("report", "characteristics", "targets", "defects", "sections"), source)
+    rep = doc.get("report")
+    if not isinstance(rep, dict):
+        raise ReportSpecError(f"{source}: the [report] table is missing; it needs at least "
+                              "title and data (the dataset folder)")
+    _check_keys(rep, ("title", "data", "week", "baseline", "baseline_weeks", "context_weeks",
+                      "rules"), _where(source, "report"))
+    default_rules = _rules(rep.get("rules", ["we_1", "nelson_2"]), _where(source, "report"))
+    if "data" not in rep:
+        raise ReportSpecError(f"{_where(source, 'report')} data is missing: give the dataset "
+                              "folder written by `leankit ingest`")
+    data = Path(str(rep["data"]))
+    if not data.is_absolute():
+        data = (base / data).resolve()
+    if not data.is_dir():
+        raise ReportSpecError(f"{_where(source, 'report')} data = {rep['data']!r}: folder "
+                              f"{str(data)!r} does not exist")
+    week = str(rep.get("week", "last"))
+    import re
+
+    if week != "last" and not re.fullmatch(r"\d{4}-W\d{2}", week):
+        raise ReportSpecError(f"{_where(source, 'report')} week = {week!r}: use an ISO week "
+                              "like \"2026-W47\" or \"last\"")
+    baseline = rep.get("baseline")
+    if baseline is not None:
+        if not (isinstance(baseline, list) and len(baseline) == 2):
+            raise ReportSpecError(f"{_where(source, 'report')} baseline must be "
+                                  "[\"start\", \"end\"] dates (the Phase I period)")
+        baseline = (str(baseline[0]), str(baseline[1]))
+    chars = []
+    raw_chars = doc.get("characteristics", [])
+    if not isinstance(raw_chars, list):
+        raise ReportSpecError(f"{source}: characteristics must be an array of tables "
+                              "([[characteristics]])")
+    for i, c in enumerate(raw_chars):
+        where = _where(source, f"characteristics[{i}]")
+        if not isinstance(c, dict) or "name" not in c:
+            raise ReportSpecError(f"{where}: every [[characteristics]] needs a name")
+        _check_keys(c, ("name", "chart", "subgroup", "lsl", "usl", "target",
+                        "capability_target", "rules"), where)
+        chart = c.get("chart", "xbar_s")
+        if chart not in CHARTS:
+            raise ReportSpecError(f"{where}: chart = {chart!r}; use one of {', '.join(CHARTS)}")
+        kw: dict[str, Any] = {k: _number(c[k], f"{where} {k}") for k in
+                              ("lsl", "usl", "target", "capability_target") if k in c}
+        rules = _rules(c["rules"], where) if "rules" in c else default_rules
+        chars.append(CharacteristicSpec(name=str(c["name"]), chart=chart,
+                                        subgroup=c.get("subgroup", "subgroup"),
+                                        rules=rules, **kw))
+    targets_raw = doc.get("targets", {})
+    _check_keys(targets_raw, KPIS, _where(source, "targets"))
+    targets = {k: _number(v, f"{_where(source, 'targets')} {k}") for k, v in targets_raw.items()}
+    defects = doc.get("defects", {})
+    _check_keys(defects, ("opportunities", "factors"), _where(source, "defects"))
+    secs = doc.get("sections", {})
+    _check_keys(secs, ("include",), _where(source, "sections"))
+    include = tuple(secs.get("include", SECTIONS))
+    for s in include:
+        if s not in SECTIONS:
+            raise ReportSpecError(f"{_where(source, 'sections')} include: unknown section "
+                                  f"{s!r}{suggest(s, SECTIONS)} Sections: {', '.join(SECTIONS)}")
+    return ReportSpec(
+        title=str(rep.get("title", "Weekly quality report")), data=data, week=week,
+        rules=default_rules,
+        baseline=baseline, baseline_weeks=int(rep.get("baseline_weeks", 6)),
+        context_weeks=int(rep.get("context_weeks", 4)), characteristics=tuple(chars),
+        targets=targets, opportunities=_number(defects.get("opportunities", 1), "opportunities"),
+        factors=tuple(defects.get("factors", ("line", "machine", "shift"))), sections=include,
+        source=source, sha256=sha256)
+
+
+def load_spec(path: str | Path) -> ReportSpec:
+    """Read and validate a report specification file.
+
+    Raises
+    ------
+    ReportSpecError
+        The file is missing, not valid TOML (the message gives line and column), or a
+        key is unknown or wrong (the message names it).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReportSpecError(f"report spec {str(path)!r} does not exist")
+    raw = path.read_bytes()
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ReportSpecError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ReportSpecError(f"{path}: invalid TOML: {exc}") from None
+    return spec_from_dict(doc, base=path.parent, source=str(path),
+                          sha256=hashlib.sha256(raw).hexdigest())

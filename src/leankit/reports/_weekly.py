@@ -1,0 +1,606 @@
+"""The weekly quality report: KPIs, verdicts, attention list, control charts, capability,
+defect Pareto, root causes, OEE, data quality, methods — from a report spec."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leankit import __version__
+from leankit.errors import InsufficientDataError, LeankitError, suggest
+from leankit.reports._adapters import signals_in_words
+from leankit.reports._report import Block, Report, Table
+from leankit.reports._spec import CharacteristicSpec, ReportSpec, ReportSpecError
+
+__all__ = ["weekly_report"]
+
+_GOOD, _WARN, _BAD, _NEUTRAL = "good", "warn", "bad", "neutral"
+HIGHER_BETTER = {"fpy": True, "oee": True, "scrap_rate": False, "dpmo": False,
+                 "out_of_control": False}
+_KPI_NAMES = {"fpy": "First-pass yield", "scrap_rate": "Scrap rate", "oee": "OEE",
+              "dpmo": "DPMO", "out_of_control": "Out-of-control characteristics"}
+
+
+def _week_bounds(week: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    year, w = week.split("-W")
+    start = pd.Timestamp(dt.date.fromisocalendar(int(year), int(w), 1), tz="UTC")
+    return start, start + pd.Timedelta(days=7)
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    y, w, _ = ts.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _fmt(kpi: str, v: float) -> str:
+    if v is None or not np.isfinite(v):
+        return "—"
+    if kpi in ("fpy", "oee", "scrap_rate"):
+        return f"{100 * v:.1f} %"
+    if kpi == "dpmo":
+        return f"{v:,.0f}"
+    return f"{v:.0f}"
+
+
+def _delta(kpi: str, now: float, before: float) -> str:
+    if not (np.isfinite(now) and np.isfinite(before)):
+        return "no previous week"
+    d = now - before
+    if kpi in ("fpy", "oee", "scrap_rate"):
+        txt = f"{100 * d:+.1f} pts"
+    elif kpi == "dpmo":
+        txt = f"{d:+,.0f}"
+    else:
+        txt = f"{d:+.0f}"
+    arrow = "▲" if d > 0 else ("▼" if d < 0 else "=")
+    return f"{arrow} {txt} vs last week"
+
+
+def _status(kpi: str, value: float, target: float | None) -> str:
+    if target is None or not np.isfinite(value):
+        return _NEUTRAL
+    better = HIGHER_BETTER[kpi]
+    ok = value >= target if better else value <= target
+    if ok:
+        return _GOOD
+    gap = abs(value - target) / (abs(target) if target else 1.0)
+    return _WARN if gap < 0.05 else _BAD
+
+
+class _Data:
+    def __init__(self, spec: ReportSpec) -> None:
+        from leankit.io import Dataset
+
+        self.ds = Dataset(spec.data)
+        if not self.ds.manifest_path.exists():
+            raise ReportSpecError(f"{spec.source}: [report] data = {str(spec.data)!r} is not a "
+                                  "leankit dataset (no manifest.json); run `leankit ingest`")
+        self.tables = {k: self.ds.read_arrow(k).to_pandas() for k in
+                       ("measurements", "defects", "production", "specs")}
+
+
+def _time_col(kind: str) -> str:
+    return {"measurements": "timestamp", "defects": "timestamp",
+            "production": "period_start"}[kind]
+
+
+def _pick_week(spec: ReportSpec, data: _Data) -> str:
+    if spec.week != "last":
+        return spec.week
+    latest = [t[_time_col(k)].max() for k, t in data.tables.items()
+              if k != "specs" and len(t)]
+    if not latest:
+        raise ReportSpecError(f"{spec.source}: [report] week = \"last\" but the dataset is "
+                              "empty")
+    return _iso(max(latest))
+
+
+def _in(df: pd.DataFrame, col: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    return df[(df[col] >= start) & (df[col] < end)]
+
+
+def weekly_report(spec: ReportSpec, *, progress: Callable[[str], None] | None = None) -> Report:
+    """Build the weekly quality report described by *spec*.
+
+    Raises
+    ------
+    ReportSpecError
+        Unknown characteristic, a week without data, an unreadable dataset (the message
+        names the spec key).
+    """
+    say = progress or (lambda _msg: None)
+    data = _Data(spec)
+    meas, defects, prod, specs = (data.tables[k] for k in
+                                  ("measurements", "defects", "production", "specs"))
+    week = _pick_week(spec, data)
+    start, end = _week_bounds(week)
+    prev_start = start - pd.Timedelta(days=7)
+    has_week = any(len(_in(t, _time_col(k), start, end)) for k, t in data.tables.items()
+                   if k != "specs")
+    if not has_week:
+        spans = [f"{k}: {t[_time_col(k)].min():%Y-%m-%d} to {t[_time_col(k)].max():%Y-%m-%d}"
+                 for k, t in data.tables.items() if k != "specs" and len(t)]
+        raise ReportSpecError(f"{spec.source}: [report] week = {week!r} has no data; the "
+                              f"dataset covers {'; '.join(spans) or 'nothing'}")
+    rep = Report(title=spec.title, subtitle=f"Week {week} ({start:%d %b %Y} – "
+                 f"{end - pd.Timedelta(days=1):%d %b %Y}, UTC)")
+    freshness = [f"{k}: latest {t[_time_col(k)].max():%Y-%m-%d %H:%M} UTC" for k, t in
+                 data.tables.items() if k != "specs" and len(t)]
+    scope = []
+    for col in ("site", "line"):
+        if col in meas and meas[col].notna().any():
+            scope.append(f"{col}s: " + ", ".join(sorted(meas[col].dropna().astype(str).unique())))
+    rep.header_lines = [("Scope: " + "; ".join(scope)) if scope else "Scope: all data",
+                        "Data freshness: " + "; ".join(freshness)]
+
+    # ------------------------------------------------------------- control charts
+    chars = list(spec.characteristics)
+    available = sorted(meas["characteristic"].dropna().unique()) if len(meas) else []
+    for i, c in enumerate(chars):
+        if c.name not in available:
+            raise ReportSpecError(
+                f"{spec.source}: [characteristics[{i}]] name = {c.name!r} is not in the "
+                f"measurements{suggest(c.name, available)} Characteristics: "
+                f"{', '.join(available)}")
+    if not chars:
+        chars = [CharacteristicSpec(name=str(n), rules=spec.rules) for n in available]
+    if spec.baseline is not None:
+        b0, b1 = (pd.Timestamp(v, tz="UTC") for v in spec.baseline)
+    else:
+        t0 = meas["timestamp"].min() if len(meas) else start
+        b0 = pd.Timestamp(t0).normalize() - pd.Timedelta(days=pd.Timestamp(t0).weekday())
+        b1 = min(b0 + pd.Timedelta(weeks=spec.baseline_weeks), start)
+    shown_from = max(start - pd.Timedelta(weeks=spec.context_weeks), b1)
+    results: list[dict[str, Any]] = []
+    from leankit import spc
+
+    fns: dict[str, Callable[..., Any]] = {"xbar_r": spc.xbar_r, "xbar_s": spc.xbar_s,
+                                          "i_mr": spc.i_mr}
+    for c in chars:
+        say(f"chart {c.name}")
+        rows = meas[meas["characteristic"] == c.name]
+        base = _in(rows, "timestamp", b0, b1)
+        recent = _in(rows, "timestamp", shown_from, end)
+        kw: dict[str, Any] = {"value": "value", "time": "timestamp", "rules": list(c.rules)}
+        if c.chart != "i_mr":
+            kw["subgroup"] = c.subgroup
+        res: dict[str, Any] = {"spec": c, "rows": len(rows)}
+        try:
+            if base.empty:
+                raise InsufficientDataError(f"no baseline data between {b0:%Y-%m-%d} and "
+                                            f"{b1:%Y-%m-%d}")
+            chart = fns[c.chart](base, **kw)
+            if len(recent):
+                chart = chart.monitor(recent)
+        except (LeankitError, ValueError) as exc:
+            res["error"] = str(exc)
+            results.append(res)
+            continue
+        res["chart"] = chart
+        sig = chart.signals[chart.signals["phase"] == "II"]
+        times = pd.to_datetime(sig["time"], utc=True)
+        res["week_signals"] = sig[(times >= start) & (times < end)]
+        res["prev_signals"] = sig[(times >= prev_start) & (times < start)]
+        results.append(res)
+
+    # ----------------------------------------------------------------- capability
+    cap_rows = []
+    for res in results:
+        if "chart" not in res:
+            continue
+        c = res["spec"]
+        lsl, usl, target = c.lsl, c.usl, c.target
+        srow = specs[specs["characteristic"] == c.name] if len(specs) else specs
+        if len(srow):
+            r0 = srow.iloc[0]
+            lsl = lsl if lsl is not None else (None if pd.isna(r0["lsl"]) else float(r0["lsl"]))
+            usl = usl if usl is not None else (None if pd.isna(r0["usl"]) else float(r0["usl"]))
+            target = target if target is not None else (
+                None if pd.isna(r0["target"]) else float(r0["target"]))
+        if lsl is None and usl is None:
+            res["cap_error"] = "no specification limits (specs table or spec file)"
+            continue
+        rows = meas[meas["characteristic"] == c.name]
+        wk = _in(rows, "timestamp", start, end)
+        pv = _in(rows, "timestamp", prev_start, start)
+        kwc: dict[str, Any] = {"value": "value", "lsl": lsl, "usl": usl, "target": target}
+        if c.chart != "i_mr":
+            kwc["subgroup"] = c.subgroup
+        for key, frame in (("cap", wk), ("cap_prev", pv)):
+            if len(frame) < 2:
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res[key] = spc.capability(frame, distribution="auto", **kwc)
+            except (LeankitError, ValueError) as exc:
+                res[key + "_error"] = str(exc)
+        if "cap" in res:
+            cap: Any = res["cap"]
+            idx = cap.indices.set_index("index")
+            k = "cpk" if "cpk" in idx.index else "ppk"
+            prev = res.get("cap_prev")
+            pv_val = np.nan
+            if prev is not None:
+                pidx = prev.indices.set_index("index")
+                pv_val = float(pidx.loc[k, "estimate"]) if k in pidx.index else np.nan
+            stable = res["week_signals"].empty
+            cap_rows.append({
+                "characteristic": c.name, "n": cap.n,
+                "method": f"{cap.method} ({cap.distribution})",
+                "lsl": lsl, "usl": usl, "index": k.capitalize(),
+                "estimate": float(idx.loc[k, "estimate"]), "lower": float(idx.loc[k, "lower"]),
+                "upper": float(idx.loc[k, "upper"]), "previous week": pv_val,
+                "ppm (expected)": cap.dpmo, "target": c.capability_target,
+                "stable": "yes" if stable else "NO (signals)",
+            })
+    cap_table = pd.DataFrame(cap_rows)
+
+    # -------------------------------------------------------------------- defects
+    from leankit import lean, rca
+
+    dwk = _in(defects, "timestamp", start, end)
+    dpv = _in(defects, "timestamp", prev_start, start)
+    pareto = comparison = strat = None
+    model: Any = None
+    if len(dwk):
+        say("defects")
+        pareto = rca.pareto(dwk, category="defect_type", count="count")
+        if len(dpv):
+            comparison = rca.compare(dpv, dwk, category="defect_type", count="count")
+        factors = [f for f in spec.factors if f in dwk and dwk[f].nunique() > 1]
+        if factors and dwk["count"].sum() > 0:
+            lot = "lot" if "lot" in dwk and dwk["lot"].notna().all() else None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                strat = rca.stratify(dwk, by=factors, count="count", size="inspected", lot=lot)
+                try:
+                    model = rca.drivers(dwk, outcome="count", factors=factors[-2:],
+                                        exposure="inspected", lot=lot)
+                except (LeankitError, ValueError) as exc:
+                    model = str(exc)
+
+    # ------------------------------------------------------------------ KPI values
+    say("KPIs")
+    pwk = _in(prod, "period_start", start, end)
+    ppv = _in(prod, "period_start", prev_start, start)
+
+    def kpis(pr: pd.DataFrame, de: pd.DataFrame, sig_key: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        if len(pr):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out["oee"] = float(lean.oee(pr, by=None, invalid="exclude").value)
+            tot = float(pr["total_count"].sum())
+            out["fpy"] = float(pr["good_count"].sum()) / tot if tot else np.nan
+            out["scrap_rate"] = float(pr["scrap_count"].sum()) / tot if tot else np.nan
+        if len(de):
+            units = float(de.drop_duplicates("lot")["inspected"].sum()) if "lot" in de and \
+                de["lot"].notna().all() else float(de["inspected"].sum())
+            out["dpmo"] = float(de["count"].sum()) / (units * spec.opportunities) * 1e6 \
+                if units else np.nan
+        out["out_of_control"] = float(sum(1 for r in results if len(r.get(sig_key, ()))))
+        return out
+
+    now = kpis(pwk, dwk, "week_signals")
+    before = kpis(ppv, dpv, "prev_signals")
+    oee_res = None
+    if len(pwk):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            oee_res = lean.oee(pwk, by=["line", "machine"])
+
+    # ------------------------------------------------------------------- sections
+    include = set(spec.sections)
+    if "summary" in include:
+        sec = rep.section("Summary", intro="The week at a glance: each tile compares the week "
+                          "with its target and with the previous week.")
+        tiles, verdicts = [], []
+        for k in KPI_ORDER:
+            if k not in now:
+                continue
+            tgt = spec.targets.get(k)
+            lvl = _status(k, now[k], tgt)
+            detail = (f"target {_fmt(k, tgt)} · " if tgt is not None else "") + _delta(
+                k, now[k], before.get(k, np.nan))
+            tiles.append({"name": _KPI_NAMES[k], "value": _fmt(k, now[k]), "detail": detail,
+                          "level": lvl})
+        sec.blocks.append(Block("tiles", tiles))
+        for res in results:
+            c = res["spec"]
+            if "chart" not in res:
+                verdicts.append({"metric": c.name, "icon": "no chart", "level": _NEUTRAL,
+                                 "text": f"could not be charted: {res['error']}"})
+                continue
+            ws = res["week_signals"]
+            var = ("special cause", _BAD) if len(ws) else ("common cause", _GOOD)
+            cap = res.get("cap")
+            if cap is not None:
+                idx = cap.indices.set_index("index")
+                k = "cpk" if "cpk" in idx.index else "ppk"
+                v = float(idx.loc[k, "estimate"])
+                ok = v >= c.capability_target
+                ass = f"{k.capitalize()} {v:.2f} ({'meets' if ok else 'misses'} the "\
+                      f"{c.capability_target:g} target)"
+            else:
+                ok, ass = None, "capability not assessed"
+            if len(ws):
+                first = pd.Timestamp(ws["time"].min())
+                text = (f"out of control since {first:%a %d %b %H:%M} UTC "
+                        f"({ws['description'].iloc[0].lower()}); {ass}.")
+            else:
+                text = f"in control; {ass}."
+            level = _BAD if len(ws) else (_GOOD if ok else (_WARN if ok is False else _NEUTRAL))
+            verdicts.append({"metric": c.name, "icon": var[0], "level": level, "text": text})
+        if pareto is not None:
+            verdicts.append({"metric": "defects", "icon": "biggest problem", "level": _NEUTRAL,
+                             "text": f"{pareto.top} is the top defect type "
+                             f"({pareto.table['percent'].iloc[0]:.0f} % of "
+                             f"{int(pareto.table['value'].sum())} defects)."})
+        if strat is not None:
+            verdicts.append({"metric": "defect source", "icon": "where to look",
+                             "level": _WARN, "text": strat.finding()})
+        sec.blocks.append(Block("verdicts", verdicts))
+
+    # control-chart items (created before the attention list so it can link to them)
+    chart_items: dict[str, str] = {}
+    chart_blocks: list[tuple[str, list[Block], tuple[str, str]]] = []
+    if "spc" in include:
+        from leankit.spc._figures import chart_figure
+
+        for res in results:
+            c = res["spec"]
+            if "chart" not in res:
+                chart_blocks.append((c.name, [Block("note", f"Not charted: {res['error']}")],
+                                     ("no chart", _NEUTRAL)))
+                continue
+            chart = res["chart"]
+            display = dataclasses.replace(
+                chart, points=chart.points[chart.points["phase"] == "II"].reset_index(drop=True))
+            words = signals_in_words(dataclasses.replace(chart, signals=res["week_signals"]))
+            blocks: list[Block] = []
+            if words:
+                npts = len(res["week_signals"].drop_duplicates(["panel", "subgroup"]))
+                blocks.append(Block("finding", f"Signals this week ({npts} points):"))
+                blocks.append(Block("list", words))
+            else:
+                blocks.append(Block("text", "No signals this week: only common-cause "
+                                    "variation."))
+            fig = chart_figure(display, compact=True,
+                               title=f"{c.name} ({c.chart}) — limits from {b0:%d %b} to "
+                               f"{b1 - pd.Timedelta(days=1):%d %b %Y}")
+            blocks.append(rep.figure(fig, label=f"control chart of {c.name}"))
+            blocks.append(Block("table", Table.from_frame(chart.limits.drop(
+                columns=[x for x in ("method",) if x in chart.limits]))))
+            badge = ("special cause", _BAD) if words else ("common cause", _GOOD)
+            chart_blocks.append((c.name, blocks, badge))
+
+    pareto_anchor = strat_anchor = ""
+    if "attention" in include:
+        rep.section("What needs attention", intro="Ranked by severity: new special causes "
+                    "first, then continuing ones, capability gaps, missed targets and shifts "
+                    "of the defect mix. Each signal links to the defect mix and the ranked "
+                    "causes of the week.")
+    if "spc" in include:
+        rep.section("Control charts", intro=f"One chart per characteristic. Limits from the "
+                    f"baseline {b0:%d %b} – {b1 - pd.Timedelta(days=1):%d %b %Y} (Phase I), the "
+                    f"last {spec.context_weeks} weeks and this week scored against them "
+                    "(Phase II, shaded).")
+        for name, blocks, badge in chart_blocks:
+            it = rep.item("Control charts", name, blocks, badge=badge,
+                          open=badge[1] == _BAD and len(chart_blocks) <= 20)
+            chart_items[name] = "#" + it.anchor
+    if "capability" in include:
+        sec = rep.section("Capability", intro="Capability of this week's data against the "
+                          "specifications, with 95 % confidence bounds. A process with signals "
+                          "is not stable and its index describes no single process.")
+        if len(cap_table):
+            sec.blocks.append(Block("table", Table.from_frame(cap_table)))
+        missing = [f"{r['spec'].name}: {r['cap_error']}" for r in results
+                   if "cap" not in r and "cap_error" in r]
+        if missing:
+            sec.blocks.append(Block("note", "Not assessed — " + "; ".join(missing)))
+        for res in results:
+            if "cap" in res:
+                cap = res["cap"]
+                rep.item("Capability", f"{res['spec'].name} capability", [
+                    Block("table", Table.from_frame(cap.indices)),
+                    rep.figure(cap.figure(height=360), label=f"capability of {res['spec'].name}"),
+                    Block("list", list(cap.notes))])
+    if "pareto" in include:
+        sec = rep.section("Defects: Pareto", intro="The defect mix of the week and how it "
+                          "changed from the previous week.")
+        if pareto is None:
+            sec.blocks.append(Block("note", "No defect data this week."))
+        else:
+            top = pareto.vital_few
+            it = rep.item("Defects: Pareto", "Pareto of the week", [
+                Block("finding", "Vital few: " + ", ".join(
+                    f"{cat} ({p:.0f} %)" for cat, p in zip(top["category"], top["percent"],
+                                                           strict=True))),
+                rep.figure(pareto.figure(height=380), label="defect Pareto"),
+                Block("table", Table.from_frame(pareto.table))], open=True)
+            pareto_anchor = "#" + it.anchor
+            if comparison is not None:
+                text = (f"The mix changed (χ² p = {comparison.p_value:.3g})." if
+                        comparison.p_value < 0.05 else
+                        f"No significant change of the mix (χ² p = {comparison.p_value:.2g}).")
+                rep.item("Defects: Pareto", "Change vs the previous week", [
+                    Block("finding", text),
+                    rep.figure(comparison.figure(height=360), label="mix comparison"),
+                    Block("table", Table.from_frame(comparison.table))])
+    if "rootcause" in include:
+        sec = rep.section("Root causes", intro="Where the defects of the week come from: "
+                          "rates per unit inspected by factor, with interactions.")
+        if strat is None:
+            sec.blocks.append(Block("note", "No defects to stratify this week."))
+        else:
+            sec.blocks.append(Block("finding", strat.finding()))
+            it = rep.item("Root causes", "Where to look first", [
+                Block("table", Table.from_frame(strat.ranking.head(10)[
+                    ["factor", "level", "defects", "exposure", "rate", "expected", "rate_ratio",
+                     "p_adjusted"]])),
+                rep.figure(strat.figure(), label="stratification"),
+                Block("table", Table.from_frame(strat.factors))], open=True)
+            strat_anchor = "#" + it.anchor
+            if isinstance(model, str):
+                sec.blocks.append(Block("note", f"Driver model not fitted: {model}"))
+            elif model is not None:
+                rep.item("Root causes", "Driver model", [
+                    Block("finding", model.finding()),
+                    Block("table", Table.from_frame(model.anova)),
+                    Block("list", list(model.notes))])
+    if "oee" in include:
+        sec = rep.section("OEE and downtime", intro="Availability × performance × quality per "
+                          "machine, and where the minutes were lost.")
+        if oee_res is None:
+            sec.blocks.append(Block("note", "No production data this week."))
+        else:
+            rep.item("OEE and downtime", "OEE by machine", [
+                Block("table", Table.from_frame(oee_res.to_frame())),
+                rep.figure(oee_res.figure(), label="OEE")], open=True)
+            dp = oee_res.downtime_pareto()
+            rep.item("OEE and downtime", "Downtime Pareto", [
+                Block("finding", f"Top downtime reason: {dp.to_frame().iloc[0, 0]}"),
+                rep.figure(dp.figure(), label="downtime Pareto"),
+                Block("table", Table.from_frame(dp.to_frame()))], open=True)
+    # attention list (now that the anchors exist)
+    if "attention" in include:
+        att: list[dict[str, Any]] = []
+        links = [(t, h) for t, h in (("defect mix", pareto_anchor),
+                                      ("ranked causes", strat_anchor)) if h]
+        for res in results:
+            c = res["spec"]
+            if "chart" not in res:
+                continue
+            ws, ps = res["week_signals"], res["prev_signals"]
+            if len(ws):
+                new = ps.empty
+                first = pd.Timestamp(ws["time"].min())
+                att.append({"sev": 3 if new else 2, "label": "NEW signal" if new else "signal",
+                            "level": _BAD if new else _WARN,
+                            "text": f"{c.name}: {ws['description'].iloc[0]} at "
+                            f"{first:%a %d %b %H:%M} UTC ({len(ws.drop_duplicates('subgroup'))} "
+                            "signalling points this week).",
+                            "href": chart_items.get(c.name, ""), "links": links})
+            cap = res.get("cap")
+            if cap is not None:
+                idx = cap.indices.set_index("index")
+                k = "cpk" if "cpk" in idx.index else "ppk"
+                v = float(idx.loc[k, "estimate"])
+                prev = res.get("cap_prev")
+                trend = ""
+                if prev is not None and k in set(prev.indices["index"]):
+                    pv = prev.index(k)
+                    if v < pv - 0.1:
+                        trend = f", down from {pv:.2f} last week"
+                if v < c.capability_target:
+                    att.append({"sev": 2 if v < 1.0 else 1, "label": "capability",
+                                "level": _BAD if v < 1.0 else _WARN,
+                                "text": f"{c.name}: {k.capitalize()} {v:.2f} below the target "
+                                f"{c.capability_target:g}{trend}.", "href": "", "links": []})
+        for k, v in now.items():
+            tgt = spec.targets.get(k)
+            if tgt is not None and _status(k, v, tgt) in (_BAD, _WARN):
+                att.append({"sev": 1, "label": "target", "level": _status(k, v, tgt),
+                            "text": f"{_KPI_NAMES[k]} {_fmt(k, v)} misses the target "
+                            f"{_fmt(k, tgt)}.", "href": "", "links": []})
+        if comparison is not None and comparison.p_value < 0.05:
+            movers = ", ".join(f"{r.category} ({r.change_points:+.1f} pts)"
+                               for r in comparison.movers.itertuples())
+            att.append({"sev": 1, "label": "mix", "level": _WARN,
+                        "text": f"The defect mix changed: {movers}.", "href": pareto_anchor,
+                        "links": []})
+        if strat is not None and len(strat.ranking) and strat.ranking.iloc[0]["p_adjusted"] < 0.05:
+            att.append({"sev": 1, "label": "cause", "level": _WARN, "text": strat.finding(),
+                        "href": strat_anchor, "links": []})
+        att.sort(key=lambda a: -int(a["sev"]))
+        sec = rep.section("What needs attention")
+        if att:
+            sec.blocks.append(Block("attention", att))
+        else:
+            sec.blocks.append(Block("text", "Nothing needs attention this week."))
+        # keep the attention list right after the summary
+        rep.sections.insert(1 if "summary" in include else 0,
+                            rep.sections.pop(rep.sections.index(sec)))
+    if "data_quality" in include:
+        _data_quality(rep, data)
+    if "methods" in include:
+        _methods(rep, spec, b0, b1)
+    hashes = [f"{f['name']} sha256 {f['sha256'][:16]}…" for f in data.ds.files()]
+    rep.footer_lines = [
+        f"Generated by leankit {__version__} on "
+        f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC} from spec {spec.source}"
+        + (f" (sha256 {spec.sha256[:16]}…)" if spec.sha256 else "") + ".",
+        f"Dataset {spec.data}; inputs: " + "; ".join(hashes) + ".",
+    ]
+    return rep
+
+
+KPI_ORDER = ("fpy", "scrap_rate", "oee", "dpmo", "out_of_control")
+
+
+def _data_quality(rep: Report, data: Any) -> None:
+    rows = []
+    for f in data.ds.files():
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(f.get("reasons", {}).items()))
+        skipped = ", ".join(f"{k}: {v}" for k, v in sorted(f.get("lines_skipped", {}).items()))
+        rows.append({"table": f["kind"], "source": f["name"], "profile": f["profile"],
+                     "rows read": f["rows_read"], "loaded": f["rows_loaded"],
+                     "quarantined": f["rows_quarantined"], "reasons": reasons or "—",
+                     "skipped lines": skipped or "—", "loaded at": f["loaded_at"]})
+    sec = rep.section("Data quality", intro="Every row of every source is either loaded or "
+                      "quarantined with its reason; nothing is dropped silently.")
+    if rows:
+        sec.blocks.append(Block("table", Table.from_frame(pd.DataFrame(rows))))
+    quarantine = []
+    for kind in ("measurements", "defects", "production", "specs"):
+        q = data.ds.read_arrow(kind, quarantine=True).to_pandas()
+        if len(q):
+            q.insert(0, "table", kind)
+            quarantine.append(q[["table", "source_file", "source_row", "reason_code", "reason",
+                                 "raw"]])
+    if quarantine:
+        rep.item("Data quality", "Quarantined rows", [Block("table", Table.from_frame(
+            pd.concat(quarantine, ignore_index=True), max_rows=100))])
+
+
+def _methods(rep: Report, spec: ReportSpec, b0: pd.Timestamp, b1: pd.Timestamp) -> None:
+    from leankit.spc import RULES
+
+    sec = rep.section("Methods", intro="How every number in this report was made.")
+    lines = [
+        f"Control charts: Phase I limits from {b0:%Y-%m-%d} to {b1:%Y-%m-%d} (UTC); later "
+        "subgroups scored against these frozen limits (Phase II). Sigma within subgroups: "
+        "S-bar/c4 (X-bar/S), R-bar/d2 (X-bar/R), MR-bar/1.128 (I-MR); constants computed "
+        "exactly. Limits at ±3 sigma of the plotted statistic.",
+        "Run rules: " + "; ".join(
+            f"{r}: {RULES[r].describe()}" for r in spec.rules if r in RULES)
+        + " (with one subgroup every few hours, the full Western Electric set would raise "
+        "several false alarms per chart and week; other rules can be set per characteristic)"
+        + ". Dispersion panels: beyond the limits only.",
+        "Capability: this week's data; distribution chosen automatically (normal unless the "
+        "Anderson-Darling p-value is below 0.05, then the best-fitting distribution with the "
+        "ISO 22514-2 percentile method). Cp/Pp CIs chi-square, Cpk/Ppk Bissell (95 %).",
+        "Sigma level = Z.bench + 1.5 (the conventional long-term shift); DPMO = defects / "
+        f"(units inspected × {spec.opportunities:g} opportunities) × 10⁶.",
+        "Pareto: defect counts of the week; change of the mix: chi-square test of homogeneity "
+        "with adjusted residuals (|r| > 2 marks a mover).",
+        "Root causes: defects per unit inspected (each inspection lot counted once) per "
+        "factor and pair of factors; likelihood-ratio tests, exact conditional tests per "
+        "level, Benjamini-Hochberg adjustment; driver model: Poisson/negative-binomial GLM "
+        "with an exposure offset, Type II tests.",
+        "OEE = availability × performance × quality as ratios of sums over the week; FPY = good"
+        " / total; scrap rate = scrap / total.",
+        "Times are UTC; weeks are ISO weeks (Monday to Sunday).",
+    ]
+    sec.blocks.append(Block("list", lines))
+    sec.blocks.append(Block("note", "Formulas and references: docs/methods.md of leankit "
+                            f"{__version__}."))
+
