@@ -8,6 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from leankit._theme import theme
+
 if TYPE_CHECKING:  # pragma: no cover
     from leankit.lean._oee import OEE, DowntimePareto
     from leankit.lean._yield import YieldMetrics
@@ -64,7 +66,7 @@ def oee_figure(result: OEE, *, title: str | None = None, height: int | None = No
         fig.update_layout(barmode="stack")
         fig.update_yaxes(tickformat=".0%", row=rows, col=1)
     fig.update_layout(title=title or repr(result).strip("<>"), height=height,
-                      template="plotly_white")
+                      **theme())
     return fig
 
 
@@ -111,7 +113,7 @@ def pareto_figure(result: DowntimePareto, *, title: str | None = None,
         fig.update_yaxes(title_text="minutes", row=i, col=1, secondary_y=False)
         fig.update_yaxes(range=[0, 105], ticksuffix=" %", row=i, col=1, secondary_y=True)
     fig.update_layout(title=title or repr(result).strip("<>"),
-                      height=height or max(400, 320 * len(groups)), template="plotly_white")
+                      height=height or max(400, 320 * len(groups)), **theme())
     return fig
 
 
@@ -138,5 +140,5 @@ def yield_figure(result: YieldMetrics, *, title: str | None = None,
         fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".1%")
     fig.update_layout(title=title or repr(result).strip("<>"), height=height,
-                      template="plotly_white")
+                      **theme())
     return fig

@@ -10,6 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from leankit._theme import theme
+
 if TYPE_CHECKING:  # pragma: no cover
     from leankit.rca._changepoints import ChangePoints
     from leankit.rca._drivers import DriverModel
@@ -25,7 +27,7 @@ _LINE = "#636363"
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(title={"text": html.escape(title)}, height=height, template="plotly_white",
+    fig.update_layout(title={"text": html.escape(title)}, height=height, **theme(),
                       margin={"l": 60, "r": 60, "t": 70, "b": 80}, showlegend=False)
     return fig
 
@@ -102,7 +104,7 @@ def stratification_figure(s: Stratification, *, title: str | None = None,
             x=names, y=y, mode="markers",
             marker={"size": 9, "color": [_VITAL if v else _BAR for v in sig]},
             error_y={"type": "data", "symmetric": False, "array": np.asarray(hi - y),
-                     "arrayminus": np.asarray(y - lo)},
+                     "arrayminus": np.asarray(y - lo), "color": _LINE},
             hovertemplate="%{x}: %{y:.4g}<extra></extra>"), row=r, col=1)
         if np.isfinite(ref):
             fig.add_hline(y=ref, line={"dash": "dot", "color": _LINE}, row=r, col=1)

@@ -105,16 +105,27 @@ def _slug(text: str, taken: set[str]) -> str:
 _ROUND = re.compile(r"(-?\d+\.\d{7,})(?=[,\]}])")
 
 
-def figure_json(fig: Any) -> str:
-    """Compact JSON of a plotly figure, safe inside a ``<script>`` element.
-
-    Floats are shortened to 7 significant decimals; ``<``, ``>`` and ``&`` are escaped
-    as ``\\u003c`` etc., so text from data cannot close the script element.
-    """
-    raw = fig.to_json(validate=False, pretty=False, remove_uids=True)
+def _script_safe(raw: str) -> str:
     raw = _ROUND.sub(lambda m: f"{float(m.group(1)):.7g}", raw)
     return (raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def figure_json(fig: Any) -> tuple[str, str]:
+    """Compact JSON of a plotly figure without its template, and the template's JSON.
+
+    The template (colours, fonts: several kB) is stored once per report and merged in
+    the browser. Floats are shortened to 7 significant decimals; ``<``, ``>`` and ``&``
+    are escaped as ``\\u003c`` etc., so text from data cannot close the script element.
+    """
+    import plotly.io as pio
+
+    spec = fig.to_plotly_json()
+    template = spec.get("layout", {}).pop("template", None)
+    raw = pio.to_json(spec, validate=False, pretty=False, remove_uids=True)
+    tpl = (pio.to_json(template, validate=False, pretty=False, remove_uids=False) if template
+           else "null")
+    return _script_safe(raw), _script_safe(tpl)
 
 
 class Report:
@@ -147,6 +158,8 @@ class Report:
             f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}."]
         self.sections: list[Section] = []
         self._figures: list[tuple[str, str]] = []
+        self._templates: dict[str, str] = {}  # template JSON -> id (usually one per report)
+        self._figure_template: dict[str, str] = {}
         self._anchors: set[str] = set()
 
     # ----------------------------------------------------------------- building
@@ -162,7 +175,10 @@ class Report:
     def figure(self, fig: Any, label: str = "chart") -> Block:
         """Register a plotly figure; returns its block."""
         fid = f"fig-{len(self._figures) + 1}"
-        self._figures.append((fid, figure_json(fig)))
+        spec, template = figure_json(fig)
+        self._templates.setdefault(template, f"tpl-{len(self._templates) + 1}")
+        self._figures.append((fid, spec))
+        self._figure_template[fid] = self._templates[template]
         return Block("figure", fid, label)
 
     def item(self, section: str, heading: str, blocks: list[Block], *, open: bool = False,
@@ -220,7 +236,9 @@ class Report:
         return tpl.render(
             report=self, blocks=blocks, css=css, js=js, version=__version__,
             plotlyjs=plotly.offline.get_plotlyjs().replace("</script", "<\\/script"),
-            figures=[{"id": fid, "json": js_} for fid, js_ in self._figures],
+            figures=[{"id": fid, "json": js_, "template": self._figure_template[fid]}
+                     for fid, js_ in self._figures],
+            templates=[{"id": tid, "json": tj} for tj, tid in self._templates.items()],
         )
 
     def write(self, path: str | Path) -> Path:

@@ -116,12 +116,35 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
     if week != "last" and not re.fullmatch(r"\d{4}-W\d{2}", week):
         raise ReportSpecError(f"{_where(source, 'report')} week = {week!r}: use an ISO week "
                               "like \"2026-W47\" or \"last\"")
+    if week != "last":
+        import datetime as _dt
+
+        try:
+            _dt.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+        except ValueError:
+            raise ReportSpecError(f"{_where(source, 'report')} week = {week!r}: year "
+                                  f"{week[:4]} has no week {week[6:]}") from None
     baseline = rep.get("baseline")
     if baseline is not None:
         if not (isinstance(baseline, list) and len(baseline) == 2):
             raise ReportSpecError(f"{_where(source, 'report')} baseline must be "
                                   "[\"start\", \"end\"] dates (the Phase I period)")
+        import pandas as _pd
+
+        try:
+            b0, b1 = (_pd.Timestamp(str(v)) for v in baseline)
+        except ValueError:
+            raise ReportSpecError(f"{_where(source, 'report')} baseline = {baseline!r}: give "
+                                  "two dates like \"2026-08-31\"") from None
+        if not b0 < b1:
+            raise ReportSpecError(f"{_where(source, 'report')} baseline: the start must be "
+                                  "before the end")
         baseline = (str(baseline[0]), str(baseline[1]))
+    for key, low in (("baseline_weeks", 1), ("context_weeks", 0)):
+        v = rep.get(key, 6 if key == "baseline_weeks" else 4)
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise ReportSpecError(f"{_where(source, 'report')} {key} = {v!r}: give a whole "
+                                  f"number >= {low}")
     chars = []
     raw_chars = doc.get("characteristics", [])
     if not isinstance(raw_chars, list):

@@ -114,6 +114,13 @@ def weekly_report(spec: ReportSpec, *, progress: Callable[[str], None] | None = 
         Unknown characteristic, a week without data, an unreadable dataset (the message
         names the spec key).
     """
+    from leankit._theme import default_theme
+
+    with default_theme():
+        return _weekly(spec, progress)
+
+
+def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
     say = progress or (lambda _msg: None)
     data = _Data(spec)
     meas, defects, prod, specs = (data.tables[k] for k in
@@ -212,15 +219,20 @@ def weekly_report(spec: ReportSpec, *, progress: Callable[[str], None] | None = 
         kwc: dict[str, Any] = {"value": "value", "lsl": lsl, "usl": usl, "target": target}
         if c.chart != "i_mr":
             kwc["subgroup"] = c.subgroup
+        dist = "auto"
         for key, frame in (("cap", wk), ("cap_prev", pv)):
             if len(frame) < 2:
                 continue
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res[key] = spc.capability(frame, distribution="auto", **kwc)
+                    res[key] = spc.capability(frame, distribution=dist, **kwc)
             except (LeankitError, ValueError) as exc:
                 res[key + "_error"] = str(exc)
+            if key == "cap" and key in res:
+                # last week with the model chosen for this week: comparable, and no refits
+                chosen = res["cap"]
+                dist = {"percentile": chosen.distribution}.get(chosen.method, chosen.method)
         if "cap" in res:
             cap: Any = res["cap"]
             idx = cap.indices.set_index("index")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from leankit._theme import theme
 
 if TYPE_CHECKING:  # pragma: no cover
     from leankit.spc._capability import Capability
@@ -90,6 +92,8 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[_TITLES.get(p, p) for p in panels])
     rule_text = dict(zip(chart.signals["rule"], chart.signals["description"], strict=True))
+    shapes: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
     for row, panel in enumerate(panels, start=1):
         pts = chart.points[chart.points["panel"] == panel].reset_index(drop=True)
         xs = _x(pts, use_time)
@@ -145,7 +149,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 marker={"color": "white", "size": 9, "symbol": "circle-open",
                         "line": {"color": _COLORS["excluded"], "width": 2}},
                 hoverinfo="skip"), row=row, col=1)
-        _stage_and_phase(fig, pts, xs, row)
+        _stage_and_phase(pts, xs, row, shapes, notes)
     if not use_time:
         main = chart.points[chart.points["panel"] == panels[0]]
         step = max(1, len(main) // 25)
@@ -155,8 +159,9 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     value = chart.parameters.get("value") or chart.parameters.get("count") or ""
     default_title = f"{_chart_name(chart.chart)}" + (f": {value}" if value else "")
     fig.update_layout(
+        shapes=shapes, annotations=[*fig.layout.annotations, *notes],
         title={"text": html.escape(title if title is not None else default_title)},
-        height=height or 380 * len(panels), template="plotly_white",
+        height=height or 380 * len(panels), **theme(),
         margin={"l": 60, "r": 20, "t": 70, "b": 40}, hovermode="closest",
         legend={"orientation": "h", "y": -0.12},
     )
@@ -169,27 +174,35 @@ def _chart_name(chart: str) -> str:
         chart, _TITLES.get(chart, chart) + " chart")
 
 
-def _stage_and_phase(fig: go.Figure, pts: pd.DataFrame, xs: np.ndarray, row: int) -> None:
-    """Vertical lines at stage changes and a shaded Phase II region."""
+def _axis(row: int) -> tuple[str, str]:
+    return ("x", "y") if row == 1 else (f"x{row}", f"y{row}")
+
+
+def _stage_and_phase(pts: pd.DataFrame, xs: np.ndarray, row: int, shapes: list[dict[str, Any]],
+                     notes: list[dict[str, Any]]) -> None:
+    """Vertical lines at stage changes and a shaded Phase II region (collected as layout
+    shapes and annotations, set once: adding them one by one is slow in plotly)."""
+    xref, yref = _axis(row)
     stages = pts["stage"].to_numpy()
     if len(pd.unique(stages)) > 1:
         change = np.flatnonzero(stages[1:] != stages[:-1]) + 1
         for i in change:
-            fig.add_vline(x=xs[i], line={"dash": "dot", "color": "#555", "width": 1},
-                          row=row, col=1)
-        starts = np.concatenate(([0], change))
-        for i in starts:
-            fig.add_annotation(x=xs[i], y=1.0, yref="y domain" if row == 1 else f"y{row} domain",
-                               text=html.escape(str(stages[i])), showarrow=False, xanchor="left",
-                               font={"size": 10, "color": "#555"}, row=row, col=1)
+            shapes.append({"type": "line", "xref": xref, "yref": f"{yref} domain", "x0": xs[i],
+                           "x1": xs[i], "y0": 0, "y1": 1,
+                           "line": {"dash": "dot", "color": "#555", "width": 1}})
+        for i in np.concatenate(([0], change)):
+            notes.append({"x": xs[i], "y": 1.0, "xref": xref, "yref": f"{yref} domain",
+                          "text": html.escape(str(stages[i])), "showarrow": False,
+                          "xanchor": "left", "font": {"size": 10, "color": "#555"}})
     phase2 = np.flatnonzero(pts["phase"].to_numpy() == "II")
     if len(phase2):
-        fig.add_vrect(x0=xs[phase2[0]], x1=xs[phase2[-1]], fillcolor=_COLORS["phase2"],
-                      line_width=0, layer="below", row=row, col=1)
+        shapes.append({"type": "rect", "xref": xref, "yref": f"{yref} domain",
+                       "x0": xs[phase2[0]], "x1": xs[phase2[-1]], "y0": 0, "y1": 1,
+                       "fillcolor": _COLORS["phase2"], "line": {"width": 0}, "layer": "below"})
         if row == 1:
-            fig.add_annotation(x=xs[phase2[0]], y=1.0, yref="y domain", text="Phase II",
-                               showarrow=False, xanchor="left", yanchor="bottom",
-                               font={"size": 10, "color": "#1f77b4"}, row=row, col=1)
+            notes.append({"x": xs[phase2[0]], "y": 1.0, "xref": xref, "yref": f"{yref} domain",
+                          "text": "Phase II", "showarrow": False, "xanchor": "left",
+                          "yanchor": "bottom", "font": {"size": 10, "color": "#1f77b4"}})
 
 
 
@@ -265,32 +278,40 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
     fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.08,
                         subplot_titles=["Capability histogram", "Probability plot"])
     edges = np.histogram_bin_edges(x, bins=bins or "fd")
-    fig.add_trace(go.Histogram(x=x, xbins={"start": edges[0], "end": edges[-1],
-                                           "size": edges[1] - edges[0]},
-                               histnorm="probability density", name="data",
-                               marker={"color": "#9ecae1", "line": {"color": "#6baed6",
-                                                                    "width": 0.5}},
-                               hovertemplate="%{x}: %{y:.4g}<extra></extra>"), row=1, col=1)
+    if len(edges) > 121:  # at most 120 bars, whatever the data
+        edges = np.linspace(edges[0], edges[-1], 121)
+    dens, edges = np.histogram(x, bins=edges, density=True)
+    mids = (edges[:-1] + edges[1:]) / 2
+    fig.add_trace(go.Bar(x=mids, y=dens, width=np.diff(edges), name="data",
+                         marker={"color": "#9ecae1", "line": {"color": "#6baed6", "width": 0.5}},
+                         hovertemplate="%{x:.5g}: %{y:.4g}<extra></extra>"), row=1, col=1)
     specs = [v for v in (cap.lsl, cap.usl, cap.target) if v is not None]
     lo = min([x[0], *specs])
     hi = max([x[-1], *specs])
     pad = 0.08 * (hi - lo)
     grid = np.linspace(lo - pad, hi + pad, 400)
     for basis, dash, color in (("overall", "solid", "#08519c"), ("within", "dash", "#de2d26")):
-        dens = _model_pdf(cap, grid, basis)
-        if dens is not None:
-            fig.add_trace(go.Scatter(x=grid, y=dens, mode="lines", name=f"{basis} model",
+        curve = _model_pdf(cap, grid, basis)
+        if curve is not None:
+            fig.add_trace(go.Scatter(x=grid, y=curve, mode="lines", name=f"{basis} model",
                                      line={"dash": dash, "color": color, "width": 2},
                                      hoverinfo="skip"), row=1, col=1)
+    shapes: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
     for name, v, color in (("LSL", cap.lsl, "#d62728"), ("USL", cap.usl, "#d62728"),
                            ("Target", cap.target, "#2ca02c")):
         if v is not None:
-            fig.add_vline(x=v, line={"color": color, "dash": "dot" if name == "Target" else
-                                     "dash", "width": 2}, row=1, col=1)
-            fig.add_annotation(x=v, y=1.02, yref="y domain", text=name, showarrow=False,
-                               font={"color": color, "size": 11}, row=1, col=1)
+            shapes.append({"type": "line", "xref": "x", "yref": "y domain", "x0": v, "x1": v,
+                           "y0": 0, "y1": 1, "line": {"color": color, "width": 2,
+                                                      "dash": "dot" if name == "Target" else
+                                                      "dash"}})
+            notes.append({"x": v, "y": 1.02, "xref": "x", "yref": "y domain", "text": name,
+                          "showarrow": False, "font": {"color": color, "size": 11}})
     n = len(x)
     pp = (np.arange(1, n + 1) - 0.3) / (n + 0.4)  # median ranks (Benard)
+    if n > 400:  # draw at most 400 order statistics (extremes always kept)
+        keep = np.unique(np.r_[np.linspace(0, n - 1, 400).round().astype(int), 0, n - 1])
+        x, pp = x[keep], pp[keep]
     theo = _theoretical(cap, pp)
     fig.add_trace(go.Scatter(x=theo, y=x, mode="markers", name="data vs model",
                              marker={"size": 4, "color": "#08519c"},
@@ -308,7 +329,8 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
     if cap.stable is False:
         default += " — process NOT stable"
     fig.update_layout(title={"text": html.escape(title if title is not None else default)},
-                      height=height, template="plotly_white", bargap=0.02,
+                      shapes=shapes, annotations=[*fig.layout.annotations, *notes],
+                      height=height, **theme(), bargap=0.02,
                       margin={"l": 60, "r": 20, "t": 70, "b": 40},
                       legend={"orientation": "h", "y": -0.15})
     return fig

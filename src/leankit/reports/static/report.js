@@ -3,12 +3,20 @@
 (function () {
   "use strict";
   var rendered = new WeakSet();
+  var templates = {};
   function render(el) {
     if (rendered.has(el)) { return; }
     rendered.add(el);
     var data = document.getElementById(el.id + "-data");
     if (!data) { return; }
     var spec = JSON.parse(data.textContent);
+    var tid = data.getAttribute("data-template");
+    if (tid && !templates[tid]) {
+      var t = document.getElementById(tid);
+      templates[tid] = t ? JSON.parse(t.textContent) : null;
+    }
+    spec.layout = spec.layout || {};
+    if (tid && templates[tid]) { spec.layout.template = templates[tid]; }
     var config = {responsive: true, displaylogo: false, toImageButtonOptions: {format: "png"}};
     window.Plotly.newPlot(el, spec.data, spec.layout, config);
   }
