@@ -37,6 +37,7 @@ def public_names(mod):
         owner = getattr(obj, "__module__", None)
         if owner is None or owner == mod.__name__ or owner.startswith(mod.__name__ + "."):
             out.add(name)
+    out |= set(getattr(mod, "_LAZY", ()))  # subpackages loaded on first use
     return sorted(out)
 
 

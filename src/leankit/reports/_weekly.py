@@ -219,7 +219,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         kwc: dict[str, Any] = {"value": "value", "lsl": lsl, "usl": usl, "target": target}
         if c.chart != "i_mr":
             kwc["subgroup"] = c.subgroup
-        dist = "auto"
+        dist: Any = "auto"
         for key, frame in (("cap", wk), ("cap_prev", pv)):
             if len(frame) < 2:
                 continue
