@@ -12,6 +12,7 @@ block is parsed by pyarrow's CSV reader, so memory stays bounded by the block si
 
 from __future__ import annotations
 
+import abc
 import codecs
 import csv
 import datetime as dt
@@ -95,7 +96,7 @@ class Preview:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-class Source:
+class Source(abc.ABC):
     """An opened export file."""
 
     format = "?"
@@ -103,11 +104,13 @@ class Source:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def preview(self) -> Preview:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def preview(self) -> Preview:
+        """The first rows of the export."""
 
-    def batches(self, header_row: int, ncols: int) -> Iterator[RawBatch]:  # pragma: no cover
-        raise NotImplementedError
+    @abc.abstractmethod
+    def batches(self, header_row: int, ncols: int) -> Iterator[RawBatch]:
+        """The records below the header, in batches."""
 
     def before_header(self, header_row: int) -> list[Skip]:
         """Title and blank lines above the header row."""
@@ -123,7 +126,7 @@ class Source:
     def _join(fields: list[str]) -> str:
         return "\t".join(fields).rstrip("\t")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: most sources hold no temp files
         """Release temporary files."""
 
 

@@ -4,7 +4,6 @@ templates into one self-contained HTML file (plotly.js embedded once, no network
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -254,7 +253,3 @@ class Report:
         return (f"<Report {self.title!r}: {len(self.sections)} sections, {items} items, "
                 f"{len(self._figures)} figures>")
 
-
-def dumps(obj: Any) -> str:
-    """JSON for data embedded in a report (numpy-aware)."""
-    return json.dumps(obj, default=lambda o: o.item() if hasattr(o, "item") else str(o))
