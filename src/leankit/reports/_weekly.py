@@ -229,10 +229,8 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                     res[key] = spc.capability(frame, distribution=dist, **kwc)
             except (LeankitError, ValueError) as exc:
                 res[key + "_error"] = str(exc)
-            if key == "cap" and key in res:
-                # last week with the model chosen for this week: comparable, and no refits
-                chosen = res["cap"]
-                dist = {"percentile": chosen.distribution}.get(chosen.method, chosen.method)
+            if key == "cap" and key in res and res["cap"].method == "normal":
+                dist = "normal"  # normal this week: last week normal too (no refits)
         if "cap" in res:
             cap: Any = res["cap"]
             idx = cap.indices.set_index("index")
