@@ -224,3 +224,19 @@ def test_progress_callback(w, tmp_path):
     seen = []
     ingest(w("a.csv", MEAS), kind="measurements", out=tmp_path / "d", progress=seen.append)
     assert seen and seen[-1].rows_read == 3
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    """Atomic writes go through a private temporary file; the result must still get the
+    permissions of a normal new file (umask), so a report can be shared."""
+    import os
+
+    from leankit.io._dataset import atomic_write_bytes
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "report.html"
+        atomic_write_bytes(target, b"<html></html>")
+        assert target.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)

@@ -37,6 +37,13 @@ from leankit.io._profiles import Profile
 MANIFEST = "manifest.json"
 
 
+def _default_mode(path: Path | str) -> None:
+    """Give a temporary file the permissions a normal new file would get (umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write *data* to *path* atomically (temporary file, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,6 +53,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        _default_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -75,6 +83,7 @@ class AtomicParquetWriter:
         self.writer.close()
         with open(self.tmp, "rb") as f:
             os.fsync(f.fileno())
+        _default_mode(self.tmp)
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
