@@ -139,6 +139,18 @@ def _lister(raws: list[str]) -> Callable[[np.ndarray], list[str]]:
     return raw_text
 
 
+def _value(text: str | None, nulls: set[str]) -> str | None:
+    """A cell's text, or None when it is empty or a null marker."""
+    return None if text is None or text.strip() in nulls else text
+
+
+def _batch(cols: list[list[str | None]], ncols: int, rows: list[int], raws: list[str],
+           problems: list[Problem], skipped: list[Skip]) -> RawBatch:
+    """A batch from per-column text lists (the Excel and JSON readers)."""
+    return RawBatch(_strings(cols, ncols), np.asarray(rows, dtype=np.int64), _lister(raws),
+                    problems, skipped)
+
+
 def _strings(columns: list[list[str | None]], ncols: int) -> pa.Table:
     return pa.table({f"c{i}": pa.array(columns[i], type=pa.string()) for i in range(ncols)})
 
@@ -431,13 +443,7 @@ class CsvSource(Source):
                     cols[i].append(None if v in nulls else v)
                 rows.append(row_no)
                 raws.append(raw)
-        return RawBatch(
-            _strings(cols, ncols),
-            np.asarray(rows, dtype=np.int64),
-            _lister(raws),
-            problems,
-            skipped,
-        )
+        return _batch(cols, ncols, rows, raws, problems, skipped)
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -594,17 +600,10 @@ class ExcelSource(Source):
                     continue
                 texts += [None] * (ncols - len(texts))
                 for i in range(ncols):
-                    t = texts[i]
-                    cols[i].append(None if t is None or t.strip() in self.null_values else t)
+                    cols[i].append(_value(texts[i], self.null_values))
                 rows.append(row_no)
                 raws.append(raw)
-            yield RawBatch(
-                _strings(cols, ncols),
-                np.asarray(rows, dtype=np.int64),
-                _lister(raws),
-                problems,
-                skipped,
-            )
+            yield _batch(cols, ncols, rows, raws, problems, skipped)
 
 
 # ---------------------------------------------------------------------- JSON Lines
@@ -701,17 +700,10 @@ class JsonLinesSource(Source):
                     )
                     continue
                 for i, k in enumerate(keys):
-                    t = _json_text(obj.get(k))
-                    cols[i].append(None if t is None or t.strip() in self.null_values else t)
+                    cols[i].append(_value(_json_text(obj.get(k)), self.null_values))
                 rows.append(line_no)
                 raws.append(text)
-            yield RawBatch(
-                _strings(cols, ncols),
-                np.asarray(rows, dtype=np.int64),
-                _lister(raws),
-                problems,
-                skipped,
-            )
+            yield _batch(cols, ncols, rows, raws, problems, skipped)
 
 
 def open_source(

@@ -65,13 +65,36 @@ def _chart(rep: Report, chart: Any) -> Adapted:
     return "Control charts", f"{chart.chart} chart", blocks, badge
 
 
+def capability_verdict(cap: Any, target: float = 1.33) -> tuple[str, str]:
+    """``(verdict, badge level)`` of a capability result against a target."""
+    val = cap.index(cap.headline)
+    verdict = "capable" if val >= target else ("marginal" if val >= 1.0 else "not capable")
+    return verdict, {"capable": "good", "marginal": "warn", "not capable": "bad"}[verdict]
+
+
+def vital_few_text(p: Any) -> str:
+    """The vital few of a Pareto in one sentence."""
+    top = p.vital_few
+    return (f"The vital few ({len(top)} of {p.table['category'].nunique()} categories) make "
+            f"{top['percent'].sum():.0f} % of the {p.measure}: "
+            + ", ".join(f"{c} ({v:.0f} %)" for c, v in zip(top["category"], top["percent"],
+                                                           strict=True)) + ".")
+
+
+def mix_text(c: Any) -> str:
+    """Whether the mix changed between two periods, with the movers."""
+    if c.p_value < 0.05:
+        movers = ", ".join(f"{r.category} ({r.change_points:+.1f} points)"
+                           for r in c.movers.itertuples())
+        return f"The mix changed (χ² p = {c.p_value:.3g}). Biggest movers: {movers or 'none'}."
+    return f"No significant change of the mix (χ² p = {c.p_value:.2g})."
+
+
 def _capability(rep: Report, cap: Any) -> Adapted:
-    idx = cap.indices.set_index("index")
-    key = "cpk" if "cpk" in idx.index else "ppk"
-    val = float(idx.loc[key, "estimate"])
-    lo = float(idx.loc[key, "lower"])
-    verdict = "capable" if val >= 1.33 else ("marginal" if val >= 1.0 else "not capable")
-    level = {"capable": "good", "marginal": "warn", "not capable": "bad"}[verdict]
+    key = cap.headline
+    val = cap.index(key)
+    lo = float(cap.indices.set_index("index").loc[key, "lower"])
+    verdict, level = capability_verdict(cap)
     text = (f"{key.capitalize()} = {val:.2f}" + (f" (95 % lower bound {lo:.2f})"
                                                    if pd.notna(lo) else "")
             + f": {verdict}; expected {cap.dpmo:,.0f} PPM out of specification.")
@@ -85,24 +108,13 @@ def _capability(rep: Report, cap: Any) -> Adapted:
 
 
 def _pareto(rep: Report, p: Any) -> Adapted:
-    top = p.vital_few
-    words = (f"The vital few ({len(top)} of {p.table['category'].nunique()} categories) make "
-             f"{top['percent'].sum():.0f} % of the {p.measure}: "
-             + ", ".join(f"{c} ({v:.0f} %)" for c, v in zip(top["category"], top["percent"],
-                                                             strict=True)) + ".")
-    blocks = [Block("finding", words), rep.figure(p.figure(), label="Pareto chart"),
+    blocks = [Block("finding", vital_few_text(p)), rep.figure(p.figure(), label="Pareto chart"),
               _table(p.table)]
     return "Pareto", f"Pareto of {p.measure}", blocks, None
 
 
 def _comparison(rep: Report, c: Any) -> Adapted:
-    if c.p_value < 0.05:
-        movers = ", ".join(f"{r.category} ({r.change_points:+.1f} points)"
-                           for r in c.movers.itertuples())
-        text = f"The mix changed (χ² p = {c.p_value:.3g}). Biggest movers: {movers or 'none'}."
-    else:
-        text = f"No significant change of the mix (χ² p = {c.p_value:.2g})."
-    blocks = [Block("finding", text), rep.figure(c.figure(), label="Pareto comparison"),
+    blocks = [Block("finding", mix_text(c)), rep.figure(c.figure(), label="Pareto comparison"),
               _table(c.table)]
     return "Pareto", "Change of the mix", blocks, None
 

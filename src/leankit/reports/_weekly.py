@@ -14,7 +14,7 @@ import pandas as pd
 
 from leankit import __version__
 from leankit.errors import InsufficientDataError, LeankitError, suggest
-from leankit.reports._adapters import signals_in_words
+from leankit.reports._adapters import mix_text, signals_in_words, vital_few_text
 from leankit.reports._report import Block, Report, Table
 from leankit.reports._spec import CharacteristicSpec, ReportSpec, ReportSpecError
 
@@ -234,12 +234,10 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         if "cap" in res:
             cap: Any = res["cap"]
             idx = cap.indices.set_index("index")
-            k = "cpk" if "cpk" in idx.index else "ppk"
+            k = cap.headline
             prev = res.get("cap_prev")
-            pv_val = np.nan
-            if prev is not None:
-                pidx = prev.indices.set_index("index")
-                pv_val = float(pidx.loc[k, "estimate"]) if k in pidx.index else np.nan
+            pv_val = prev.index(k) if prev is not None and k in set(prev.indices["index"]) \
+                else np.nan
             stable = res["week_signals"].empty
             cap_rows.append({
                 "characteristic": c.name, "n": cap.n,
@@ -332,9 +330,8 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
             var = ("special cause", _BAD) if len(ws) else ("common cause", _GOOD)
             cap = res.get("cap")
             if cap is not None:
-                idx = cap.indices.set_index("index")
-                k = "cpk" if "cpk" in idx.index else "ppk"
-                v = float(idx.loc[k, "estimate"])
+                k = cap.headline
+                v = cap.index(k)
                 ok = v >= c.capability_target
                 ass = f"{k.capitalize()} {v:.2f} ({'meets' if ok else 'misses'} the "\
                       f"{c.capability_target:g} target)"
@@ -429,20 +426,14 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         if pareto is None:
             sec.blocks.append(Block("note", "No defect data this week."))
         else:
-            top = pareto.vital_few
             it = rep.item("Defects: Pareto", "Pareto of the week", [
-                Block("finding", "Vital few: " + ", ".join(
-                    f"{cat} ({p:.0f} %)" for cat, p in zip(top["category"], top["percent"],
-                                                           strict=True))),
+                Block("finding", vital_few_text(pareto)),
                 rep.figure(pareto.figure(height=380), label="defect Pareto"),
                 Block("table", Table.from_frame(pareto.table))], open=True)
             pareto_anchor = "#" + it.anchor
             if comparison is not None:
-                text = (f"The mix changed (χ² p = {comparison.p_value:.3g})." if
-                        comparison.p_value < 0.05 else
-                        f"No significant change of the mix (χ² p = {comparison.p_value:.2g}).")
                 rep.item("Defects: Pareto", "Change vs the previous week", [
-                    Block("finding", text),
+                    Block("finding", mix_text(comparison)),
                     rep.figure(comparison.figure(height=360), label="mix comparison"),
                     Block("table", Table.from_frame(comparison.table))])
     if "rootcause" in include:
@@ -501,9 +492,8 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                             "href": chart_items.get(c.name, ""), "links": links})
             cap = res.get("cap")
             if cap is not None:
-                idx = cap.indices.set_index("index")
-                k = "cpk" if "cpk" in idx.index else "ppk"
-                v = float(idx.loc[k, "estimate"])
+                k = cap.headline
+                v = cap.index(k)
                 prev = res.get("cap_prev")
                 trend = ""
                 if prev is not None and k in set(prev.indices["index"]):

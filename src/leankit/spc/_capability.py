@@ -142,8 +142,14 @@ class Capability:
         """The indices table (one row per index, with confidence bounds)."""
         return self.indices.copy()
 
+    @property
+    def headline(self) -> str:
+        """The index that summarises the result: ``"cpk"``, or ``"ppk"`` where the method
+        has no within-subgroup indices."""
+        return "cpk" if "cpk" in set(self.indices["index"]) else "ppk"
+
     def __repr__(self) -> str:
-        key = "cpk" if "cpk" in set(self.indices["index"]) else "ppk"
+        key = self.headline
         val = self.index(key)
         flag = "" if self.stable is not False else ", UNSTABLE"
         return (f"<Capability {self.method} ({self.distribution}): n={self.n}, "

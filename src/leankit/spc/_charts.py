@@ -418,8 +418,8 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
     )
 
 
-def _prepare(data: pd.DataFrame, *, sub_col: str | None, time: str | None, stage: str | None,
-             exclude: Exclude, rows_to_groups: Callable[[pd.DataFrame, Exclude], pd.DataFrame],
+def _prepare(*, time: str | None, stage: str | None, exclude: Exclude,
+             rows_to_groups: Callable[[pd.DataFrame, Exclude], pd.DataFrame],
              keep: list[str], missing: Missing) -> Callable[..., tuple[pd.DataFrame,
                                                                       pd.DataFrame]]:
     """Return a summariser: raw rows -> (subgroup table, exclusions)."""
@@ -564,7 +564,7 @@ def _variables(chart: str, data: pd.DataFrame, *, value: str, subgroup: str, tim
         return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
                               sub_col=subgroup)
 
-    summarize = _prepare(data, sub_col=subgroup, time=time, stage=stage, exclude=exclude,
+    summarize = _prepare(time=time, stage=stage, exclude=exclude,
                          rows_to_groups=to_groups, keep=keep, missing=missing)
     opts = _options(chart, rules=rules, rule_params=rule_params,
                     dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
@@ -838,7 +838,7 @@ def i_mr(
             key.to_numpy(), index=key.to_numpy()), time=time, stage=stage, exclude=exclude,
             sub_col=subgroup)
 
-    summarize = _prepare(data, sub_col=subgroup, time=time, stage=stage, exclude=exclude,
+    summarize = _prepare(time=time, stage=stage, exclude=exclude,
                          rows_to_groups=to_groups, keep=keep, missing=missing)
     opts = _options("i_mr", rules=rules, rule_params=rule_params,
                     dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
@@ -894,7 +894,7 @@ def _attributes(chart: str, data: pd.DataFrame, *, count: str, size: str | None,
             key.to_numpy(), index=key.to_numpy()), time=time, stage=stage, exclude=exclude,
             sub_col=subgroup)
 
-    summarize = _prepare(data, sub_col=subgroup, time=time, stage=stage, exclude=exclude,
+    summarize = _prepare(time=time, stage=stage, exclude=exclude,
                          rows_to_groups=to_groups, keep=keep, missing=missing)
     name = {"p": "p", "np": "p", "c": "c", "u": "u"}[chart]
     if standard is not None and chart in ("p", "np") and not 0 < standard < 1:
