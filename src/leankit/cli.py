@@ -16,7 +16,8 @@ Commands
     Process capability with confidence intervals; one row per group with ``--by``.
 
 Exit status: 0 on success, 1 when ``--strict`` and rows were quarantined,
-2 on a fatal problem (the message says what to fix).
+2 on a fatal problem (the message says what to fix), 3 on an unexpected internal
+error (a one-line message; ``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -350,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``leankit`` command."""
     parser = argparse.ArgumentParser(prog="leankit", description="Lean / Six Sigma analytics.")
     parser.add_argument("--version", action="version", version=f"leankit {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the Python traceback of an unexpected error (also LEANKIT_DEBUG=1)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ing = sub.add_parser("ingest", help="load exports into a canonical Parquet dataset")
@@ -418,14 +424,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Longest error message the command line prints (a corrupt file must not flood the terminal).
+_MAX_MESSAGE = 2000
+
+
+def _short(text: str, limit: int = _MAX_MESSAGE) -> str:
+    """*text* cut to *limit* characters, control characters shown as escapes."""
+    text = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} ... [{len(text) - limit:,} more characters]"
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one ``leankit: warning:`` line, without source lines."""
+    stream = file if file is not None else sys.stderr
+    label = "warning" if issubclass(category, UserWarning) else category.__name__
+    try:
+        stream.write(f"leankit: {label}: {_short(str(message))}\n")
+    except (OSError, ValueError):  # stderr closed
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Exit status: 0 success, 1 ``--strict`` with quarantined rows, 2 an error the message
+    explains (bad input, missing file, invalid spec, unwritable output), 3 an unexpected
+    internal error (a bug: ``--debug`` or ``LEANKIT_DEBUG=1`` shows the traceback),
+    130 interrupted. The command never prints a Python traceback unless asked to.
+    """
+    import os
+    import warnings
+
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments or os.environ.get("LEANKIT_DEBUG", "") not in ("", "0")
+    arguments = [a for a in arguments if a != "--debug"]  # accepted anywhere on the line
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
+    previous = warnings.showwarning
+    if not debug:
+        warnings.showwarning = _show_warning
     try:
         return int(args.func(args))
     except LeankitError as exc:
-        print(f"leankit: error: {exc}", file=sys.stderr)
+        if debug:
+            raise
+        print(f"leankit: error: {_short(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -433,3 +485,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("leankit: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        if debug:
+            raise
+        print(
+            "leankit: error: out of memory; filter the data (--where) or use a smaller period",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as exc:  # the system refused a file operation (permissions, disk full ...)
+        if debug:
+            raise
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        print(f"leankit: error: {_short(reason)}{where}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        if debug:
+            raise
+        print(
+            f"leankit: internal error: {type(exc).__name__}: {_short(str(exc), 500)}\n"
+            "This is a bug in leankit, not in your data or command. Run the command again "
+            "with --debug to see the traceback, and report it with that output.",
+            file=sys.stderr,
+        )
+        return 3
+    finally:
+        warnings.showwarning = previous
