@@ -35,15 +35,54 @@ def ad_statistic(x: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray],
     return float(-n - np.sum((2 * i - 1) * (log_f + log_s[::-1])) / n)
 
 
+#: Where the D'Agostino-Stephens formula hands over to the asymptotic tail (A*² = 10,
+#: p ≈ 4e-24): the quadratic term of the formula's last piece is a fitting artefact
+#: that turns the p-value back up past A*² ≈ 153 (p = 1 at about 307, overflow at 420).
+_AD_TAIL_FROM = 10.0
+#: Exponential rate of the asymptotic upper tail of A² (normal, mean and sd estimated):
+#: 1/(2 λ1), λ1 ≈ 0.09843 the largest eigenvalue of the limiting covariance kernel
+#: (Stephens 1976); the tail is ``P(A² > a) ~ C a^(-1/2) exp(-a/(2 λ1))``.
+_AD_TAIL_RATE = 5.0797
+#: p-value of the middle piece at its upper end (A*² = 0.6); the last piece starts a
+#: little above it, so it is capped here to keep the p-value non-increasing in A².
+_AD_P_AT_06 = math.exp(0.9177 - 4.279 * 0.6 - 1.38 * 0.6**2)
+
+
+def _ad_log_p_upper(a: float) -> float:
+    """ln p for A*² >= 0.6: the formula up to :data:`_AD_TAIL_FROM`, then the asymptotic
+    exponential tail continued from it (no overflow, monotone)."""
+    if a <= _AD_TAIL_FROM:
+        return 1.2937 - 5.709 * a + 0.0186 * a**2
+    t = _AD_TAIL_FROM
+    return (1.2937 - 5.709 * t + 0.0186 * t**2) - _AD_TAIL_RATE * (a - t)
+
+
 def ad_pvalue_normal(a2: float, n: int) -> float:
     """p-value of A² for normality with estimated mean and sd.
 
     Uses the small-sample adjustment ``A*² = A² (1 + 0.75/n + 2.25/n²)`` and the
-    piecewise approximation of D'Agostino & Stephens (1986, Table 4.9), as Minitab does.
+    piecewise approximation of D'Agostino & Stephens (1986, Table 4.9), as Minitab does,
+    for ``A*² <= 10`` (p down to about 4e-24). Beyond, the formula's quadratic term would
+    turn the p-value back up (p = 1 at A*² ≈ 307, overflow at 420), so the p-value
+    continues with the asymptotic tail ``exp(-A*²/(2 λ1))`` (λ1 ≈ 0.0984 the largest
+    eigenvalue of the limiting distribution), computed in log space: it is
+    non-increasing in A², never overflows, and underflows to 0.0 past A*² ≈ 150.
+
+    Examples
+    --------
+    >>> ad_pvalue_normal(1.0, 100) > ad_pvalue_normal(5.0, 100) > ad_pvalue_normal(400.0, 100)
+    True
+    >>> ad_pvalue_normal(1e6, 20000)
+    0.0
     """
-    a = a2 * (1 + 0.75 / n + 2.25 / n**2)
+    if math.isnan(a2):
+        return math.nan
+    if a2 == math.inf:
+        return 0.0
+    a = max(float(a2), 0.0) * (1 + 0.75 / n + 2.25 / n**2)
     if a >= 0.6:
-        p = math.exp(1.2937 - 5.709 * a + 0.0186 * a**2)
+        # exp of a very negative number underflows to 0.0 (no overflow: ln p <= 0 here)
+        p = min(math.exp(_ad_log_p_upper(a)), _AD_P_AT_06)
     elif a >= 0.34:
         p = math.exp(0.9177 - 4.279 * a - 1.38 * a**2)
     elif a >= 0.2:
