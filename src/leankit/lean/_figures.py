@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from leankit._text import LABEL_CHARS, fig_hover, fig_labels, fig_text
 from leankit._theme import theme
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,7 +22,12 @@ _COLORS = {"fully productive": "#2ca02c", "quality": "#d62728", "speed": "#ff7f0
 
 
 def _name(row: pd.Series, keys: tuple[str, ...]) -> str:
+    """A group's raw name (escape it with ``fig_text``/``fig_labels`` before drawing)."""
     return "/".join(str(row[k]) for k in keys) or "all rows"
+
+
+def _title(title: str | None, result: object) -> dict[str, str]:
+    return {"text": fig_text(title or repr(result).strip("<>"))}
 
 
 def oee_figure(result: OEE, *, title: str | None = None, height: int | None = None) -> go.Figure:
@@ -47,7 +53,8 @@ def oee_figure(result: OEE, *, title: str | None = None, height: int | None = No
             for key, g in groups:
                 label = "/".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
                 fig.add_trace(go.Scatter(x=g["period"], y=g["oee"], mode="lines+markers",
-                                         name=f"OEE {label or 'all rows'}"), row=1, col=1)
+                                         name=fig_text(f"OEE {label or 'all rows'}",
+                                                       max_len=LABEL_CHARS)), row=1, col=1)
             fig.update_yaxes(tickformat=".0%", row=1, col=1)
         # loss shares per group over all periods (minutes summed, then / planned)
         agg = (losses.groupby([*keys, "category"], sort=False)["minutes"].sum().reset_index()
@@ -55,18 +62,21 @@ def oee_figure(result: OEE, *, title: str | None = None, height: int | None = No
         planned = (agg.groupby(list(keys))["minutes"].transform("sum") if keys
                    else pd.Series(agg["minutes"].sum(), index=agg.index))
         agg["share"] = agg["minutes"] / planned
-        agg["group"] = [_name(r, keys) for _, r in agg.iterrows()]
+        raw = [_name(r, keys) for _, r in agg.iterrows()]
+        agg["group"] = fig_labels(raw)
+        agg["hover"] = [fig_hover(x) for x in raw]
         for cat in ("fully productive", "quality", "speed", "availability"):
             sub = agg[agg["category"] == cat]
             fig.add_trace(go.Bar(x=sub["group"], y=sub["share"], name=cat,
                                  marker_color=_COLORS[cat],
-                                 customdata=sub["minutes"],
-                                 hovertemplate="%{x}: %{y:.1%} (%{customdata:.0f} min)"),
+                                 customdata=sub["minutes"], hovertext=sub["hover"],
+                                 hovertemplate="%{hovertext}: %{y:.1%} "
+                                 "(%{customdata:.0f} min)"),
                           row=rows, col=1)
         fig.update_layout(barmode="stack")
+        fig.update_xaxes(type="category", row=rows, col=1)
         fig.update_yaxes(tickformat=".0%", row=rows, col=1)
-    fig.update_layout(title=title or repr(result).strip("<>"), height=height,
-                      **theme())
+    fig.update_layout(title=_title(title, result), height=height, **theme())
     return fig
 
 
@@ -84,8 +94,10 @@ def _waterfall(result: OEE) -> go.Figure:
     labels.append("fully productive")
     values.append(float(result.table["fully_productive_time"].iloc[0]))
     measures.append("total")
-    fig = go.Figure(go.Waterfall(x=labels, y=values, measure=measures,
+    fig = go.Figure(go.Waterfall(x=fig_labels(labels), y=values, measure=measures,
+                                 hovertext=[fig_hover(x) for x in labels],
                                  texttemplate="%{y:.0f}", textposition="outside"))
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="minutes")
     return fig
 
@@ -101,18 +113,23 @@ def pareto_figure(result: DowntimePareto, *, title: str | None = None,
         groups = [(_name(g.iloc[0], keys), g) for _, g in t.groupby(list(keys), sort=True)]
     else:
         groups = [("all rows", t)]
-    fig = make_subplots(rows=len(groups), cols=1, subplot_titles=[n for n, _ in groups],
+    fig = make_subplots(rows=len(groups), cols=1,
+                        subplot_titles=[fig_text(n, max_len=2 * LABEL_CHARS) for n, _ in groups],
                         specs=[[{"secondary_y": True}] for _ in groups])
     for i, (_, g) in enumerate(groups, 1):
-        fig.add_trace(go.Bar(x=g["reason"], y=g["minutes"], name="minutes",
+        reasons = fig_labels(g["reason"])
+        fig.add_trace(go.Bar(x=reasons, y=g["minutes"], name="minutes",
+                             hovertext=[fig_hover(x) for x in g["reason"]],
+                             hovertemplate="%{hovertext}: %{y:.0f} min<extra></extra>",
                              showlegend=i == 1, marker_color="#1f77b4"), row=i, col=1)
-        fig.add_trace(go.Scatter(x=g["reason"], y=g["cumulative_percent"],
+        fig.add_trace(go.Scatter(x=reasons, y=g["cumulative_percent"],
                                  mode="lines+markers", name="cumulative %",
                                  showlegend=i == 1, line_color="#d62728"),
                       row=i, col=1, secondary_y=True)
         fig.update_yaxes(title_text="minutes", row=i, col=1, secondary_y=False)
         fig.update_yaxes(range=[0, 105], ticksuffix=" %", row=i, col=1, secondary_y=True)
-    fig.update_layout(title=title or repr(result).strip("<>"),
+        fig.update_xaxes(type="category", row=i, col=1)
+    fig.update_layout(title=_title(title, result),
                       height=height or max(400, 320 * len(groups)), **theme())
     return fig
 
@@ -128,17 +145,22 @@ def yield_figure(result: YieldMetrics, *, title: str | None = None,
         for key, g in groups:
             label = "/".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
             fig.add_trace(go.Scatter(x=g["period"], y=g["fpy"], mode="lines+markers",
-                                     name=f"FPY {label or 'all rows'}"))
+                                     name=fig_text(f"FPY {label or 'all rows'}",
+                                                   max_len=LABEL_CHARS)))
             if result.step:
                 fig.add_trace(go.Scatter(x=g["period"], y=g["rty"], mode="lines",
-                                         line_dash="dot", name=f"RTY {label or 'all rows'}"))
+                                         line_dash="dot",
+                                         name=fig_text(f"RTY {label or 'all rows'}",
+                                                       max_len=LABEL_CHARS)))
     else:
-        names = [_name(r, keys) for _, r in t.iterrows()]
-        fig.add_trace(go.Bar(x=names, y=t["fpy"], name="FPY"))
+        raw = [_name(r, keys) for _, r in t.iterrows()]
+        names = fig_labels(raw)
+        hover = [fig_hover(x) for x in raw]
+        fig.add_trace(go.Bar(x=names, y=t["fpy"], name="FPY", hovertext=hover))
         if result.step:
-            fig.add_trace(go.Bar(x=names, y=t["rty"], name="RTY"))
+            fig.add_trace(go.Bar(x=names, y=t["rty"], name="RTY", hovertext=hover))
         fig.update_layout(barmode="group")
+        fig.update_xaxes(type="category")
     fig.update_yaxes(tickformat=".1%")
-    fig.update_layout(title=title or repr(result).strip("<>"), height=height,
-                      **theme())
+    fig.update_layout(title=_title(title, result), height=height, **theme())
     return fig

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from leankit._text import LABEL_CHARS, fig_hover, fig_labels, fig_text
 from leankit._theme import theme
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +27,7 @@ _LINE = "#636363"
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(title={"text": html.escape(title)}, height=height, **theme(),
+    fig.update_layout(title={"text": fig_text(title)}, height=height, **theme(),
                       margin={"l": 60, "r": 60, "t": 70, "b": 80}, showlegend=False)
     return fig
 
@@ -42,18 +42,20 @@ def pareto_figure(p: Pareto, *, title: str | None = None, height: int | None = N
     groups = [((), table)] if not p.by else list(table.groupby(list(p.by), sort=False))
     groups = groups[:max_groups]
     rows = len(groups)
-    titles = [", ".join(f"{c} {v}" for c, v in zip(p.by, k if isinstance(k, tuple) else (k,),
-                                                     strict=False)) for k, _ in groups] if p.by \
-        else [""]
+    titles = [fig_text(", ".join(f"{c} {v}" for c, v in zip(
+        p.by, k if isinstance(k, tuple) else (k,), strict=False)), max_len=2 * LABEL_CHARS)
+        for k, _ in groups] if p.by else [""]
+    measure = fig_text(p.measure, max_len=LABEL_CHARS)
     fig = make_subplots(rows=rows, cols=1, subplot_titles=titles, vertical_spacing=0.12,
                         specs=[[{"secondary_y": True}] for _ in range(rows)])
     for r, (_, t) in enumerate(groups, start=1):
         colors = [_VITAL if v else _BAR for v in t["vital_few"]]
-        cats = [html.escape(str(c)) for c in t["category"]]
-        fig.add_trace(go.Bar(x=cats, y=t["value"], marker_color=colors, name=p.measure,
+        cats = fig_labels(t["category"])
+        fig.add_trace(go.Bar(x=cats, y=t["value"], marker_color=colors, name=measure,
                              customdata=np.c_[t["percent"], t["cumulative_percent"]],
-                             hovertemplate="%{x}<br>%{y:.4g} (%{customdata[0]:.1f} %)<br>"
-                             "cumulative %{customdata[1]:.1f} %<extra></extra>"),
+                             hovertext=[fig_hover(c) for c in t["category"]],
+                             hovertemplate="%{hovertext}<br>%{y:.4g} (%{customdata[0]:.1f} %)"
+                             "<br>cumulative %{customdata[1]:.1f} %<extra></extra>"),
                       row=r, col=1, secondary_y=False)
         fig.add_trace(go.Scatter(x=cats, y=t["cumulative_percent"], mode="lines+markers",
                                  line={"color": _LINE}, name="cumulative %",
@@ -62,7 +64,8 @@ def pareto_figure(p: Pareto, *, title: str | None = None, height: int | None = N
                                  line={"color": _LINE, "dash": "dot", "width": 1},
                                  hoverinfo="skip"), row=r, col=1, secondary_y=True)
         fig.update_yaxes(range=[0, 105], ticksuffix=" %", row=r, col=1, secondary_y=True)
-        fig.update_yaxes(title_text=p.measure, row=r, col=1, secondary_y=False)
+        fig.update_yaxes(title_text=measure, row=r, col=1, secondary_y=False)
+        fig.update_xaxes(type="category", row=r, col=1)
     default = f"Pareto of {p.measure}" + (f" by {', '.join(p.by)}" if p.by else "")
     return _layout(fig, title if title is not None else default, height or 360 * rows)
 
@@ -71,8 +74,9 @@ def comparison_figure(c: ParetoComparison, *, title: str | None = None,
                       height: int = 420) -> go.Figure:
     """Shares before and after, categories ordered by the size of the change."""
     t = c.table
-    cats = [html.escape(str(x)) for x in t["category"]]
+    cats = fig_labels(t["category"])
     fig = go.Figure()
+    fig.update_xaxes(type="category")
     fig.add_trace(go.Bar(x=cats, y=t["before_percent"], name="before", marker_color="#9ecae1"))
     fig.add_trace(go.Bar(x=cats, y=t["after_percent"], name="after",
                          marker_color=[_VITAL if abs(r) > 2 else _BAR
@@ -89,10 +93,10 @@ def stratification_figure(s: Stratification, *, title: str | None = None,
     """Rate (or mean) per level with its confidence interval, one panel per factor."""
     factors = list(s.factors.sort_values("p_adjusted")["factor"])[:max_factors]
     fig = make_subplots(rows=len(factors), cols=1, vertical_spacing=0.1,
-                        subplot_titles=[html.escape(f) for f in factors])
+                        subplot_titles=[fig_text(f, max_len=LABEL_CHARS) for f in factors])
     for r, f in enumerate(factors, start=1):
         lv = s.levels[s.levels["factor"] == f]
-        names = [html.escape(str(v)) for v in lv["level"]]
+        names = fig_labels(lv["level"])
         if s.kind == "measurements":
             se = lv["sd"] / np.sqrt(lv["n"])
             y, lo, hi = lv["mean"], lv["mean"] - 1.96 * se, lv["mean"] + 1.96 * se
@@ -105,7 +109,9 @@ def stratification_figure(s: Stratification, *, title: str | None = None,
             marker={"size": 9, "color": [_VITAL if v else _BAR for v in sig]},
             error_y={"type": "data", "symmetric": False, "array": np.asarray(hi - y),
                      "arrayminus": np.asarray(y - lo), "color": _LINE},
-            hovertemplate="%{x}: %{y:.4g}<extra></extra>"), row=r, col=1)
+            hovertext=[fig_hover(v) for v in lv["level"]],
+            hovertemplate="%{hovertext}: %{y:.4g}<extra></extra>"), row=r, col=1)
+        fig.update_xaxes(type="category", row=r, col=1)
         if np.isfinite(ref):
             fig.add_hline(y=ref, line={"dash": "dot", "color": _LINE}, row=r, col=1)
     what = "mean" if s.kind == "measurements" else "rate"
@@ -118,12 +124,14 @@ def drivers_figure(d: DriverModel, *, title: str | None = None, height: int = 38
     t = d.anova.iloc[::-1]
     from leankit.rca._drivers import _term_words
 
-    names = [html.escape(_term_words(str(x))) for x in t["term"]]
+    names = fig_labels(_term_words(str(x)) for x in t["term"])
     colors = [_VITAL if p < 0.05 else _BAR for p in t["p_adjusted"]]
     fig = go.Figure(go.Bar(x=t["statistic"], y=names, orientation="h", marker_color=colors,
                            customdata=t["p_adjusted"],
-                           hovertemplate="%{y}: %{x:.3g} (adj. p %{customdata:.2g})"
+                           hovertext=[fig_hover(_term_words(str(x))) for x in t["term"]],
+                           hovertemplate="%{hovertext}: %{x:.3g} (adj. p %{customdata:.2g})"
                            "<extra></extra>"))
+    fig.update_yaxes(type="category")
     fig.update_xaxes(title_text="χ²" if d.family != "gaussian" else "F")
     return _layout(fig, title if title is not None else f"Drivers ({d.family} model)", height)
 

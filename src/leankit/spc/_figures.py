@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from leankit._text import LABEL_CHARS, fig_hover, fig_text
 from leankit._theme import theme
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,25 +28,47 @@ _COLORS = {"point": "#1f77b4", "signal": "#d62728", "limit": "#d62728", "center"
 WEBGL_THRESHOLD = 2000
 
 
-def _x(points: pd.DataFrame, use_time: bool) -> np.ndarray:
-    if use_time:
-        out: np.ndarray = pd.to_datetime(points["time"]).to_numpy()
-        return out
-    return np.arange(len(points))
+#: Above this many points in a panel, the figure draws a decimated view.
+MAX_POINTS = 10_000
+#: Buckets of the decimated view (first, last, min and max of each are drawn).
+BUCKETS = 2_000
 
 
-def _hover(points: pd.DataFrame, rule_text: dict[str, str]) -> list[str]:
+def _x(time: np.ndarray | None, n: int) -> np.ndarray:
+    """X values: wall-clock times (datetime64, no time zone) or positions 0..n-1."""
+    if time is None:
+        return np.arange(n)
+    t = pd.to_datetime(pd.Series(time, copy=False))
+    if isinstance(t.dtype, pd.DatetimeTZDtype):
+        t = t.dt.tz_localize(None)  # the same wall-clock times plotly would show
+    out: np.ndarray = t.to_numpy()
+    return out
+
+
+def _fmt_x(xs: np.ndarray, minutes: bool) -> np.ndarray:
+    if not minutes:
+        return xs
+    out: np.ndarray = pd.DatetimeIndex(xs).strftime("%Y-%m-%d %H:%M").to_numpy()
+    return out
+
+
+def _hover(pts: dict[str, np.ndarray], idx: np.ndarray, rule_text: dict[str, str]) -> list[str]:
+    """Hover text of the points at positions *idx* (texts from data escaped)."""
     out = []
-    for row in points.itertuples(index=False):
-        parts = [f"subgroup {html.escape(str(row.subgroup))}"]
-        if row.time is not None and not (isinstance(row.time, float) and np.isnan(row.time)):
-            parts.append(html.escape(str(row.time)))
-        parts.append(f"value {row.statistic:.6g}" if np.isfinite(row.statistic) else "no value")
-        parts.append(f"n = {row.n:g}  ·  limits {row.lcl:.6g} – {row.ucl:.6g}")
-        if row.excluded:
-            parts.append(f"excluded from limits: {html.escape(str(row.exclude_reason))}")
-        if row.rules:
-            parts += [f"<b>{html.escape(rule_text.get(r, r))}</b>" for r in row.rules.split(",")]
+    time = pts["time"]
+    for i in idx:
+        parts = [f"subgroup {fig_hover(pts['subgroup'][i], max_len=LABEL_CHARS)}"]
+        t = time[i]
+        if t is not None and not pd.isna(t):
+            parts.append(fig_text(t))
+        v = pts["statistic"][i]
+        parts.append(f"value {v:.6g}" if np.isfinite(v) else "no value")
+        parts.append(f"n = {pts['n'][i]:g}  ·  limits {pts['lcl'][i]:.6g} – {pts['ucl'][i]:.6g}")
+        if pts["excluded"][i]:
+            parts.append(f"excluded from limits: {fig_hover(pts['exclude_reason'][i])}")
+        rules = pts["rules"][i]
+        if isinstance(rules, str) and rules:
+            parts += [f"<b>{fig_hover(rule_text.get(r, r))}</b>" for r in rules.split(",")]
         out.append("<br>".join(parts))
     return out
 
@@ -60,9 +83,63 @@ def _steps(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xs[change], y[change]
 
 
+def decimate(y: np.ndarray, *, buckets: int = BUCKETS, keep: np.ndarray | None = None
+             ) -> np.ndarray:
+    """Positions of a faithful decimated view of the series *y*.
+
+    *y* is cut into *buckets* runs of consecutive points; the first, last, lowest and
+    highest point of each run are kept (the "M4" reduction: a line through them draws
+    the same pixels as the full series at that width), plus every position in *keep*
+    (signals, exclusions, stage changes) and the first missing value of each run (so
+    gaps stay gaps). Returns sorted unique positions.
+
+    >>> decimate(np.array([0., 5, 1, 2, -3, 4, 0, 0]), buckets=2).tolist()
+    [0, 1, 3, 4, 5, 7]
+    """
+    n = len(y)
+    if n <= 4 * buckets:
+        return np.arange(n)
+    k = -(-n // buckets)
+    rows = -(-n // k)
+    y = np.asarray(y, dtype=float)
+    pad = np.full(rows * k, np.nan)
+    pad[:n] = y
+    grid = pad.reshape(rows, k)
+    nan = np.isnan(grid)
+    base = np.arange(rows) * k
+    lo = np.argmin(np.where(nan, np.inf, grid), axis=1)
+    hi = np.argmax(np.where(nan, -np.inf, grid), axis=1)
+    gap = nan[:, :].copy()
+    gap[-1, n - base[-1]:] = False  # the padding is no gap
+    has_gap = gap.any(axis=1)
+    first_gap = np.argmax(gap, axis=1)
+    parts = [base, np.minimum(base + k - 1, n - 1), base + lo, base + hi,
+             (base + first_gap)[has_gap]]
+    if keep is not None and len(keep):
+        parts.append(np.asarray(keep, dtype=np.int64))
+    idx = np.unique(np.concatenate(parts))
+    out: np.ndarray = idx[idx < n]
+    return out
+
+
+def _line(y: np.ndarray, decimated: bool, must: np.ndarray) -> np.ndarray:
+    """Positions to draw of a limit/center line (piecewise constant): where it changes,
+    or a decimated view of it when it changes at almost every point (varying n)."""
+    n = len(y)
+    if n < 3:
+        return np.arange(n)
+    change = np.r_[True, ~np.isclose(y[1:], y[:-1], equal_nan=True)]
+    change[-1] = True
+    idx = np.flatnonzero(change)
+    if decimated and len(idx) > 4 * BUCKETS:
+        return decimate(y, keep=must)
+    return idx
+
+
 def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: bool = False,
                  height: int | None = None, webgl: bool | None = None,
-                 x: str = "auto", compact: bool = False) -> go.Figure:
+                 x: str = "auto", compact: bool = False,
+                 max_points: int | None = MAX_POINTS) -> go.Figure:
     """Draw a control chart.
 
     Parameters
@@ -76,94 +153,154 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     height : int, optional
         Figure height in pixels (default 380 per panel).
     webgl : bool, optional
-        Use WebGL traces (default: when a panel has more than 2000 points).
+        Use WebGL traces (default: when a panel draws more than 2000 points).
     x : {"auto", "time", "subgroup"}, default "auto"
         X axis: time when the chart has times, else subgroup order.
     compact : bool, default False
         Smaller figure for reports: limits drawn only where they change, times to the
         minute, hover details only on signals.
+    max_points : int or None, default 10000
+        A panel with more points draws a decimated view: the first, last, lowest and
+        highest point of each of 2,000 buckets, plus every signal, excluded point and
+        stage change (the figure says so in a note under the title). ``None`` draws
+        every point. Only the drawing is decimated; the chart's numbers are not.
 
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Notes
+    -----
+    Text from the data (subgroup and stage labels, exclusion reasons, the value
+    column's name, the title) is escaped so plotly shows it literally, controls are
+    removed, and long labels are shortened (see ``leankit._text``).
     """
     panels = chart.panel_names
-    use_time = x == "time" or (x == "auto" and chart.points["time"].notna().any())
+    points = chart.points
+    panel_col = points["panel"].to_numpy()
+    has_time = bool(points["time"].notna().any()) if len(points) else False
+    use_time = x == "time" or (x == "auto" and has_time)
     fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[_TITLES.get(p, p) for p in panels])
     rule_text = dict(zip(chart.signals["rule"], chart.signals["description"], strict=True))
     shapes: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
+    drawn_note: list[str] = []
+    main_sub: np.ndarray | None = None
     for row, panel in enumerate(panels, start=1):
-        pts = chart.points[chart.points["panel"] == panel].reset_index(drop=True)
-        xs = _x(pts, use_time)
-        if compact and use_time:
-            xs = pd.to_datetime(xs).strftime("%Y-%m-%d %H:%M").to_numpy()
-        gl = webgl if webgl is not None else len(pts) > WEBGL_THRESHOLD
+        where = np.flatnonzero(panel_col == panel)
+        sel: slice | np.ndarray = (slice(where[0], where[-1] + 1) if len(where) and
+                                   where[-1] - where[0] + 1 == len(where) else where)
+        pts = {c: points[c].to_numpy()[sel] for c in (
+            "subgroup", "time", "n", "statistic", "center", "lcl", "ucl", "sigma", "phase",
+            "stage", "excluded", "exclude_reason", "signal", "rules")}
+        n = len(pts["statistic"])
+        if main_sub is None:
+            main_sub = pts["subgroup"]
+        stat = np.asarray(pts["statistic"], dtype=float)
+        sig = np.asarray(pts["signal"], dtype=bool)
+        exc = np.asarray(pts["excluded"], dtype=bool)
+        stages = pts["stage"]
+        phases = pts["phase"]
+        bounds = np.flatnonzero((stages[1:] != stages[:-1]) | (phases[1:] != phases[:-1])) \
+            if n > 1 else np.array([], dtype=np.int64)
+        must = np.concatenate([np.flatnonzero(sig), np.flatnonzero(exc), bounds, bounds + 1])
+        decimated = max_points is not None and n > max_points
+        keep = decimate(stat, keep=must) if decimated else np.arange(n)
+        raw_x = _x(pts["time"] if use_time else None, n)
+
+        full = None if decimated else _fmt_x(raw_x, compact and use_time)
+
+        def at(i: np.ndarray, raw_x: np.ndarray = raw_x, full: np.ndarray | None = full
+               ) -> np.ndarray:
+            return full[i] if full is not None else _fmt_x(raw_x[i], compact and use_time)
+
+        xs = at(keep) if full is None else full
+        if decimated:
+            drawn_note.append(f"{_TITLES.get(panel, panel)} {len(keep):,} of {n:,}")
+        gl = webgl if webgl is not None else len(keep) > WEBGL_THRESHOLD
         scatter = go.Scattergl if gl else go.Scatter
         for name, col, dash in (("UCL", "ucl", "dash"), ("Center", "center", "solid"),
                                 ("LCL", "lcl", "dash")):
-            lx, ly = _steps(xs, pts[col].to_numpy()) if compact else (xs, pts[col])
+            yv = np.asarray(pts[col], dtype=float)
+            if compact or decimated:
+                li = _line(yv, decimated, must)
+                lx, ly = at(li), yv[li]
+            else:
+                lx, ly = xs, yv
             fig.add_trace(go.Scatter(
                 x=lx, y=ly, mode="lines", line={"shape": "hv" if compact else "hvh",
                                                 "dash": dash, "width": 1.2,
                 "color": _COLORS["center" if col == "center" else "limit"]},
                 name=name, legendgroup=name, showlegend=row == 1, hoverinfo="skip"), row=row, col=1)
         if show_zones:
+            center = np.asarray(pts["center"], dtype=float)
+            sigma = np.asarray(pts["sigma"], dtype=float)
             for z in (1, 2):
                 for sign in (1, -1):
+                    zy = center + sign * z * sigma
+                    zx = xs
+                    if decimated:
+                        zi = _line(zy, True, must)
+                        zx, zy = at(zi), zy[zi]
                     fig.add_trace(go.Scatter(
-                        x=xs, y=pts["center"] + sign * z * pts["sigma"], mode="lines",
+                        x=zx, y=zy, mode="lines",
                         line={"shape": "hvh", "dash": "dot", "width": 0.8,
                               "color": _COLORS["zone"]},
                         name=f"±{z}σ", legendgroup=f"zone{z}", showlegend=row == 1 and sign == 1,
                         hoverinfo="skip"), row=row, col=1)
-        sig = pts["signal"].to_numpy(dtype=bool)
-        hover = (_hover(pts[sig].reset_index(drop=True), rule_text) if compact
-                 else _hover(pts, rule_text))
-        stat = pts["statistic"].to_numpy(dtype=float)
+        sig_idx = np.flatnonzero(sig)
+        sig_hover = _hover(pts, sig_idx, rule_text)
+        ys = stat[keep] if decimated else stat
+        mode = "lines" if decimated else "lines+markers"
         if compact:
             fig.add_trace(scatter(
-                x=xs, y=np.round(stat, 7), mode="lines+markers", name=_TITLES.get(panel, panel),
+                x=xs, y=np.round(ys, 7), mode=mode, name=_TITLES.get(panel, panel),
                 line={"color": _COLORS["point"], "width": 1}, marker={"size": 4},
                 hovertemplate="%{x}: %{y:.6g}<extra></extra>", showlegend=False),
                 row=row, col=1)
         else:
             fig.add_trace(scatter(
-                x=xs, y=stat, mode="lines+markers", name=_TITLES.get(panel, panel),
+                x=xs, y=ys, mode=mode, name=_TITLES.get(panel, panel),
                 line={"color": _COLORS["point"], "width": 1}, marker={"size": 5},
-                text=hover, hovertemplate="%{text}<extra></extra>", showlegend=False),
-                row=row, col=1)
-        if sig.any():
+                text=_hover(pts, keep, rule_text), hovertemplate="%{text}<extra></extra>",
+                showlegend=False), row=row, col=1)
+        if len(sig_idx):
             fig.add_trace(scatter(
-                x=xs[sig], y=pts["statistic"][sig], mode="markers", name="Signal",
+                x=at(sig_idx), y=stat[sig_idx], mode="markers", name="Signal",
                 legendgroup="signal", showlegend=row == 1,
                 marker={"color": _COLORS["signal"], "size": 9, "symbol": "circle"},
-                text=hover if compact else [hover[i] for i in np.flatnonzero(sig)],
-                hovertemplate="%{text}<extra></extra>"), row=row, col=1)
-        exc = pts["excluded"].to_numpy(dtype=bool)
-        if exc.any():
+                text=sig_hover, hovertemplate="%{text}<extra></extra>"), row=row, col=1)
+        exc_idx = np.flatnonzero(exc)
+        if len(exc_idx):
             fig.add_trace(scatter(
-                x=xs[exc], y=pts["statistic"][exc], mode="markers", name="Excluded",
+                x=at(exc_idx), y=stat[exc_idx], mode="markers", name="Excluded",
                 legendgroup="excluded", showlegend=row == 1,
                 marker={"color": "white", "size": 9, "symbol": "circle-open",
                         "line": {"color": _COLORS["excluded"], "width": 2}},
                 hoverinfo="skip"), row=row, col=1)
-        _stage_and_phase(pts, xs, row, shapes, notes)
-    if not use_time:
-        main = chart.points[chart.points["panel"] == panels[0]]
-        step = max(1, len(main) // 25)
-        fig.update_xaxes(tickmode="array", tickvals=list(range(0, len(main), step)),
-                         ticktext=[str(s) for s in main["subgroup"].iloc[::step]],
+        _stage_and_phase(stages, phases, at, row, shapes, notes)
+    if not use_time and main_sub is not None:
+        step = max(1, len(main_sub) // 25)
+        fig.update_xaxes(tickmode="array", tickvals=list(range(0, len(main_sub), step)),
+                         ticktext=[fig_text(s, max_len=LABEL_CHARS) for s in main_sub[::step]],
                          row=len(panels), col=1)
+    if drawn_note:
+        nsig = int(np.asarray(points["signal"], dtype=bool).sum())
+        notes.append({"x": 0, "y": 1.0, "xref": "paper", "yref": "paper", "yanchor": "bottom",
+                      "xanchor": "left", "yshift": 22, "showarrow": False,
+                      "font": {"size": 11, "color": "#555"},
+                      "text": f"Decimated view, points drawn: {'; '.join(drawn_note)} (first, "
+                              f"last, min and max of {BUCKETS:,} buckets; all {nsig:,} "
+                              "signals). Every point was computed."})
     value = chart.parameters.get("value") or chart.parameters.get("count") or ""
     default_title = f"{_chart_name(chart.chart)}" + (f": {value}" if value else "")
     fig.update_layout(
         shapes=shapes, annotations=[*fig.layout.annotations, *notes],
-        title={"text": html.escape(title if title is not None else default_title)},
+        title={"text": fig_text(title if title is not None else default_title)},
         height=height or 380 * len(panels), **theme(),
-        margin={"l": 60, "r": 20, "t": 70, "b": 40}, hovermode="closest",
-        legend={"orientation": "h", "y": -0.12},
+        margin={"l": 60, "r": 20, "t": 90 if drawn_note else 70, "b": 40},
+        hovermode="closest", legend={"orientation": "h", "y": -0.12},
     )
     return fig
 
@@ -178,32 +315,36 @@ def _axis(row: int) -> tuple[str, str]:
     return ("x", "y") if row == 1 else (f"x{row}", f"y{row}")
 
 
-def _stage_and_phase(pts: pd.DataFrame, xs: np.ndarray, row: int, shapes: list[dict[str, Any]],
-                     notes: list[dict[str, Any]]) -> None:
+def _stage_and_phase(stages: np.ndarray, phases: np.ndarray,
+                     at: Callable[[np.ndarray], np.ndarray], row: int,
+                     shapes: list[dict[str, Any]], notes: list[dict[str, Any]]) -> None:
     """Vertical lines at stage changes and a shaded Phase II region (collected as layout
     shapes and annotations, set once: adding them one by one is slow in plotly)."""
     xref, yref = _axis(row)
-    stages = pts["stage"].to_numpy()
-    if len(pd.unique(stages)) > 1:
+    if len(stages) > 1:
         change = np.flatnonzero(stages[1:] != stages[:-1]) + 1
-        for i in change:
-            shapes.append({"type": "line", "xref": xref, "yref": f"{yref} domain", "x0": xs[i],
-                           "x1": xs[i], "y0": 0, "y1": 1,
+        starts = np.concatenate(([0], change)).astype(np.int64)
+        xs_at = dict(zip(starts.tolist(), at(starts), strict=True))
+        for i in change.tolist():
+            shapes.append({"type": "line", "xref": xref, "yref": f"{yref} domain",
+                           "x0": xs_at[i], "x1": xs_at[i], "y0": 0, "y1": 1,
                            "line": {"dash": "dot", "color": "#555", "width": 1}})
-        for i in np.concatenate(([0], change)):
-            notes.append({"x": xs[i], "y": 1.0, "xref": xref, "yref": f"{yref} domain",
-                          "text": html.escape(str(stages[i])), "showarrow": False,
-                          "xanchor": "left", "font": {"size": 10, "color": "#555"}})
-    phase2 = np.flatnonzero(pts["phase"].to_numpy() == "II")
+        if len(change):
+            for i in starts.tolist():
+                notes.append({"x": xs_at[i], "y": 1.0, "xref": xref, "yref": f"{yref} domain",
+                              "text": fig_text(stages[i], max_len=LABEL_CHARS),
+                              "showarrow": False, "xanchor": "left",
+                              "font": {"size": 10, "color": "#555"}})
+    phase2 = np.flatnonzero(phases == "II")
     if len(phase2):
+        x0, x1 = at(np.array([phase2[0], phase2[-1]]))
         shapes.append({"type": "rect", "xref": xref, "yref": f"{yref} domain",
-                       "x0": xs[phase2[0]], "x1": xs[phase2[-1]], "y0": 0, "y1": 1,
+                       "x0": x0, "x1": x1, "y0": 0, "y1": 1,
                        "fillcolor": _COLORS["phase2"], "line": {"width": 0}, "layer": "below"})
         if row == 1:
-            notes.append({"x": xs[phase2[0]], "y": 1.0, "xref": xref, "yref": f"{yref} domain",
+            notes.append({"x": x0, "y": 1.0, "xref": xref, "yref": f"{yref} domain",
                           "text": "Phase II", "showarrow": False, "xanchor": "left",
                           "yanchor": "bottom", "font": {"size": 10, "color": "#1f77b4"}})
-
 
 
 def _model_pdf(cap: Capability, grid: np.ndarray, basis: str) -> np.ndarray | None:
@@ -328,7 +469,7 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
     default = f"Capability ({cap.method}, {cap.distribution}): {shown}"
     if cap.stable is False:
         default += " — process NOT stable"
-    fig.update_layout(title={"text": html.escape(title if title is not None else default)},
+    fig.update_layout(title={"text": fig_text(title if title is not None else default)},
                       shapes=shapes, annotations=[*fig.layout.annotations, *notes],
                       height=height, **theme(), bargap=0.02,
                       margin={"l": 60, "r": 20, "t": 70, "b": 40},
