@@ -18,7 +18,7 @@ from leankit import schema as _schema
 from leankit import units as _units
 from leankit.io import _parse
 from leankit.io._mapping import Mapping
-from leankit.io._readers import Problem, RawBatch, Skip, is_summary_text
+from leankit.io._readers import Problem, RawBatch, Skip
 
 #: Unit a characteristic's values are converted to when neither the profile nor a
 #: specs table declares one, by physical dimension.
@@ -471,7 +471,6 @@ class Finalizer:
             pos = np.flatnonzero(any_bad)
             raws = batch.raw_text(pos)
             sub = batch.table.take(pa.array(pos))
-            first_col = sub.column(0).to_pylist()
             empty = np.ones(len(pos), dtype=bool)
             for col in sub.columns:
                 empty &= _parse.mask(pc.is_null(col.combine_chunks()))
@@ -483,9 +482,6 @@ class Finalizer:
                 row_no = int(batch.source_row[at])
                 if empty[k]:
                     skipped.append(Skip(row_no, "blank_line", raws[k]))
-                    continue
-                if is_summary_text(first_col[k] or raws[k]):
-                    skipped.append(Skip(row_no, "summary_line", raws[k]))
                     continue
                 reasons = []
                 first: tuple[str, str | None, str | None] | None = None

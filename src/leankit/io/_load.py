@@ -7,7 +7,6 @@ file size, and the row accounting is checked for every batch.
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 from collections import Counter, deque
@@ -20,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from leankit import schema as _schema
-from leankit.errors import LeankitError, ProfileError
+from leankit.errors import InputFileError, LeankitError, ProfileError
 from leankit.io import _sniff
 from leankit.io._convert import Finalizer, Options, convert
 from leankit.io._mapping import Mapping, resolve
@@ -188,11 +187,28 @@ class Load:
                     return resolve(preview, profiles, self.kind, file_name=self.path.name)
                 except ProfileError as exc:
                     errors.append(exc)
+            if not errors and src.unreadable:  # no sheet could be read at all
+                raise next(iter(src.unreadable.values()))
+            if not errors:
+                raise InputFileError(f"{self.path.name}: the workbook has no sheets")
+            unreadable = (
+                f" Sheets that cannot be read: {', '.join(src.unreadable)} "
+                f"({next(iter(src.unreadable.values()))})."
+                if src.unreadable
+                else ""
+            )
             raise ProfileError(
                 f"{self.path.name}: no sheet fits a {self.kind} table "
-                f"(sheets: {', '.join(src.sheet_names)}). {errors[0]}"
+                f"(sheets: {', '.join(src.sheet_names)}). {errors[0]}{unreadable}"
             )
-        return resolve(src.preview(), profiles, self.kind, file_name=self.path.name)
+        try:
+            return resolve(src.preview(), profiles, self.kind, file_name=self.path.name)
+        except ProfileError as exc:
+            if isinstance(src, CsvSource) and "delimiter" not in profiles[0].csv:
+                hint = _delimiter_hint(src)
+                if hint:
+                    raise ProfileError(f"{exc} {hint}") from None
+            raise
 
     def _number_format(self) -> tuple[str, str | None]:
         prof = self.mapping.profile
@@ -211,10 +227,9 @@ class Load:
             body = [t for no, t in src.sample_lines if no > self.mapping.header_row][:2000]
             values = [
                 row[i].strip()
-                for row in csv.reader(
-                    [b.replace("\r", "") for b in body],
-                    delimiter=src.delimiter,
-                    quotechar=src.quotechar,
+                for row in (
+                    _sniff.split_line(b.replace("\r", ""), src.delimiter, src.quotechar)
+                    for b in body
                 )
                 for i in numeric
                 if i < len(row)
@@ -236,7 +251,8 @@ class Load:
             for block, line_no in src.blocks(m.header_row):
                 yield functools.partial(src.parse_block, block, line_no, m.ncols)
         else:
-            for batch in src.batches(m.header_row, m.ncols):
+            used = frozenset(m.source_index.values()) | frozenset(m.time_index.values())
+            for batch in src.batches(m.header_row, m.ncols, used):
                 yield functools.partial(_identity, batch)
 
     def batches(self) -> Iterator[tuple[pa.Table, pa.Table]]:
@@ -306,6 +322,23 @@ class Load:
 
 def _identity(batch: RawBatch) -> RawBatch:
     return batch
+
+
+def _delimiter_hint(src: CsvSource) -> str:
+    """Explain a sniffed delimiter that the file's lines do not agree on (or "")."""
+    seen = _sniff.delimiters_seen([t for _, t in src.sample_lines], src.quotechar)
+    if len(seen) < 2:
+        return ""
+    names = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+    counts = ", ".join(f"{names[d]} in {n:,} lines" for d, n in seen.most_common())
+    other = next(d for d, _ in seen.most_common() if d != src.delimiter)
+    shown = "\\t" if other == "\t" else other
+    return (
+        f"The lines of the file use different delimiters ({counts}); the guessed delimiter "
+        f"was {names.get(src.delimiter, repr(src.delimiter))}, so the header may be split "
+        f'wrongly. Set the delimiter in a profile\'s [csv] table (e.g. delimiter = "{shown}") '
+        "and fix the lines that use another one."
+    )
 
 
 def _candidates(kind: str) -> list[Profile]:

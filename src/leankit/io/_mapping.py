@@ -9,7 +9,7 @@ from leankit import schema as _schema
 from leankit import units as _units
 from leankit.errors import ProfileError
 from leankit.io._profiles import Profile, normalize_header
-from leankit.io._readers import Preview
+from leankit.io._readers import Preview, excerpt
 
 
 @dataclass(slots=True)
@@ -120,11 +120,12 @@ def resolve(
         raise ProfileError(
             f"{file_name}: profile {prof.name!r} does not map the required column(s) "
             f"{', '.join(missing)} of a {kind} table. Headers found (row {row_no}): "
-            f"{', '.join(repr(f) for f in fields if f)}. Add the matching header names as "
+            f"{_show_headers(fields)}. Add the matching header names as "
             f'aliases under [columns] in a profile (e.g. {missing[0]} = ["<header>"]), '
             "or set a [constants] value."
         )
     _, prof, row_no, fields, found, times, _ = best
+    _check_duplicates(fields, prof, kind, found, times, file_name, row_no)
     header_units = {}
     for col, i in found.items():
         _, unit = _units.split_header(fields[i])
@@ -148,5 +149,43 @@ def resolve(
 def _first_nonempty(preview: Preview) -> str:
     for row_no, fields in preview.rows:
         if any(f.strip() for f in fields):
-            return f"(row {row_no}) " + ", ".join(repr(f) for f in fields if f.strip())
+            return f"(row {row_no}) " + _show_headers(fields)
     return "(none: the file has no non-empty rows in its first lines)"
+
+
+def _show_headers(fields: list[str], limit: int = 30) -> str:
+    """Header fields for a message: each cut to 60 characters, at most *limit* of them."""
+    shown = [excerpt(f, 60) for f in fields if f.strip()]
+    more = f" ... ({len(shown):,} fields)" if len(shown) > limit else ""
+    return ", ".join(shown[:limit]) + more
+
+
+def _check_duplicates(
+    fields: list[str],
+    prof: Profile,
+    kind: str,
+    found: dict[str, int],
+    times: dict[str, int],
+    file_name: str,
+    row_no: int,
+) -> None:
+    """Refuse a header where a mapped column matches more than one field.
+
+    Otherwise the first match would be used and the other column's values ignored
+    without a word (two ``Value`` columns, or ``Datum`` and ``Date`` side by side).
+    """
+    norm = [normalize_header(f) for f in fields]
+    groups = [(found, prof.aliases(kind)), (times, prof.time_aliases())]
+    for mapped, aliases in groups:
+        for col in mapped:
+            same = [j for j, h in enumerate(norm) if h and h in aliases.get(col, set())]
+            if len(same) > 1:
+                listed = " and ".join(f"{excerpt(fields[j], 60)} (field {j + 1})" for j in same)
+                raise ProfileError(
+                    f"{file_name}: the header (row {row_no}) has more than one field for the "
+                    f"{col} column: {listed}. leankit will not guess which one holds the "
+                    "values: rename or delete the duplicate in the export (when the two "
+                    f"headers differ, a profile whose [columns] {col} lists only the one to use "
+                    "also works)"
+                )
+

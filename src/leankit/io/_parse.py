@@ -49,7 +49,16 @@ def parse_numbers(
 
     Returns float64 values and the mask of unparseable entries. Grouped digits are
     only accepted in the declared pattern (``1.234.567,8`` with decimal ``,``).
-    Infinite and NaN texts are rejected.
+    Infinite and NaN texts are rejected, and so are numbers outside the float64
+    range: ``1e400`` (overflow) and ``1e-400`` (a nonzero number that would become
+    0.0). Other numbers are rounded to the nearest float64, as any decimal is:
+    integers above 2**53 keep about 16 significant digits.
+
+    Examples
+    --------
+    >>> values, bad = parse_numbers(pa.array(["1.5", "1e-400", "1e400", "0e-400", None]))
+    >>> values.to_pylist(), bad.tolist()
+    ([1.5, None, None, 0.0, None], [False, True, True, False, False])
     """
     s = text
     if thousands:
@@ -74,7 +83,11 @@ def parse_numbers(
         bad |= bad_extra
         values = _where(~bad_extra, values)
     finite = mask(pc.is_finite(values))
-    nonfinite = present(values) & ~finite
+    nonfinite = present(values) & ~finite  # "inf", "nan", and overflow such as 1e400
+    # underflow: a nonzero mantissa that float64 rounds to 0.0 (1e-400) is out of range
+    zero = mask(pc.equal(values, 0.0))
+    if zero.any():
+        nonfinite |= zero & mask(pc.match_substring_regex(s, r"^[+-]?[^eE]*[1-9]"))
     if nonfinite.any():
         bad |= nonfinite
         values = _where(~nonfinite, values)

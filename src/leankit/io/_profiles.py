@@ -167,6 +167,9 @@ class Profile:
     )
     source: str = ""
 
+    def __post_init__(self) -> None:
+        _check_csv(self.csv, f"profile {self.source or self.name}")
+
     def aliases(self, kind: str) -> dict[str, set[str]]:
         """Canonical column -> normalised aliases, for a table *kind*."""
         out: dict[str, set[str]] = {}
@@ -278,8 +281,7 @@ class Profile:
         for key in csv:
             if key not in allowed_csv:
                 raise ProfileError(f"{where}: unknown key [csv] {key}{suggest(key, allowed_csv)}")
-        if csv.get("decimal", ".") not in (".", ","):
-            raise ProfileError(f"{where}: [csv] decimal must be '.' or ','")
+        _check_csv(csv, where)
         excel = _table(doc, "excel", where)
         kwargs: dict[str, Any] = {}
         if "null_values" in doc:
@@ -322,6 +324,47 @@ def _check_column(col: str, known: tuple[str, ...], where: str) -> None:
         raise ProfileError(
             f"{where}: {col!r} is not a canonical column{suggest(col, known)} "
             f"Canonical columns: {', '.join(known)}"
+        )
+
+
+def _check_csv(csv: dict[str, Any], where: str) -> None:
+    """Validate the [csv] overrides (each must be usable by the CSV reader)."""
+    if csv.get("decimal", ".") not in (".", ","):
+        raise ProfileError(f"{where}: [csv] decimal must be '.' or ','")
+    delim = csv.get("delimiter")
+    if delim is not None:
+        if delim == "\\t":
+            delim = "\t"
+        if not isinstance(delim, str) or len(delim) != 1 or delim in "\r\n\"'" or delim.isalnum():
+            raise ProfileError(
+                f"{where}: [csv] delimiter = {delim!r} is not allowed; use one character, e.g. "
+                '"," or ";" or "|" or "\\t" (tab)'
+            )
+    quote = csv.get("quotechar")
+    if quote is not None and (
+        not isinstance(quote, str) or len(quote) != 1 or quote in "\r\n" or quote.isalnum()
+    ):
+        raise ProfileError(
+            f"{where}: [csv] quotechar = {quote!r} is not allowed; use one character, "
+            "e.g. '\"' (the default) or \"'\""
+        )
+    if quote is not None and delim is not None and quote == delim:
+        raise ProfileError(f"{where}: [csv] quotechar and delimiter are both {quote!r}")
+    thousands = csv.get("thousands")
+    if thousands is not None and (
+        not isinstance(thousands, str) or len(thousands) > 1 or thousands.isalnum()
+    ):
+        raise ProfileError(
+            f"{where}: [csv] thousands = {thousands!r} is not allowed; use one character "
+            "(e.g. '.', ',', ' ' or \"'\") or \"\" for none"
+        )
+    if "encoding" in csv and not isinstance(csv["encoding"], str):
+        raise ProfileError(f"{where}: [csv] encoding must be a text such as 'utf-8' or 'cp1252'")
+    row = csv.get("header_row")
+    if row is not None and (isinstance(row, bool) or not isinstance(row, int) or row < 1):
+        raise ProfileError(
+            f"{where}: [csv] header_row = {row!r} is not allowed; use the physical line "
+            "number of the header (1 for the first line)"
         )
 
 

@@ -19,17 +19,18 @@ import datetime as dt
 import io
 import itertools
 import json
-import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from leankit.errors import InputFileError
@@ -40,16 +41,86 @@ BLOCK_BYTES = 16 << 20
 JSON_BATCH = 50_000
 EXCEL_BATCH = 50_000
 
-_SUMMARY = re.compile(
-    r"^\W*(total|totals|sum|summe|gesamt|gesamtsumme|subtotal|zwischensumme|grand total|"
-    r"anzahl|count|rows|records|average|mittelwert|end of (report|export|file)|ende)\b",
-    re.IGNORECASE,
+_SUMMARY_WORDS = (
+    r"total|totals|sum|summe|gesamt|gesamtsumme|subtotal|zwischensumme|grand total|"
+    r"anzahl|count|rows|records|average|mittelwert|end of (?:report|export|file)|ende"
 )
+_SUMMARY = re.compile(rf"^\W*({_SUMMARY_WORDS})\b", re.IGNORECASE)
+#: words that may follow the summary word in a summary line's label ("Summe Messwerte")
+_GENERIC = frozenset(
+    "rows row records record lines line entries items values value measurements readings "
+    "count sum total totals of all in the report export file data parts pieces pcs qty "
+    "quantity zeilen zeile datensätze datensaetze einträge eintraege werte messwerte "
+    "messungen stück stueck stk teile anzahl gesamt summe".split()
+)
+_NUMERIC = re.compile(r"^[\s+\-−]*[\d\s.,:'’%€$]*\d[\d\s.,:'’%€$]*$")
+#: a regex for pyarrow (RE2): the first field starts with a summary word
+SUMMARY_START = rf"(?i)^\W*({_SUMMARY_WORDS})\b"
+
+
+def is_summary_fields(fields: Sequence[str | None]) -> bool:
+    """True if a record's fields look like a summary/trailer line, not a data row.
+
+    The first non-empty field is a summary word (``Total``, ``Summe``, ``Count``,
+    ``End of report`` ...), optionally followed by generic words (``Summe Messwerte``,
+    ``Total rows:``) and numbers; every other field is empty or a number. A data row
+    whose label merely starts with such a word (``Total runout;2026-03-01;12.3;µm``)
+    is not a summary line.
+
+    Examples
+    --------
+    >>> is_summary_fields(["Summe Messwerte", "15135"])
+    True
+    >>> is_summary_fields(["Total", "", "1,169", "1.147,5"])
+    True
+    >>> is_summary_fields(["Total runout", "2026-03-01T08:00:00", "12.3", "µm"])
+    False
+    """
+    texts = [(f or "").strip().strip('"').strip() for f in fields]
+    nonempty = [t for t in texts if t]
+    if not nonempty:
+        return False
+    label, rest = nonempty[0], nonempty[1:]
+    m = _SUMMARY.match(label)
+    if m is None:
+        return False
+    words = re.findall(r"[^\W\d_]+", label[m.end() :].casefold())
+    if any(w not in _GENERIC for w in words):
+        return False
+    return all(_NUMERIC.match(t) for t in rest)
 
 
 def is_summary_text(text: str) -> bool:
-    """True if a line looks like a summary/trailer line (``Total;...``, ``Summe ...``)."""
-    return bool(_SUMMARY.match(text.strip().strip('"')))
+    """True if a whole line looks like a summary line (see :func:`is_summary_fields`).
+
+    The line is split at any of the usual delimiters.
+
+    Examples
+    --------
+    >>> is_summary_text("Summe;42")
+    True
+    >>> is_summary_text("Total runout;2026-03-01T08:00:00;12,3;µm")
+    False
+    """
+    return is_summary_fields(re.split(r"[;,\t|]", text))
+
+
+def excerpt(text: object, limit: int = 200) -> str:
+    r"""A short, printable excerpt of file content for an error message.
+
+    Control characters are shown escaped (as ``repr`` does) and the text is cut
+    after *limit* characters, saying how long it was.
+
+    Examples
+    --------
+    >>> excerpt("a\x00b")
+    "'a\\x00b'"
+    >>> excerpt("x" * 500, limit=5)
+    "'xxxxx' ... (500 characters)"
+    """
+    s = str(text)
+    shown = repr(s[:limit])
+    return shown if len(s) <= limit else f"{shown} ... ({len(s):,} characters)"
 
 
 @dataclass(slots=True)
@@ -109,8 +180,10 @@ class Source(abc.ABC):
         """The first rows of the export."""
 
     @abc.abstractmethod
-    def batches(self, header_row: int, ncols: int) -> Iterator[RawBatch]:
-        """The records below the header, in batches."""
+    def batches(
+        self, header_row: int, ncols: int, used: frozenset[int] | None = None
+    ) -> Iterator[RawBatch]:
+        """The records below the header, in batches (*used*: the mapped field positions)."""
 
     def before_header(self, header_row: int) -> list[Skip]:
         """Title and blank lines above the header row."""
@@ -155,6 +228,53 @@ def _strings(columns: list[list[str | None]], ncols: int) -> pa.Table:
     return pa.table({f"c{i}": pa.array(columns[i], type=pa.string()) for i in range(ncols)})
 
 
+def skip_summaries(batch: RawBatch, split: Callable[[str], list[str]]) -> RawBatch:
+    """Move the batch's summary lines (see :func:`is_summary_fields`) to ``skipped``.
+
+    Records with the header's field count and records that could not be split
+    (``wrong_field_count``) are both checked; any other record stays a record, so a
+    data row with a problem is quarantined with its reason, never skipped.
+    """
+    problems: list[Problem] = []
+    for prob in batch.problems:
+        if prob.code == "wrong_field_count" and _SUMMARY.match(prob.raw.strip().strip('"')):
+            if is_summary_fields(split(prob.raw)):
+                batch.skipped.append(Skip(prob.source_row, "summary_line", prob.raw))
+                continue
+        problems.append(prob)
+    batch.problems = problems
+    table = batch.table
+    if not table.num_rows:
+        return batch
+    cand = np.zeros(table.num_rows, dtype=bool)
+    for i in range(min(3, table.num_columns)):
+        col = table.column(i)
+        hit = pc.match_substring_regex(col, SUMMARY_START)
+        cand |= np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if not cand.any():
+        return batch
+    drop = np.zeros(table.num_rows, dtype=bool)
+    pos = np.flatnonzero(cand)
+    rows = table.take(pa.array(pos)).to_pylist()
+    for p, row in zip(pos, rows, strict=True):
+        drop[p] = is_summary_fields(list(row.values()))
+    if not drop.any():
+        return batch
+    dropped = np.flatnonzero(drop)
+    for p, raw in zip(dropped, batch.raw_text(dropped), strict=True):
+        batch.skipped.append(Skip(int(batch.source_row[p]), "summary_line", raw))
+    keep = np.flatnonzero(~drop)
+    old_raw = batch.raw_text
+
+    def raw_text(positions: np.ndarray) -> list[str]:
+        return old_raw(keep[np.asarray(positions, dtype=np.int64)])
+
+    batch.table = table.take(pa.array(keep, type=pa.int64()))
+    batch.source_row = batch.source_row[keep]
+    batch.raw_text = raw_text
+    return batch
+
+
 # --------------------------------------------------------------------------- CSV
 
 
@@ -173,6 +293,7 @@ class CsvSource(Source):
             bom = len(codecs.BOM_UTF8) if sample.startswith(codecs.BOM_UTF8) else 0
         else:
             encoding, bom = _sniff.sniff_encoding(sample)
+        self.file_encoding = encoding  # as declared or sniffed (before transcoding)
         if encoding.replace("_", "-").startswith("utf-16"):
             self._tmp = _transcode_to_utf8(path, encoding)
             self.read_path = self._tmp
@@ -199,17 +320,7 @@ class CsvSource(Source):
         self._sample = sample
         self._preview = Preview(
             rows=[
-                (
-                    no,
-                    next(
-                        csv.reader(
-                            [t.replace("\r", "")],
-                            delimiter=self.delimiter,
-                            quotechar=self.quotechar,
-                        ),
-                        [],
-                    ),
-                )
+                (no, _sniff.split_line(t.replace("\r", ""), self.delimiter, self.quotechar))
                 for no, t in lines[:PREVIEW_ROWS]
             ],
             format="csv",
@@ -272,7 +383,9 @@ class CsvSource(Source):
                 yield block, line_no
                 line_no += block.count(b"\n")
 
-    def batches(self, header_row: int, ncols: int) -> Iterator[RawBatch]:
+    def batches(
+        self, header_row: int, ncols: int, used: frozenset[int] | None = None
+    ) -> Iterator[RawBatch]:
         for block, line_no in self.blocks(header_row):
             yield self.parse_block(block, line_no, ncols)
 
@@ -359,8 +472,6 @@ class CsvSource(Source):
             row_no = int(lines[nonempty[n - 1]])
             if not text.strip():
                 skipped.append(Skip(row_no, "blank_line", text))
-            elif is_summary_text(text):
-                skipped.append(Skip(row_no, "summary_line", text))
             else:
                 problems.append(
                     Problem(
@@ -379,7 +490,12 @@ class CsvSource(Source):
                 for p in positions
             ]
 
-        return RawBatch(table, lines[idx], raw_text, problems, skipped)
+        return skip_summaries(
+            RawBatch(table, lines[idx], raw_text, problems, skipped), self._split
+        )
+
+    def _split(self, text: str) -> list[str]:
+        return _sniff.split_line(text.replace("\r", ""), self.delimiter, self.quotechar)
 
     def _parse_block_slow(self, block: bytes, first_line: int, ncols: int) -> RawBatch:
         """Exact fallback with the csv module (used when pyarrow cannot split a block).
@@ -408,8 +524,17 @@ class CsvSource(Source):
                 fields = next(reader)
             except StopIteration:
                 break
-            except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises
-                problems.append(Problem(first_line + prev_line, "", "unreadable_record", str(exc)))
+            except csv.Error as exc:  # e.g. a field longer than csv.field_size_limit()
+                raw = "\n".join(ln.rstrip("\r") for ln in lines[prev_line : reader.line_num])
+                problems.append(
+                    Problem(
+                        first_line + prev_line,
+                        _visible(raw),
+                        "unreadable_record",
+                        f"the record cannot be split into fields: {exc}",
+                    )
+                )
+                prev_line = reader.line_num
                 continue
             row_no = first_line + prev_line
             raw = "\n".join(ln.rstrip("\r") for ln in lines[prev_line : reader.line_num])
@@ -420,30 +545,27 @@ class CsvSource(Source):
                         row_no,
                         _visible(raw),
                         "invalid_encoding",
-                        f"the record has bytes that are not valid {self.encoding}; "
+                        f"the record has bytes that are not valid {self.file_encoding}; "
                         "set encoding in the profile's [csv] table",
                     )
                 )
             elif not fields or not "".join(fields).strip():
                 skipped.append(Skip(row_no, "blank_line", raw))
             elif len(fields) != ncols:
-                if is_summary_text(raw):
-                    skipped.append(Skip(row_no, "summary_line", raw))
-                else:
-                    problems.append(
-                        Problem(
-                            row_no,
-                            raw,
-                            "wrong_field_count",
-                            f"expected {ncols} fields (as in the header), found {len(fields)}",
-                        )
+                problems.append(
+                    Problem(
+                        row_no,
+                        raw,
+                        "wrong_field_count",
+                        f"expected {ncols} fields (as in the header), found {len(fields)}",
                     )
+                )
             else:
                 for i, v in enumerate(fields):
                     cols[i].append(None if v in nulls else v)
                 rows.append(row_no)
                 raws.append(raw)
-        return _batch(cols, ncols, rows, raws, problems, skipped)
+        return skip_summaries(_batch(cols, ncols, rows, raws, problems, skipped), self._split)
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -481,13 +603,36 @@ def _copy_with_newlines(path: Path) -> Path:
     return Path(name)
 
 
+def _mark_invalid(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: undecodable input becomes one escaped byte 0xFF.
+
+    Written out with ``surrogateescape`` that is a byte no UTF-8 text contains, so
+    the record holding it is quarantined as ``invalid_encoding``.
+    """
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "\udcff", exc.end
+
+
+codecs.register_error("leankit.invalid", _mark_invalid)
+
+
 def _transcode_to_utf8(path: Path, encoding: str) -> Path:
+    """Copy a (UTF-16) file as UTF-8; undecodable bytes become invalid UTF-8 bytes."""
     fd, name = tempfile.mkstemp(prefix="leankit-", suffix=".csv")
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
-        while chunk := src.read(BLOCK_BYTES):
-            dst.write(decoder.decode(chunk).lstrip("\ufeff").encode("utf-8"))
-        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    decoder = codecs.getincrementaldecoder(encoding)(errors="leankit.invalid")
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            first = True
+            while chunk := src.read(BLOCK_BYTES):
+                text = decoder.decode(chunk)
+                if first and text:
+                    text, first = text.removeprefix("\ufeff"), False
+                dst.write(text.encode("utf-8", "surrogateescape"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8", "surrogateescape"))
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     return Path(name)
 
 
@@ -514,8 +659,148 @@ def _cell_text(v: Any) -> str | None:
     return str(v)
 
 
+#: Largest sheet (rows x columns of its used range, from A1) the Excel reader reads.
+#: The reader holds the whole range in memory (about 40 bytes a cell), so a stray
+#: cell at XFD1048576 would cost hundreds of GB; such sheets are refused.
+MAX_EXCEL_CELLS = 20_000_000
+#: Excel error cells and formulas without a cached value remembered per sheet.
+_MAX_SPECIAL = 100_000
+
+_XLSX_SCAN = 4 << 20
+_NS = r"(?:[A-Za-z_][\w.-]*:)?"
+_CELL_REF = re.compile(
+    rb"<" + _NS.encode() + rb"c\s[^>]*?\br=\"\$?([A-Za-z]{1,3})\$?(\d{1,7})\"[^>/]*>"
+)
+_CELL_OPEN = re.compile(rb"<" + _NS.encode() + rb"c[\s/>]")
+_ERROR_CELL = re.compile(
+    rb"<" + _NS.encode() + rb"c\s([^>]*\bt=\"e\"[^>/]*)>\s*(?:<" + _NS.encode()
+    + rb"f\b[^>]*?(?:/>|>[^<]*</" + _NS.encode() + rb"f>))?\s*<" + _NS.encode()
+    + rb"v>([^<]*)<"
+)
+_FORMULA_ONLY = re.compile(
+    rb"<" + _NS.encode() + rb"c\s([^>]*?)>\s*<" + _NS.encode() + rb"f\b[^>]*?(?:/>|>[^<]*</"
+    + _NS.encode() + rb"f>)\s*</" + _NS.encode() + rb"c>"
+)
+_R_ATTR = re.compile(rb"\br=\"\$?([A-Za-z]{1,3})\$?(\d{1,7})\"")
+
+
+def _col_number(letters: bytes | str) -> int:
+    """1-based column number of Excel column letters (``A`` -> 1, ``XFD`` -> 16384)."""
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.decode().upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _col_letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+@dataclass(slots=True)
+class SheetScan:
+    """What a pass over a worksheet's XML found: its extent and its special cells."""
+
+    rows: int = 0  # last row with a value (1-based)
+    cols: int = 0  # last column with a value (1-based)
+    special: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) -> reason
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.cols
+
+
+def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet part name, from ``xl/workbook.xml`` and its relationships."""
+    import xml.etree.ElementTree as ET
+
+    def root(name: str) -> ET.Element:
+        with zf.open(name) as f:
+            return ET.fromstring(f.read(16 << 20))
+
+    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    targets: dict[str, str] = {}
+    for rel in root("xl/_rels/workbook.xml.rels"):
+        target = rel.get("Target", "")
+        target = target[1:] if target.startswith("/") else "xl/" + target
+        targets[rel.get("Id", "")] = target
+    out: dict[str, str] = {}
+    for el in root("xl/workbook.xml").iter():
+        if el.tag.endswith("}sheet") or el.tag == "sheet":
+            rid = el.get(f"{{{rel_ns}}}id") or el.get("id") or ""
+            if rid in targets:
+                out[el.get("name", "")] = targets[rid]
+    return out
+
+
+def scan_xlsx_sheet(stream: Any) -> SheetScan:
+    """Find a worksheet's used range and its error/formula-only cells, streaming its XML.
+
+    Memory stays bounded (4 MiB pieces, cut after whole rows). Cells are placed by
+    their ``r`` reference; cells without one (rare writers) are placed by counting.
+    Empty cells that only carry a style (``<c r="XFD1" s="1"/>``) hold no value and
+    do not extend the range.
+    """
+    scan = SheetScan()
+    buf = b""
+    counting = False  # some cells have no r attribute: count rows and cells
+    row_count = 0
+    while True:
+        chunk = stream.read(_XLSX_SCAN)
+        buf = buf + chunk if buf else chunk
+        if chunk:
+            cut = buf.rfind(b"row>")
+            cut = cut + 4 if cut >= 0 else buf.rfind(b">") + 1
+            if cut <= 0:
+                continue
+            part, buf = buf[:cut], buf[cut:]
+        else:
+            part, buf = buf, b""
+        refs = _CELL_REF.findall(part)
+        if refs:
+            scan.rows = max(scan.rows, max(int(r) for r in {r for _, r in refs}))
+            scan.cols = max(scan.cols, max(_col_number(c) for c in {c for c, _ in refs}))
+        if not counting and len(_CELL_OPEN.findall(part)) > len(_R_ATTR.findall(part)):
+            counting = True
+        if counting:
+            for row in re.split(rb"<" + _NS.encode() + rb"row\b", part)[1:]:
+                row_count += 1
+                scan.rows = max(scan.rows, row_count)
+                scan.cols = max(scan.cols, len(_CELL_OPEN.findall(row)))
+        if len(scan.special) < _MAX_SPECIAL:
+            if b't="e"' in part:
+                for attrs, value in _ERROR_CELL.findall(part):
+                    _note_special(scan, attrs, "cell {ref} holds the Excel error "
+                                  + value.decode("utf-8", "replace"))
+            if b"f>" in part or b"f/>" in part:
+                for attrs in _FORMULA_ONLY.findall(part):
+                    _note_special(scan, attrs, "cell {ref} has a formula without a cached "
+                                  "result (the workbook was saved without calculating: open "
+                                  "and save it in Excel, or export values)")
+        if not chunk:
+            return scan
+
+
+def _note_special(scan: SheetScan, attrs: bytes, message: str) -> None:
+    m = _R_ATTR.search(attrs)
+    if m is None or len(scan.special) >= _MAX_SPECIAL:
+        return
+    col, row = _col_number(m.group(1)), int(m.group(2))
+    scan.special[(row - 1, col - 1)] = message.format(ref=f"{_col_letters(col)}{row}")
+
+
 class ExcelSource(Source):
-    """A sheet of an ``.xlsx`` (or ``.xls``/``.ods``) workbook, read with calamine."""
+    """A sheet of an ``.xlsx`` (or ``.xls``/``.ods``) workbook, read with calamine.
+
+    For ``.xlsx``/``.xlsm`` the sheet's XML is scanned first: a used range of more
+    than :data:`MAX_EXCEL_CELLS` cells is refused (calamine would hold all of it in
+    memory), and cells holding an Excel error (``#DIV/0!``) or a formula without a
+    cached result are quarantined as ``excel_error``. Every failure of the workbook
+    library is reported as :class:`~leankit.errors.InputFileError`.
+    """
 
     format = "excel"
 
@@ -525,18 +810,52 @@ class ExcelSource(Source):
 
         try:
             self._wb = CalamineWorkbook.from_path(str(path))
-        except Exception as exc:  # calamine raises its own error types
-            raise InputFileError(f"{path.name}: cannot open as a workbook: {exc}") from None
-        self.sheet_names = list(self._wb.sheet_names)
+            self.sheet_names = [str(n) for n in self._wb.sheet_names]
+        except BaseException as exc:  # calamine raises its own types (and Rust panics)
+            _reraise_fatal(exc)
+            raise InputFileError(
+                f"{path.name}: cannot open as a workbook: {excerpt(exc)}. Check that the file "
+                "is a complete .xlsx/.xls/.ods workbook (re-export or re-save it)"
+            ) from None
+        self._zip = path.suffix.lower() in (".xlsx", ".xlsm")
+        self._parts: dict[str, str] | None = None
         self.null_values = set(null_values)
         self.requested_sheet = sheet
         self.sheet: str | None = None
+        self.unreadable: dict[str, InputFileError] = {}
         self._rows: list[list[Any]] | None = None
+        self._special: dict[tuple[int, int], str] = {}
         if sheet is not None:
             self.select(sheet)
 
+    def _scan(self, sheet: str) -> SheetScan | None:
+        """Scan the sheet's XML (``.xlsx``/``.xlsm`` only); None for other formats."""
+        if not self._zip:
+            return None
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                if self._parts is None:
+                    self._parts = _xlsx_sheet_parts(zf)
+                part = self._parts.get(sheet)
+                if part is None:
+                    return None  # calamine found the sheet elsewhere: it reports any error
+                with zf.open(part) as f:
+                    return scan_xlsx_sheet(f)
+        except Exception as exc:
+            raise InputFileError(
+                f"{self.path.name}: cannot read sheet {sheet!r}: the workbook is damaged "
+                f"({type(exc).__name__}: {excerpt(exc)}). Re-export or re-save it"
+            ) from None
+
     def select(self, sheet: str | int) -> None:
-        """Choose the sheet to read."""
+        """Choose the sheet to read.
+
+        Raises
+        ------
+        InputFileError
+            No such sheet, a used range above :data:`MAX_EXCEL_CELLS`, or a damaged
+            workbook.
+        """
         if isinstance(sheet, int):
             if not 0 <= sheet < len(self.sheet_names):
                 raise InputFileError(
@@ -552,12 +871,37 @@ class ExcelSource(Source):
                 f"Sheets: {', '.join(self.sheet_names)}"
             )
         self.sheet = sheet
-        self._rows = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        self._rows = None
+        scan = self._scan(sheet)
+        if scan is not None and scan.cells > MAX_EXCEL_CELLS:
+            raise InputFileError(
+                f"{self.path.name}: sheet {sheet!r} has a used range of {scan.rows:,} rows x "
+                f"{scan.cols:,} columns (up to cell {_col_letters(scan.cols)}{scan.rows}), "
+                f"more than the {MAX_EXCEL_CELLS:,} cells leankit reads from a sheet. Delete "
+                "the stray cells far from the data (Ctrl+End shows the last used cell) and "
+                "save again, or export the sheet as CSV"
+            )
+        self._special = scan.special if scan is not None else {}
+        try:
+            self._rows = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except BaseException as exc:
+            _reraise_fatal(exc)
+            raise InputFileError(
+                f"{self.path.name}: cannot read sheet {sheet!r}: the workbook is damaged "
+                f"({type(exc).__name__}: {excerpt(exc)}). Re-export or re-save it"
+            ) from None
 
     def previews(self) -> Iterator[tuple[str, Preview]]:
-        """A preview of every sheet (for choosing the sheet that fits a profile)."""
+        """A preview of every readable sheet (for choosing the sheet that fits a profile).
+
+        Sheets that cannot be read are left out and listed in :attr:`unreadable`.
+        """
         for name in self.sheet_names if self.sheet is None else [self.sheet]:
-            self.select(name)
+            try:
+                self.select(name)
+            except InputFileError as exc:
+                self.unreadable[name] = exc
+                continue
             yield name, self.preview()
 
     def preview(self) -> Preview:
@@ -570,9 +914,15 @@ class ExcelSource(Source):
             rows.append((i + 1, cells))
         return Preview(rows=rows, format="excel", detail={"sheet": self.sheet})
 
-    def batches(self, header_row: int, ncols: int) -> Iterator[RawBatch]:
+    def batches(
+        self, header_row: int, ncols: int, used: frozenset[int] | None = None
+    ) -> Iterator[RawBatch]:
         assert self._rows is not None
         data = self._rows[header_row:]
+        special: dict[int, list[tuple[int, str]]] = {}
+        for (r, c), msg in self._special.items():
+            if r >= header_row and (used is None or c in used):
+                special.setdefault(r, []).append((c, msg))
         for off in range(0, len(data), EXCEL_BATCH):
             chunk = data[off : off + EXCEL_BATCH]
             cols: list[list[str | None]] = [[] for _ in range(ncols)]
@@ -584,7 +934,8 @@ class ExcelSource(Source):
                 row_no = header_row + off + j + 1
                 texts = [_cell_text(v) for v in row]
                 raw = "\t".join(t or "" for t in texts).rstrip("\t")
-                if not raw.strip():
+                errors = special.get(row_no - 1)
+                if not raw.strip() and not errors:
                     skipped.append(Skip(row_no, "blank_line", ""))
                     continue
                 extra = [t for t in texts[ncols:] if t]
@@ -594,8 +945,14 @@ class ExcelSource(Source):
                             row_no,
                             raw,
                             "wrong_field_count",
-                            f"values beyond the header's {ncols} columns: {extra[:3]}",
+                            f"values beyond the header's {ncols} columns: "
+                            + ", ".join(excerpt(t, 50) for t in extra[:3]),
                         )
+                    )
+                    continue
+                if errors:
+                    problems.append(
+                        Problem(row_no, raw, "excel_error", "; ".join(m for _, m in sorted(errors)))
                     )
                     continue
                 texts += [None] * (ncols - len(texts))
@@ -603,10 +960,59 @@ class ExcelSource(Source):
                     cols[i].append(_value(texts[i], self.null_values))
                 rows.append(row_no)
                 raws.append(raw)
-            yield _batch(cols, ncols, rows, raws, problems, skipped)
+            yield skip_summaries(
+                _batch(cols, ncols, rows, raws, problems, skipped), lambda t: t.split("\t")
+            )
+
+
+def _reraise_fatal(exc: BaseException) -> None:
+    """Re-raise interrupts; everything else (including Rust panics) becomes an input error."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
 
 
 # ---------------------------------------------------------------------- JSON Lines
+
+#: Most distinct keys the JSON reader accepts across a file's records.
+MAX_JSON_KEYS = 2000
+
+
+class _Num(str):
+    """A JSON number kept as its exact source text (no float rounding)."""
+
+    __slots__ = ()
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(f"duplicate key {k!r} in one object")
+        out[k] = v
+    return out
+
+
+def _loads(text: str | bytes) -> Any:
+    """Parse JSON keeping numbers as their source text and refusing duplicate keys."""
+    return json.loads(
+        text, parse_float=_Num, parse_int=_Num, parse_constant=_Num, object_pairs_hook=_object
+    )
+
+
+def _dump(v: Any) -> str:
+    """JSON text of a parsed value (numbers written as they were)."""
+    if isinstance(v, _Num):
+        return str(v)
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_dump(x)}"
+                               for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_dump(x) for x in v) + "]"
+    return json.dumps(v, ensure_ascii=False)
 
 
 def _json_text(v: Any) -> str | None:
@@ -614,18 +1020,20 @@ def _json_text(v: Any) -> str | None:
         return None
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(v) if math.isfinite(v) else str(v)
-    if isinstance(v, (int, str)):
-        return str(v)
-    return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str):
+        return str(v)  # numbers included: their exact text (12345678901234567891 stays)
+    return _dump(v)
 
 
 class JsonLinesSource(Source):
     """A JSON Lines file (one JSON object per line), or a JSON array of objects.
 
     For JSON Lines, ``source_row`` is the line number; for an array, the 1-based
-    position of the object in the array.
+    position of the object in the array. The keys of every record (the whole file
+    is scanned) make the header, so a key that first appears late is mapped or
+    reported as unmapped like any other. Numbers keep their exact text until a
+    canonical column parses them. Lines that are not valid UTF-8, not valid JSON,
+    nested too deeply, or repeat a key are quarantined.
     """
 
     format = "jsonl"
@@ -634,36 +1042,52 @@ class JsonLinesSource(Source):
         super().__init__(path)
         self.null_values = set(null_values)
         self._array: list[Any] | None = None
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            head = f.read(4096).lstrip()
-        if head.startswith("["):
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InputFileError(
+                f"{path.name}: the file is UTF-16; JSON and JSON Lines files must be UTF-8. "
+                "Re-save it as UTF-8"
+            )
+        self._bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+        if head[self._bom :].lstrip().startswith(b"["):
             self.format = "json"
             try:
-                with open(path, encoding="utf-8-sig") as f:
-                    doc = json.load(f)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise InputFileError(f"{path.name}: not valid JSON: {exc}") from None
+                doc = _loads(path.read_bytes()[self._bom :].decode("utf-8"))
+            except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+                raise InputFileError(
+                    f"{path.name}: not valid JSON: {excerpt(exc)}"
+                ) from None
             if not isinstance(doc, list):
                 raise InputFileError(f"{path.name}: expected an array of objects")
             self._array = doc
         keys: dict[str, None] = {}
-        for _, text in itertools.islice(self._records(), 1000):
-            try:
-                obj = json.loads(text)
-            except ValueError:
-                continue
+        for _, obj, _problem, _text in self._records():
             if isinstance(obj, dict):
                 keys.update(dict.fromkeys(obj))
+                if len(keys) > MAX_JSON_KEYS:
+                    raise InputFileError(
+                        f"{path.name}: the records have more than {MAX_JSON_KEYS:,} distinct "
+                        "keys; this is not a table export (one object of named fields per "
+                        "record)"
+                    )
         self.keys = list(keys)
 
-    def _records(self) -> Iterator[tuple[int, str]]:
+    def _records(self) -> Iterator[tuple[int, Any, Problem | None, str]]:
+        """``(row, object or None, problem or None, text)``; blank: (row, None, None, "")."""
         if self._array is not None:
             for i, obj in enumerate(self._array):
-                yield i + 1, json.dumps(obj, ensure_ascii=False)
+                try:
+                    text = _dump(obj)
+                except RecursionError:
+                    text = ""
+                yield i + 1, obj, None, text
             return
-        with open(self.path, encoding="utf-8-sig", errors="replace") as f:
+        with open(self.path, "rb") as f:
             for i, line in enumerate(f):
-                yield i + 1, line.rstrip("\r\n")
+                if i == 0:
+                    line = line[self._bom :]
+                yield (i + 1, *_parse_line(i + 1, line.rstrip(b"\r\n")))
 
     def preview(self) -> Preview:
         return Preview(rows=[(0, self.keys)], format=self.format)
@@ -671,7 +1095,9 @@ class JsonLinesSource(Source):
     def before_header(self, header_row: int) -> list[Skip]:
         return []
 
-    def batches(self, header_row: int, ncols: int) -> Iterator[RawBatch]:
+    def batches(
+        self, header_row: int, ncols: int, used: frozenset[int] | None = None
+    ) -> Iterator[RawBatch]:
         keys = self.keys[:ncols]
         records = self._records()
         while True:
@@ -683,37 +1109,64 @@ class JsonLinesSource(Source):
             raws: list[str] = []
             problems: list[Problem] = []
             skipped: list[Skip] = []
-            for line_no, text in chunk:
-                if not text.strip():
+            for line_no, obj, problem, text in chunk:
+                if problem is not None:
+                    problems.append(problem)
+                    continue
+                if obj is None:
                     skipped.append(Skip(line_no, "blank_line", ""))
                     continue
                 try:
-                    obj = json.loads(text)
-                except ValueError as exc:
+                    texts = [_json_text(obj.get(k)) for k in keys]
+                except RecursionError:
                     problems.append(
-                        Problem(line_no, text, "malformed_json", f"not valid JSON: {exc}")
+                        Problem(line_no, "", "malformed_json", "the record is nested too deeply")
                     )
                     continue
-                if not isinstance(obj, dict):
-                    problems.append(
-                        Problem(line_no, text, "malformed_json", "a record must be a JSON object")
-                    )
-                    continue
-                for i, k in enumerate(keys):
-                    cols[i].append(_value(_json_text(obj.get(k)), self.null_values))
+                for i, t in enumerate(texts):
+                    cols[i].append(_value(t, self.null_values))
                 rows.append(line_no)
                 raws.append(text)
             yield _batch(cols, ncols, rows, raws, problems, skipped)
+
+
+def _parse_line(line_no: int, line: bytes) -> tuple[Any, Problem | None, str]:
+    """Parse one JSON Lines record: ``(object, None, text)`` or ``(None, problem, text)``.
+
+    A blank line gives ``(None, None, text)``.
+    """
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        shown = _visible(line.decode("utf-8", "surrogateescape"))
+        problem = Problem(
+            line_no,
+            shown,
+            "invalid_encoding",
+            "the record has bytes that are not valid UTF-8 (JSON Lines files must be UTF-8)",
+        )
+        return None, problem, shown
+    if not text.strip():
+        return None, None, text
+    try:
+        obj = _loads(text)
+    except RecursionError:
+        msg = "not valid JSON: the record is nested too deeply"
+        return None, Problem(line_no, text, "malformed_json", msg), text
+    except ValueError as exc:
+        msg = f"not valid JSON: {excerpt(exc)}"
+        return None, Problem(line_no, text, "malformed_json", msg), text
+    if not isinstance(obj, dict):
+        msg = "a record must be a JSON object"
+        return None, Problem(line_no, text, "malformed_json", msg), text
+    return obj, None, text
 
 
 def open_source(
     path: Path, profile_csv: dict[str, Any], sheet: str | int | None, null_values: tuple[str, ...]
 ) -> Source:
     """Open an export by its extension (``.csv``/``.txt``/``.tsv``, ``.xlsx``, ``.jsonl``)."""
-    if not path.exists():
-        raise InputFileError(f"input file {str(path)!r} does not exist")
-    if not path.is_file():
-        raise InputFileError(f"{str(path)!r} is not a file")
+    check_input_file(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         return ExcelSource(path, sheet, null_values)
@@ -722,3 +1175,20 @@ def open_source(
     if path.stat().st_size == 0:
         raise InputFileError(f"{path.name}: the file is empty")
     return CsvSource(path, profile_csv, null_values)
+
+
+def check_input_file(path: Path) -> None:
+    """Raise :class:`InputFileError` unless *path* is an existing regular file.
+
+    The message says when the path is a directory (and how to load the files in it).
+    """
+    if path.is_dir():
+        raise InputFileError(
+            f"{str(path)!r} is not a file but a directory. Give one export file, or load "
+            f"every export in it with a glob, e.g. leankit ingest {str(path / '*.csv')!r} "
+            "(or, in Python, ingest(sorted(Path(folder).glob('*.csv')), ...))"
+        )
+    if not path.exists():
+        raise InputFileError(f"input file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise InputFileError(f"{str(path)!r} is not a regular file")

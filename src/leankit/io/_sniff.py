@@ -35,10 +35,20 @@ class Dialect:
 
 
 def sniff_encoding(sample: bytes) -> tuple[str, int]:
-    """Return ``(encoding, bom_length)`` for the first bytes of a file.
+    r"""Return ``(encoding, bom_length)`` for the first bytes of a file.
 
-    UTF-8 (with or without BOM) is recognised by decoding; otherwise cp1252 (the
-    Windows default of Western European exports) or, where cp1252 has holes, latin-1.
+    A file whose non-ASCII lines are mostly valid UTF-8 (multi-byte sequences) is read
+    as UTF-8, with or without BOM; its few lines that are not valid UTF-8 are
+    quarantined later (``invalid_encoding``) rather than garbling every other line.
+    Otherwise cp1252 (the Windows default of Western European exports) or, where
+    cp1252 has holes, latin-1.
+
+    Examples
+    --------
+    >>> sniff_encoding("Rundlauf_Ø;1\nMaß;2\n".encode() + "Prüfer;3\n".encode("cp1252"))
+    ('utf-8', 0)
+    >>> sniff_encoding("Prüfer;Maß\n".encode("cp1252"))
+    ('cp1252', 0)
     """
     for bom, name in _BOMS:
         if sample.startswith(bom):
@@ -50,9 +60,28 @@ def sniff_encoding(sample: bytes) -> tuple[str, int]:
         return "utf-8", 0
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(sample):
+        return "utf-8", 0
     if any(b in sample for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")):
         return "latin-1", 0
     return "cp1252", 0
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """True if at least as many non-ASCII lines are valid UTF-8 as are not."""
+    good = bad = 0
+    lines = sample.split(b"\n")
+    if len(sample) >= SAMPLE_BYTES:
+        lines = lines[:-1]  # the last line may be cut inside a character
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad += 1
+    return good > 0 and good >= bad
 
 
 def sample_lines(sample: bytes, encoding: str, bom: int) -> list[str]:
@@ -64,6 +93,14 @@ def sample_lines(sample: bytes, encoding: str, bom: int) -> list[str]:
     return lines
 
 
+def split_line(line: str, delimiter: str, quotechar: str = '"') -> list[str]:
+    """Split one line into fields (a line the csv module refuses is one field)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter, quotechar=quotechar or None), [])
+    except csv.Error:  # e.g. a field longer than csv.field_size_limit()
+        return [line]
+
+
 def sniff_delimiter(lines: list[str], quotechar: str = '"') -> str:
     """Pick the delimiter whose field count is most consistent across the sample lines."""
     best, best_score = ",", (-1, -1)
@@ -71,12 +108,15 @@ def sniff_delimiter(lines: list[str], quotechar: str = '"') -> str:
     if not body:
         return ","
     for delim in DELIMITERS:
-        counts = Counter(
-            len(row)
-            for row in csv.reader(
-                io.StringIO("\n".join(body)), delimiter=delim, quotechar=quotechar
+        try:
+            counts = Counter(
+                len(row)
+                for row in csv.reader(
+                    io.StringIO("\n".join(body)), delimiter=delim, quotechar=quotechar or None
+                )
             )
-        )
+        except csv.Error:  # a field longer than csv.field_size_limit(): split line by line
+            counts = Counter(len(split_line(ln, delim, quotechar)) for ln in body)
         fields, freq = counts.most_common(1)[0]
         if fields < 2:
             continue
@@ -84,6 +124,23 @@ def sniff_delimiter(lines: list[str], quotechar: str = '"') -> str:
         if score > best_score:
             best, best_score = delim, score
     return best
+
+
+def delimiters_seen(lines: list[str], quotechar: str = '"') -> Counter[str]:
+    """How many non-blank sample lines each delimiter splits best (most fields).
+
+    Used to explain a header that does not match: an export whose lines mix ``;``
+    and ``,`` cannot be split with one sniffed delimiter.
+    """
+    seen: Counter[str] = Counter()
+    for ln in lines[:400]:
+        if not ln.strip():
+            continue
+        counts = {d: len(split_line(ln.replace("\r", ""), d, quotechar)) for d in DELIMITERS}
+        top = max(counts.values())
+        if top > 1:
+            seen[max(counts, key=lambda d: counts[d])] += 1
+    return seen
 
 
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
