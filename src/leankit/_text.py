@@ -25,7 +25,9 @@ Examples
 'gaugeevil'
 >>> shorten("x" * 100, 10)
 'xxxxxxxxx…'
->>> isolate("L1\\u202e") == "\\u2068L1\\u2069"
+>>> isolate("L1\\u202e")
+'L1'
+>>> isolate("\\u05d0 1") == "\\u2068\\u05d0 1\\u2069"
 True
 """
 
@@ -82,10 +84,11 @@ def shorten(value: Any, max_len: int | None = LABEL_CHARS) -> str:
 
 
 def isolate(value: Any, max_len: int | None = None) -> str:
-    """A name ready to put inside a sentence: cleaned, optionally shortened, and wrapped
-    in FSI ... PDI so its writing direction stays inside it."""
+    """A name ready to put inside a sentence: cleaned, optionally shortened, and (unless
+    it is plain ASCII, which cannot change the direction of the words around it)
+    wrapped in FSI ... PDI so its writing direction stays inside it."""
     text = shorten(value, max_len)
-    return f"{FSI}{text}{PDI}" if text else text
+    return f"{FSI}{text}{PDI}" if text and not text.isascii() else text
 
 
 def balance_bidi(text: str) -> str:

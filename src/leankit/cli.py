@@ -156,9 +156,9 @@ def _demo(args: argparse.Namespace) -> int:
 
     atomic_write_bytes(spec_path, text.encode("utf-8"))
     html = out / "weekly_report.html"
-    _write_weekly(spec_path, html, show)
+    failed = _write_weekly(spec_path, html, show)
     print(f"\nWeekly report: {html}  (spec: {spec_path})")
-    return 0
+    return 3 if failed else 0
 
 
 _DEMO_SPEC = """[report]
@@ -168,7 +168,9 @@ week = "last"
 """
 
 
-def _write_weekly(spec_path: Path, out: Path, show: bool) -> None:
+def _write_weekly(spec_path: Path, out: Path, show: bool) -> int:
+    """Write the weekly report; returns the number of analyses that failed (each is
+    reported on stderr; the report still holds every other section)."""
     import time
 
     from leankit.reports import load_spec, weekly_report
@@ -186,12 +188,16 @@ def _write_weekly(spec_path: Path, out: Path, show: bool) -> None:
     _clear_progress(show)
     size = path.stat().st_size / 1e6
     print(f"report written: {path} ({size:.1f} MB, {time.perf_counter() - t0:.1f} s)")
+    for what, msg in rep.failures:
+        print(f"leankit: internal error: {what}: {_short(msg)} (the report shows the other "
+              "sections; LEANKIT_DEBUG=1 stops at the error with its traceback)",
+              file=sys.stderr)
+    return len(rep.failures)
 
 
 def _report(args: argparse.Namespace) -> int:
     show = sys.stderr.isatty() and not args.quiet
-    _write_weekly(Path(args.spec), Path(args.out), show)
-    return 0
+    return 3 if _write_weekly(Path(args.spec), Path(args.out), show) else 0
 
 
 def _profiles(_args: argparse.Namespace) -> int:

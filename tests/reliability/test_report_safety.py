@@ -198,3 +198,207 @@ def test_yield_figure_escapes_group_names(period):
     prod = _production(_names(4), ["r"])
     res = lean.yield_metrics(prod, by="machine", period=period)
     assert_figure_safe(res.figure())
+
+
+# ------------------------------------------------------------------ weekly report
+LONG = "L" + "o" * 2999  # a 3,000-character name without a space
+BIDI = f"gauge{RLO}evil"
+
+
+def make_dataset(root: Any, *, char: str = "bore", machines: tuple[str, str] = ("M1", "M2"),
+                 defect: str = "Burr", reason: str = "Feeder jam", weeks: int = 8) -> Any:
+    """A small canonical dataset (ingested): one characteristic charted every 8 h,
+    defects and production per machine and day, whose names the caller chooses."""
+    import csv
+
+    from leankit.io import ingest
+
+    rng = np.random.default_rng(11)
+    src = root / "src"
+    src.mkdir(parents=True)
+    out = root / "data"
+    t0 = pd.Timestamp("2026-03-02T00:00Z")  # a Monday
+    meas, defects, prod = [], [], []
+    for k in range(weeks * 7 * 3):
+        t = t0 + pd.Timedelta(hours=8 * k)
+        for j in range(5):
+            meas.append({"timestamp": (t + pd.Timedelta(minutes=j)).isoformat(), "line": "L1",
+                         "machine": machines[0], "characteristic": char,
+                         "value": round(float(rng.normal(25, 0.01)) + (0.05 if k == weeks * 21
+                                                                        - 5 else 0), 5),
+                         "subgroup": f"s{k}"})
+    for d in range(weeks * 7):
+        day = t0 + pd.Timedelta(days=d)
+        for m in machines:
+            for dt_, n in ((defect, rng.poisson(4)), ("Scratch", rng.poisson(2))):
+                defects.append({"timestamp": (day + pd.Timedelta(hours=7)).isoformat(),
+                                "line": "L1", "machine": m, "shift": "early", "lot": f"{m}-{d}",
+                                "defect_type": dt_, "count": int(n), "inspected": 200})
+            prod.append({"period_start": (day + pd.Timedelta(hours=6)).isoformat(),
+                         "period_end": (day + pd.Timedelta(hours=14)).isoformat(),
+                         "line": "L1", "machine": m, "shift": "early", "planned_time": 450.0,
+                         "run_time": 420.0, "downtime": 30.0, "downtime_reason": reason,
+                         "ideal_cycle_time": 60.0, "total_count": 400, "good_count": 390,
+                         "scrap_count": 10})
+    specs = [{"characteristic": char, "lsl": 24.95, "usl": 25.05, "target": 25.0}]
+    for kind, rows in (("measurements", meas), ("defects", defects), ("production", prod),
+                       ("specs", specs)):
+        path = src / f"{kind}.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            wr = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            wr.writeheader()
+            wr.writerows(rows)
+        rep = ingest(path, kind=kind, out=out, profile="canonical")
+        assert rep.rows_quarantined == 0, str(rep)
+    return out
+
+
+@pytest.fixture(scope="module")
+def plain_data(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return make_dataset(tmp_path_factory.mktemp("plain"))
+
+
+def _spec(data: Any, tmp_path: Any, extra: str = "") -> Any:
+    p = tmp_path / "weekly.toml"
+    p.write_text(f'[report]\ntitle = "T"\ndata = "{data.as_posix()}"\n{extra}', encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("value", ["0", "-8", "nan", "inf", '"8"'])
+def test_spec_opportunities_must_be_a_positive_number(plain_data, tmp_path, value):
+    """The issue: opportunities = 0 raised ZeroDivisionError in the DPMO tile."""
+    from leankit.errors import LeankitError
+    from leankit.reports import ReportSpecError, load_spec
+
+    path = _spec(plain_data, tmp_path, f"[defects]\nopportunities = {value}\n")
+    with pytest.raises(ReportSpecError, match=r"\[defects\] opportunities") as err:
+        load_spec(path)
+    assert str(path) in str(err.value)
+    assert isinstance(err.value, LeankitError)
+
+
+@pytest.mark.parametrize("extra,match", [
+    ("[targets]\nfpy = 97\n", r"\[targets\] fpy = 97: give a number <= 1"),
+    ("[targets]\noee = -0.1\n", r"\[targets\] oee"),
+    ("[[characteristics]]\nname = \"bore\"\ncapability_target = 0\n", "capability_target"),
+    ("[[characteristics]]\nname = \"bore\"\nlsl = 2\nusl = 1\n", "lsl = 2 must be below usl"),
+    ("[defects]\nfactors = \"machine\"\nopportunities = 1\n[defects.x]\n", "unknown key"),
+    ("[defects]\nfactors = [1, 2]\n", r"\[defects\] factors"),
+])
+def test_spec_values_are_validated(plain_data, tmp_path, extra, match):
+    from leankit.reports import ReportSpecError, load_spec
+
+    with pytest.raises(ReportSpecError, match=match):
+        load_spec(_spec(plain_data, tmp_path, extra))
+
+
+def test_spec_unknown_factor_names_the_factor_and_the_columns(plain_data, tmp_path):
+    """The issue: factors = ["nonexistent"] said "No defects to stratify this week"."""
+    from leankit.reports import ReportSpecError, load_spec, weekly_report
+
+    spec = load_spec(_spec(plain_data, tmp_path, '[defects]\nfactors = ["machnie"]\n'))
+    with pytest.raises(ReportSpecError) as err:
+        weekly_report(spec)
+    msg = str(err.value)
+    assert "'machnie' is not a column of the defects table" in msg
+    assert "did you mean 'machine'" in msg
+    assert "Columns: " in msg and "shift" in msg and "[defects] factors" in msg
+
+
+def test_single_level_factors_say_so(plain_data, tmp_path):
+    from leankit.reports import load_spec, weekly_report
+
+    spec = load_spec(_spec(plain_data, tmp_path, '[defects]\nfactors = ["shift"]\n'))
+    html = weekly_report(spec).to_html()
+    assert "each factor has a single level this week (shift = early)" in html
+    assert "No defects to stratify" not in html
+
+
+@pytest.mark.parametrize("target,section", [
+    ("leankit.rca.stratify", "Root causes"),
+    ("leankit.rca.pareto", "Defects: Pareto"),
+    ("leankit.lean.oee", "OEE and downtime"),
+    ("leankit.spc._figures.chart_figure", "Control charts"),
+])
+def test_an_unexpected_error_in_one_analysis_does_not_kill_the_report(
+        plain_data, tmp_path, monkeypatch, target, section):
+    from leankit.reports import load_spec, weekly_report
+
+    def boom(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("boom <b>x</b>")
+
+    monkeypatch.delenv("LEANKIT_DEBUG", raising=False)
+    monkeypatch.setattr(target, boom)
+    rep = weekly_report(load_spec(_spec(plain_data, tmp_path)))
+    assert rep.failures and rep.failures[0][1] == "RuntimeError: boom <b>x</b>"
+    html = rep.to_html()
+    assert "this analysis failed: RuntimeError: boom &lt;b&gt;x&lt;/b&gt;" in html
+    titles = [s.title for s in rep.sections]
+    assert section in titles and "Data quality" in titles and titles[-1] == "Methods"
+    dq = next(s for s in rep.sections if s.title == "Data quality")
+    assert dq.blocks[0].kind == "attention"
+    assert "failed (see Data quality)" in " ".join(rep.header_lines)
+    # the other sections are still there
+    assert {"Summary", "Capability"} <= set(titles)
+
+
+def test_cli_exit_status_reflects_a_failed_analysis(plain_data, tmp_path, monkeypatch, capsys):
+    from leankit.cli import main
+
+    monkeypatch.delenv("LEANKIT_DEBUG", raising=False)
+    spec = _spec(plain_data, tmp_path)
+    out = tmp_path / "r.html"
+    assert main(["report", "weekly", "--spec", str(spec), "--out", str(out)]) == 0
+    monkeypatch.setattr("leankit.rca.stratify", lambda *a, **k: 1 / 0)
+    assert main(["report", "weekly", "--spec", str(spec), "--out", str(out)]) == 3
+    assert out.is_file()
+    err = capsys.readouterr().err
+    assert "internal error: stratification of the defects: ZeroDivisionError" in err
+    assert "Traceback" not in err
+
+
+def _visible_text_ok(html: str) -> None:
+    assert RLO not in html
+    # every isolate is closed
+    assert html.count("\u2068") == html.count("\u2069")
+
+
+@pytest.fixture(scope="module")
+def hostile_names_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
+    from leankit.reports import load_spec, weekly_report
+
+    root = tmp_path_factory.mktemp("names")
+    data = make_dataset(root, char=LONG, machines=(BIDI, HOSTILE[0]), defect=f"Burr{RLO}",
+                        reason=HOSTILE[1])
+    spec = _spec(data, root, '[targets]\nfpy = 0.99\n')
+    rep = weekly_report(load_spec(spec))
+    return rep, rep.to_html()
+
+
+def test_report_html_has_no_bidi_override_and_isolates_names(hostile_names_report):
+    rep, html = hostile_names_report
+    _visible_text_ok(html)
+    assert "Burr is the top defect type" in html  # the override is gone from the sentence
+    # long names: the headings and the TOC show at most ~100 characters, the full name is
+    # in the title attribute
+    summary = re.findall(r"<summary title=\"[^\"]*\"><bdi>([^<]*)</bdi>", html)
+    assert summary and max(len(s) for s in summary) <= 100
+    assert f'title="{LONG}"' in html
+
+
+def test_report_templates_autoescape_and_use_safe_only_for_trusted_markup():
+    from importlib import resources
+
+    tdir = resources.files("leankit.reports").joinpath("templates")
+    for name in ("base.html.j2", "blocks.html.j2"):
+        text = tdir.joinpath(name).read_text("utf-8")
+        safe = re.findall(r"\{\{\s*([^}|]+?)\s*\|\s*safe\s*\}\}", text)
+        # only the packaged CSS/JS, plotly.js and the script-safe figure/template JSON
+        assert set(safe) <= {"css", "js", "plotlyjs", "f.json", "t.json"}, safe
+        assert "autoescape false" not in text.lower()
+
+
+def test_figure_json_is_script_safe_for_bidi_separators():
+    from leankit.reports._report import _script_safe
+
+    assert "\u2028" not in _script_safe('{"a": "x\u2028y"}')

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from leankit._text import isolate
 from leankit.reports._report import Block, Table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,9 +31,9 @@ def signals_in_words(chart: Any, *, phase: str | None = None, limit: int = 12) -
     for (panel, sub), g in sig.groupby(keys, sort=False):
         t = g["time"].iloc[0]
         when = pd.Timestamp(t).strftime("%Y-%m-%d %H:%M UTC") if t is not None and pd.notna(t) \
-            else f"subgroup {sub}"
+            else f"subgroup {isolate(sub, 120)}"
         rules = "; ".join(dict.fromkeys(g["description"].astype(str)))
-        out.append(f"{when} ({panel} panel, {sub}): {rules}")
+        out.append(f"{when} ({panel} panel, {isolate(sub, 120)}): {rules}")
     if len(out) > limit:
         extra = len(out) - limit
         out = out[:limit] + [f"… and {extra} more signalling points."]
@@ -77,14 +78,14 @@ def vital_few_text(p: Any) -> str:
     top = p.vital_few
     return (f"The vital few ({len(top)} of {p.table['category'].nunique()} categories) make "
             f"{top['percent'].sum():.0f} % of the {p.measure}: "
-            + ", ".join(f"{c} ({v:.0f} %)" for c, v in zip(top["category"], top["percent"],
-                                                           strict=True)) + ".")
+            + ", ".join(f"{isolate(c, 120)} ({v:.0f} %)"
+                        for c, v in zip(top["category"], top["percent"], strict=True)) + ".")
 
 
 def mix_text(c: Any) -> str:
     """Whether the mix changed between two periods, with the movers."""
     if c.p_value < 0.05:
-        movers = ", ".join(f"{r.category} ({r.change_points:+.1f} points)"
+        movers = ", ".join(f"{isolate(r.category, 120)} ({r.change_points:+.1f} points)"
                            for r in c.movers.itertuples())
         return f"The mix changed (χ² p = {c.p_value:.3g}). Biggest movers: {movers or 'none'}."
     return f"No significant change of the mix (χ² p = {c.p_value:.2g})."

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from leankit import __version__
+from leankit._text import LABEL_CHARS, balance_bidi, shorten
 
 __all__ = ["Block", "Item", "Report", "Section", "Table"]
 
@@ -127,6 +128,26 @@ def figure_json(fig: Any) -> tuple[str, str]:
     return _script_safe(raw), _script_safe(tpl)
 
 
+def _finalize(value: Any) -> Any:
+    """Every value a template prints: no bidi override or embedding from data reaches
+    the page, and every isolate (FSI) is closed (see ``leankit._text.balance_bidi``).
+    Markup (already rendered blocks, the embedded CSS/JS/JSON) passes unchanged; the
+    rest is escaped by the autoescaping environment after this."""
+    from markupsafe import Markup
+
+    if value is None or isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return balance_bidi(value)
+    return value
+
+
+def _short(value: Any, max_len: int = LABEL_CHARS) -> str:
+    """Template filter: a heading cut to *max_len* characters (the full text goes in a
+    ``title`` attribute beside it)."""
+    return shorten(value, max_len) if len(str(value)) > max_len else str(value)
+
+
 class Report:
     """An HTML report: sections of results, tables, text and figures.
 
@@ -160,6 +181,10 @@ class Report:
         self._templates: dict[str, str] = {}  # template JSON -> id (usually one per report)
         self._figure_template: dict[str, str] = {}
         self._anchors: set[str] = set()
+        #: Analyses that failed unexpectedly while the report was built: (what, message).
+        #: The report still renders (the section says so); callers such as the CLI
+        #: should treat a non-empty list as an error.
+        self.failures: list[tuple[str, str]] = []
 
     # ----------------------------------------------------------------- building
     def section(self, title: str, *, intro: str = "") -> Section:
@@ -225,8 +250,9 @@ class Report:
         env = jinja2.Environment(
             loader=jinja2.PackageLoader("leankit.reports", "templates"),
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True, lstrip_blocks=True,
+            trim_blocks=True, lstrip_blocks=True, finalize=_finalize,
         )
+        env.filters["short"] = _short
         static = resources.files("leankit.reports").joinpath("static")
         css = static.joinpath("report.css").read_text("utf-8")
         js = static.joinpath("report.js").read_text("utf-8")

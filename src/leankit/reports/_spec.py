@@ -4,6 +4,7 @@ that name the offending key."""
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,10 +74,28 @@ def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str) -> 
                                   f"Allowed: {', '.join(allowed)}")
 
 
-def _number(v: Any, where: str) -> float:
+def _number(v: Any, where: str, *, low: float | None = None, high: float | None = None,
+            open_low: bool = False) -> float:
+    """A finite number (TOML allows nan and inf), optionally within [low, high]
+    (``open_low``: strictly above *low*)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ReportSpecError(f"{where} must be a number, got {v!r}")
-    return float(v)
+    x = float(v)
+    if not math.isfinite(x):
+        raise ReportSpecError(f"{where} = {v!r}: give a finite number")
+    if low is not None and (x <= low if open_low else x < low):
+        what = f"above {low:g}" if open_low else f">= {low:g}"
+        raise ReportSpecError(f"{where} = {v!r}: give a number {what}"
+                              + (f" and <= {high:g}" if high is not None else ""))
+    if high is not None and x > high:
+        raise ReportSpecError(f"{where} = {v!r}: give a number <= {high:g}"
+                              + (" (a ratio: 0.97 means 97 %)" if high == 1 else ""))
+    return x
+
+
+#: Allowed ranges of the KPI targets: ratios in [0, 1], counts >= 0.
+_TARGET_RANGES = {"fpy": (0.0, 1.0), "scrap_rate": (0.0, 1.0), "oee": (0.0, 1.0),
+                  "dpmo": (0.0, 1e6), "out_of_control": (0.0, None)}
 
 
 def _rules(value: Any, where: str) -> tuple[str, ...]:
@@ -160,16 +179,37 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         if chart not in CHARTS:
             raise ReportSpecError(f"{where}: chart = {chart!r}; use one of {', '.join(CHARTS)}")
         kw: dict[str, Any] = {k: _number(c[k], f"{where} {k}") for k in
-                              ("lsl", "usl", "target", "capability_target") if k in c}
+                              ("lsl", "usl", "target") if k in c}
+        if "capability_target" in c:
+            kw["capability_target"] = _number(c["capability_target"],
+                                              f"{where} capability_target", low=0, open_low=True)
+        if "lsl" in kw and "usl" in kw and not kw["lsl"] < kw["usl"]:
+            raise ReportSpecError(f"{where}: lsl = {kw['lsl']:g} must be below usl = "
+                                  f"{kw['usl']:g}")
+        if not isinstance(c.get("subgroup", "subgroup"), (str, type(None))):
+            raise ReportSpecError(f"{where} subgroup must be a column name (text), got "
+                                  f"{c['subgroup']!r}")
         rules = _rules(c["rules"], where) if "rules" in c else default_rules
         chars.append(CharacteristicSpec(name=str(c["name"]), chart=chart,
                                         subgroup=c.get("subgroup", "subgroup"),
                                         rules=rules, **kw))
     targets_raw = doc.get("targets", {})
     _check_keys(targets_raw, KPIS, _where(source, "targets"))
-    targets = {k: _number(v, f"{_where(source, 'targets')} {k}") for k, v in targets_raw.items()}
+    targets = {k: _number(v, f"{_where(source, 'targets')} {k}", low=_TARGET_RANGES[k][0],
+                          high=_TARGET_RANGES[k][1]) for k, v in targets_raw.items()}
     defects = doc.get("defects", {})
+    if not isinstance(defects, dict):
+        raise ReportSpecError(f"{_where(source, 'defects')} must be a table")
     _check_keys(defects, ("opportunities", "factors"), _where(source, "defects"))
+    opportunities = _number(defects.get("opportunities", 1),
+                            f"{_where(source, 'defects')} opportunities", low=0, open_low=True)
+    factors = defects.get("factors", ["line", "machine", "shift"])
+    if isinstance(factors, str):
+        factors = [factors]
+    if not isinstance(factors, list) or not all(isinstance(f, str) and f for f in factors):
+        raise ReportSpecError(f"{_where(source, 'defects')} factors = {factors!r}: give a "
+                              "list of column names of the defects table, e.g. "
+                              "[\"line\", \"machine\", \"shift\"]")
     secs = doc.get("sections", {})
     _check_keys(secs, ("include",), _where(source, "sections"))
     include = tuple(secs.get("include", SECTIONS))
@@ -182,8 +222,8 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         rules=default_rules,
         baseline=baseline, baseline_weeks=int(rep.get("baseline_weeks", 6)),
         context_weeks=int(rep.get("context_weeks", 4)), characteristics=tuple(chars),
-        targets=targets, opportunities=_number(defects.get("opportunities", 1), "opportunities"),
-        factors=tuple(defects.get("factors", ("line", "machine", "shift"))), sections=include,
+        targets=targets, opportunities=opportunities,
+        factors=tuple(dict.fromkeys(factors)), sections=include,
         source=source, sha256=sha256)
 
 

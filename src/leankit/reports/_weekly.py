@@ -6,13 +6,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from leankit import __version__
+from leankit._text import isolate, shorten
 from leankit.errors import InsufficientDataError, LeankitError, suggest
 from leankit.reports._adapters import mix_text, signals_in_words, vital_few_text
 from leankit.reports._report import Block, Report, Table
@@ -25,6 +27,55 @@ HIGHER_BETTER = {"fpy": True, "oee": True, "scrap_rate": False, "dpmo": False,
                  "out_of_control": False}
 _KPI_NAMES = {"fpy": "First-pass yield", "scrap_rate": "Scrap rate", "oee": "OEE",
               "dpmo": "DPMO", "out_of_control": "Out-of-control characteristics"}
+
+
+def _n(name: Any) -> str:
+    """A name from data inside a sentence: isolated (its direction stays inside it) and
+    cut to 120 characters (the tables show it whole)."""
+    return isolate(name, 120)
+
+
+def _failure_text(exc: BaseException) -> str:
+    """``Type: message`` in one line of at most 200 characters."""
+    msg = " ".join(str(exc).split()) or "(no message)"
+    if len(msg) > 200:
+        msg = msg[:199] + "…"
+    return f"{type(exc).__name__}: {msg}"
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("LEANKIT_DEBUG", "") not in ("", "0")
+
+
+class _Guard:
+    """Runs one analysis of the report: an unexpected error is recorded on the report
+    (``Report.failures``), the section says "This analysis failed: ...", and the rest
+    of the report is still built. Out-of-memory and interrupts are not caught."""
+
+    def __init__(self, rep: Report) -> None:
+        self.rep = rep
+
+    def record(self, what: str, exc: BaseException) -> str:
+        if _debug():
+            raise exc
+        text = f"this analysis failed: {_failure_text(exc)}"
+        self.rep.failures.append((what, _failure_text(exc)))
+        return text
+
+    @contextmanager
+    def __call__(self, what: str, section: str) -> Iterator[None]:
+        try:
+            yield
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
+            if _debug():
+                raise
+            text = self.record(what, exc)
+            self.rep.section(section).blocks.append(
+                Block("note", f"{shorten(what, 200)}: {text}."))
 
 
 def _week_bounds(week: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -137,12 +188,14 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                               f"dataset covers {'; '.join(spans) or 'nothing'}")
     rep = Report(title=spec.title, subtitle=f"Week {week} ({start:%d %b %Y} – "
                  f"{end - pd.Timedelta(days=1):%d %b %Y}, UTC)")
+    guard = _Guard(rep)
     freshness = [f"{k}: latest {t[_time_col(k)].max():%Y-%m-%d %H:%M} UTC" for k, t in
                  data.tables.items() if k != "specs" and len(t)]
     scope = []
     for col in ("site", "line"):
         if col in meas and meas[col].notna().any():
-            scope.append(f"{col}s: " + ", ".join(sorted(meas[col].dropna().astype(str).unique())))
+            scope.append(f"{col}s: " + ", ".join(
+                _n(v) for v in sorted(meas[col].dropna().astype(str).unique())))
     rep.header_lines = [("Scope: " + "; ".join(scope)) if scope else "Scope: all data",
                         "Data freshness: " + "; ".join(freshness)]
 
@@ -189,6 +242,10 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
             res["error"] = str(exc)
             results.append(res)
             continue
+        except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
+            res["error"] = guard.record(f"control chart of {c.name}", exc)
+            results.append(res)
+            continue
         res["chart"] = chart
         sig = chart.signals[chart.signals["phase"] == "II"]
         times = pd.to_datetime(sig["time"], utc=True)
@@ -229,6 +286,8 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                     res[key] = spc.capability(frame, distribution=dist, **kwc)
             except (LeankitError, ValueError) as exc:
                 res[key + "_error"] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
+                res[key + "_error"] = guard.record(f"capability of {c.name}", exc)
             if key == "cap" and key in res and res["cap"].method == "normal":
                 dist = "normal"  # normal this week: last week normal too (no refits)
         if "cap" in res:
@@ -257,22 +316,42 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
     dpv = _in(defects, "timestamp", prev_start, start)
     pareto = comparison = strat = None
     model: Any = None
+    unknown = [f for f in spec.factors if f not in defects.columns]
+    if unknown:
+        cols = [str(c) for c in defects.columns if not str(c).startswith("source_")]
+        raise ReportSpecError(
+            f"{spec.source}: [defects] factors: {unknown[0]!r} is not a column of the defects "
+            f"table{suggest(unknown[0], cols)} Columns: {', '.join(cols)}")
+    no_strat = "No defects to stratify this week."
     if len(dwk):
         say("defects")
-        pareto = rca.pareto(dwk, category="defect_type", count="count")
+        with guard("defect Pareto", "Defects: Pareto"):
+            pareto = rca.pareto(dwk, category="defect_type", count="count")
         if len(dpv):
-            comparison = rca.compare(dpv, dwk, category="defect_type", count="count")
-        factors = [f for f in spec.factors if f in dwk and dwk[f].nunique() > 1]
-        if factors and dwk["count"].sum() > 0:
+            with guard("change of the defect mix", "Defects: Pareto"):
+                comparison = rca.compare(dpv, dwk, category="defect_type", count="count")
+        factors = [f for f in spec.factors if dwk[f].nunique() > 1]
+        if not factors:
+            no_strat = ("Not stratified: each factor has a single level this week ("
+                        + ", ".join(f"{f} = {_n(dwk[f].iloc[0])}" for f in spec.factors)
+                        + ")." if spec.factors else "Not stratified: no factors in the spec "
+                        "([defects] factors).")
+        elif dwk["count"].sum() <= 0:
+            no_strat = "No defects counted this week (all counts are 0)."
+        else:
             lot = "lot" if "lot" in dwk and dwk["lot"].notna().all() else None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                strat = rca.stratify(dwk, by=factors, count="count", size="inspected", lot=lot)
+                with guard("stratification of the defects", "Root causes"):
+                    strat = rca.stratify(dwk, by=factors, count="count", size="inspected",
+                                         lot=lot)
                 try:
                     model = rca.drivers(dwk, outcome="count", factors=factors[-2:],
                                         exposure="inspected", lot=lot)
                 except (LeankitError, ValueError) as exc:
                     model = str(exc)
+                except Exception as exc:  # noqa: BLE001 - must not kill the report
+                    model = guard.record("driver model", exc)
 
     # ------------------------------------------------------------------ KPI values
     say("KPIs")
@@ -296,64 +375,69 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         out["out_of_control"] = float(sum(1 for r in results if len(r.get(sig_key, ()))))
         return out
 
-    now = kpis(pwk, dwk, "week_signals")
-    before = kpis(ppv, dpv, "prev_signals")
+    now: dict[str, float] = {}
+    before: dict[str, float] = {}
+    with guard("KPIs of the week", "Summary"):
+        now = kpis(pwk, dwk, "week_signals")
+    with guard("KPIs of the previous week", "Summary"):
+        before = kpis(ppv, dpv, "prev_signals")
     oee_res = None
     if len(pwk):
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), guard("OEE", "OEE and downtime"):
             warnings.simplefilter("ignore")
             oee_res = lean.oee(pwk, by=["line", "machine"])
 
     # ------------------------------------------------------------------- sections
     include = set(spec.sections)
-    if "summary" in include:
-        sec = rep.section("Summary", intro="The week at a glance: each tile compares the week "
-                          "with its target and with the previous week.")
-        tiles, verdicts = [], []
-        for k in KPI_ORDER:
-            if k not in now:
-                continue
-            tgt = spec.targets.get(k)
-            lvl = _status(k, now[k], tgt)
-            detail = (f"target {_fmt(k, tgt)} · " if tgt is not None else "") + _delta(
-                k, now[k], before.get(k, np.nan))
-            tiles.append({"name": _KPI_NAMES[k], "value": _fmt(k, now[k]), "detail": detail,
-                          "level": lvl})
-        sec.blocks.append(Block("tiles", tiles))
-        for res in results:
-            c = res["spec"]
-            if "chart" not in res:
-                verdicts.append({"metric": c.name, "icon": "no chart", "level": _NEUTRAL,
-                                 "text": f"could not be charted: {res['error']}"})
-                continue
-            ws = res["week_signals"]
-            var = ("special cause", _BAD) if len(ws) else ("common cause", _GOOD)
-            cap = res.get("cap")
-            if cap is not None:
-                k = cap.headline
-                v = cap.index(k)
-                ok = v >= c.capability_target
-                ass = f"{k.capitalize()} {v:.2f} ({'meets' if ok else 'misses'} the "\
-                      f"{c.capability_target:g} target)"
-            else:
-                ok, ass = None, "capability not assessed"
-            if len(ws):
-                first = pd.Timestamp(ws["time"].min())
-                text = (f"out of control since {first:%a %d %b %H:%M} UTC "
-                        f"({ws['description'].iloc[0].lower()}); {ass}.")
-            else:
-                text = f"in control; {ass}."
-            level = _BAD if len(ws) else (_GOOD if ok else (_WARN if ok is False else _NEUTRAL))
-            verdicts.append({"metric": c.name, "icon": var[0], "level": level, "text": text})
-        if pareto is not None:
-            verdicts.append({"metric": "defects", "icon": "biggest problem", "level": _NEUTRAL,
-                             "text": f"{pareto.top} is the top defect type "
-                             f"({pareto.table['percent'].iloc[0]:.0f} % of "
-                             f"{int(pareto.table['value'].sum())} defects)."})
-        if strat is not None:
-            verdicts.append({"metric": "defect source", "icon": "where to look",
-                             "level": _WARN, "text": strat.finding()})
-        sec.blocks.append(Block("verdicts", verdicts))
+    with guard('summary', 'Summary'):
+        if "summary" in include:
+            sec = rep.section("Summary", intro="The week at a glance: each tile compares the week "
+                              "with its target and with the previous week.")
+            tiles, verdicts = [], []
+            for k in KPI_ORDER:
+                if k not in now:
+                    continue
+                tgt = spec.targets.get(k)
+                lvl = _status(k, now[k], tgt)
+                detail = (f"target {_fmt(k, tgt)} · " if tgt is not None else "") + _delta(
+                    k, now[k], before.get(k, np.nan))
+                tiles.append({"name": _KPI_NAMES[k], "value": _fmt(k, now[k]), "detail": detail,
+                              "level": lvl})
+            sec.blocks.append(Block("tiles", tiles))
+            for res in results:
+                c = res["spec"]
+                if "chart" not in res:
+                    verdicts.append({"metric": c.name, "icon": "no chart", "level": _NEUTRAL,
+                                     "text": f"could not be charted: {res['error']}"})
+                    continue
+                ws = res["week_signals"]
+                var = ("special cause", _BAD) if len(ws) else ("common cause", _GOOD)
+                cap = res.get("cap")
+                if cap is not None:
+                    k = cap.headline
+                    v = cap.index(k)
+                    ok = v >= c.capability_target
+                    ass = f"{k.capitalize()} {v:.2f} ({'meets' if ok else 'misses'} the "\
+                          f"{c.capability_target:g} target)"
+                else:
+                    ok, ass = None, "capability not assessed"
+                if len(ws):
+                    first = pd.Timestamp(ws["time"].min())
+                    text = (f"out of control since {first:%a %d %b %H:%M} UTC "
+                            f"({ws['description'].iloc[0].lower()}); {ass}.")
+                else:
+                    text = f"in control; {ass}."
+                level = _BAD if len(ws) else (_GOOD if ok else (_WARN if ok is False else _NEUTRAL))
+                verdicts.append({"metric": c.name, "icon": var[0], "level": level, "text": text})
+            if pareto is not None:
+                verdicts.append({"metric": "defects", "icon": "biggest problem", "level": _NEUTRAL,
+                                 "text": f"{_n(pareto.top)} is the top defect type "
+                                 f"({pareto.table['percent'].iloc[0]:.0f} % of "
+                                 f"{int(pareto.table['value'].sum())} defects)."})
+            if strat is not None:
+                verdicts.append({"metric": "defect source", "icon": "where to look",
+                                 "level": _WARN, "text": strat.finding()})
+            sec.blocks.append(Block("verdicts", verdicts))
 
     # control-chart items (created before the attention list so it can link to them)
     chart_items: dict[str, str] = {}
@@ -363,30 +447,14 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
 
         for res in results:
             c = res["spec"]
-            if "chart" not in res:
-                chart_blocks.append((c.name, [Block("note", f"Not charted: {res['error']}")],
-                                     ("no chart", _NEUTRAL)))
-                continue
-            chart = res["chart"]
-            display = dataclasses.replace(
-                chart, points=chart.points[chart.points["phase"] == "II"].reset_index(drop=True))
-            words = signals_in_words(dataclasses.replace(chart, signals=res["week_signals"]))
-            blocks: list[Block] = []
-            if words:
-                npts = len(res["week_signals"].drop_duplicates(["panel", "subgroup"]))
-                blocks.append(Block("finding", f"Signals this week ({npts} points):"))
-                blocks.append(Block("list", words))
-            else:
-                blocks.append(Block("text", "No signals this week: only common-cause "
-                                    "variation."))
-            fig = chart_figure(display, compact=True,
-                               title=f"{c.name} ({c.chart}) — limits from {b0:%d %b} to "
-                               f"{b1 - pd.Timedelta(days=1):%d %b %Y}")
-            blocks.append(rep.figure(fig, label=f"control chart of {c.name}"))
-            blocks.append(Block("table", Table.from_frame(chart.limits.drop(
-                columns=[x for x in ("method",) if x in chart.limits]))))
-            badge = ("special cause", _BAD) if words else ("common cause", _GOOD)
-            chart_blocks.append((c.name, blocks, badge))
+            if "chart" in res:
+                try:
+                    chart_blocks.append(_chart_item(rep, res, c, b0, b1, chart_figure))
+                    continue
+                except Exception as exc:  # noqa: BLE001 - one chart must not kill the report
+                    res["error"] = guard.record(f"control chart of {c.name}", exc)
+            chart_blocks.append((c.name, [Block("note", f"Not charted: {res['error']}")],
+                                 ("no chart", _NEUTRAL)))
 
     pareto_anchor = strat_anchor = ""
     if "attention" in include:
@@ -403,74 +471,79 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
             it = rep.item("Control charts", name, blocks, badge=badge,
                           open=badge[1] == _BAD and len(chart_blocks) <= 20)
             chart_items[name] = "#" + it.anchor
-    if "capability" in include:
-        sec = rep.section("Capability", intro="Capability of this week's data against the "
-                          "specifications, with 95 % confidence bounds. A process with signals "
-                          "is not stable and its index describes no single process.")
-        if len(cap_table):
-            sec.blocks.append(Block("table", Table.from_frame(cap_table)))
-        missing = [f"{r['spec'].name}: {r['cap_error']}" for r in results
-                   if "cap" not in r and "cap_error" in r]
-        if missing:
-            sec.blocks.append(Block("note", "Not assessed — " + "; ".join(missing)))
-        for res in results:
-            if "cap" in res:
-                cap = res["cap"]
-                rep.item("Capability", f"{res['spec'].name} capability", [
-                    Block("table", Table.from_frame(cap.indices)),
-                    rep.figure(cap.figure(height=360), label=f"capability of {res['spec'].name}"),
-                    Block("list", list(cap.notes))])
-    if "pareto" in include:
-        sec = rep.section("Defects: Pareto", intro="The defect mix of the week and how it "
-                          "changed from the previous week.")
-        if pareto is None:
-            sec.blocks.append(Block("note", "No defect data this week."))
-        else:
-            it = rep.item("Defects: Pareto", "Pareto of the week", [
-                Block("finding", vital_few_text(pareto)),
-                rep.figure(pareto.figure(height=380), label="defect Pareto"),
-                Block("table", Table.from_frame(pareto.table))], open=True)
-            pareto_anchor = "#" + it.anchor
-            if comparison is not None:
-                rep.item("Defects: Pareto", "Change vs the previous week", [
-                    Block("finding", mix_text(comparison)),
-                    rep.figure(comparison.figure(height=360), label="mix comparison"),
-                    Block("table", Table.from_frame(comparison.table))])
-    if "rootcause" in include:
-        sec = rep.section("Root causes", intro="Where the defects of the week come from: "
-                          "rates per unit inspected by factor, with interactions.")
-        if strat is None:
-            sec.blocks.append(Block("note", "No defects to stratify this week."))
-        else:
-            sec.blocks.append(Block("finding", strat.finding()))
-            it = rep.item("Root causes", "Where to look first", [
-                Block("table", Table.from_frame(strat.ranking.head(10)[
-                    ["factor", "level", "defects", "exposure", "rate", "expected", "rate_ratio",
-                     "p_adjusted"]])),
-                rep.figure(strat.figure(), label="stratification"),
-                Block("table", Table.from_frame(strat.factors))], open=True)
-            strat_anchor = "#" + it.anchor
-            if isinstance(model, str):
-                sec.blocks.append(Block("note", f"Driver model not fitted: {model}"))
-            elif model is not None:
-                rep.item("Root causes", "Driver model", [
-                    Block("finding", model.finding()),
-                    Block("table", Table.from_frame(model.anova)),
-                    Block("list", list(model.notes))])
-    if "oee" in include:
-        sec = rep.section("OEE and downtime", intro="Availability × performance × quality per "
-                          "machine, and where the minutes were lost.")
-        if oee_res is None:
-            sec.blocks.append(Block("note", "No production data this week."))
-        else:
-            rep.item("OEE and downtime", "OEE by machine", [
-                Block("table", Table.from_frame(oee_res.to_frame())),
-                rep.figure(oee_res.figure(), label="OEE")], open=True)
-            dp = oee_res.downtime_pareto()
-            rep.item("OEE and downtime", "Downtime Pareto", [
-                Block("finding", f"Top downtime reason: {dp.to_frame().iloc[0, 0]}"),
-                rep.figure(dp.figure(), label="downtime Pareto"),
-                Block("table", Table.from_frame(dp.to_frame()))], open=True)
+    with guard('capability section', 'Capability'):
+        if "capability" in include:
+            sec = rep.section("Capability", intro="Capability of this week's data against the "
+                              "specifications, with 95 % confidence bounds. A process with signals "
+                              "is not stable and its index describes no single process.")
+            if len(cap_table):
+                sec.blocks.append(Block("table", Table.from_frame(cap_table)))
+            missing = [f"{_n(r['spec'].name)}: {r['cap_error']}" for r in results
+                       if "cap" not in r and "cap_error" in r]
+            if missing:
+                sec.blocks.append(Block("note", "Not assessed — " + "; ".join(missing)))
+            for res in results:
+                if "cap" in res:
+                    cap = res["cap"]
+                    rep.item("Capability", f"{res['spec'].name} capability", [
+                        Block("table", Table.from_frame(cap.indices)),
+                        rep.figure(cap.figure(height=360),
+                                   label=f"capability of {res['spec'].name}"),
+                        Block("list", list(cap.notes))])
+    with guard('defect Pareto', 'Defects: Pareto'):
+        if "pareto" in include:
+            sec = rep.section("Defects: Pareto", intro="The defect mix of the week and how it "
+                              "changed from the previous week.")
+            if pareto is None:
+                sec.blocks.append(Block("note", "No defect data this week."))
+            else:
+                it = rep.item("Defects: Pareto", "Pareto of the week", [
+                    Block("finding", vital_few_text(pareto)),
+                    rep.figure(pareto.figure(height=380), label="defect Pareto"),
+                    Block("table", Table.from_frame(pareto.table))], open=True)
+                pareto_anchor = "#" + it.anchor
+                if comparison is not None:
+                    rep.item("Defects: Pareto", "Change vs the previous week", [
+                        Block("finding", mix_text(comparison)),
+                        rep.figure(comparison.figure(height=360), label="mix comparison"),
+                        Block("table", Table.from_frame(comparison.table))])
+    with guard('root causes', 'Root causes'):
+        if "rootcause" in include:
+            sec = rep.section("Root causes", intro="Where the defects of the week come from: "
+                              "rates per unit inspected by factor, with interactions.")
+            if strat is None:
+                sec.blocks.append(Block("note", no_strat))
+            else:
+                sec.blocks.append(Block("finding", strat.finding()))
+                it = rep.item("Root causes", "Where to look first", [
+                    Block("table", Table.from_frame(strat.ranking.head(10)[
+                        ["factor", "level", "defects", "exposure", "rate", "expected", "rate_ratio",
+                         "p_adjusted"]])),
+                    rep.figure(strat.figure(), label="stratification"),
+                    Block("table", Table.from_frame(strat.factors))], open=True)
+                strat_anchor = "#" + it.anchor
+                if isinstance(model, str):
+                    sec.blocks.append(Block("note", f"Driver model not fitted: {model}"))
+                elif model is not None:
+                    rep.item("Root causes", "Driver model", [
+                        Block("finding", model.finding()),
+                        Block("table", Table.from_frame(model.anova)),
+                        Block("list", list(model.notes))])
+    with guard('OEE and downtime', 'OEE and downtime'):
+        if "oee" in include:
+            sec = rep.section("OEE and downtime", intro="Availability × performance × quality per "
+                              "machine, and where the minutes were lost.")
+            if oee_res is None:
+                sec.blocks.append(Block("note", "No production data this week."))
+            else:
+                rep.item("OEE and downtime", "OEE by machine", [
+                    Block("table", Table.from_frame(oee_res.to_frame())),
+                    rep.figure(oee_res.figure(), label="OEE")], open=True)
+                dp = oee_res.downtime_pareto()
+                rep.item("OEE and downtime", "Downtime Pareto", [
+                    Block("finding", f"Top downtime reason: {_n(dp.to_frame().iloc[0, 0])}"),
+                    rep.figure(dp.figure(), label="downtime Pareto"),
+                    Block("table", Table.from_frame(dp.to_frame()))], open=True)
     # attention list (now that the anchors exist)
     if "attention" in include:
         att: list[dict[str, Any]] = []
@@ -486,7 +559,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                 first = pd.Timestamp(ws["time"].min())
                 att.append({"sev": 3 if new else 2, "label": "NEW signal" if new else "signal",
                             "level": _BAD if new else _WARN,
-                            "text": f"{c.name}: {ws['description'].iloc[0]} at "
+                            "text": f"{_n(c.name)}: {ws['description'].iloc[0]} at "
                             f"{first:%a %d %b %H:%M} UTC ({len(ws.drop_duplicates('subgroup'))} "
                             "signalling points this week).",
                             "href": chart_items.get(c.name, ""), "links": links})
@@ -503,7 +576,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                 if v < c.capability_target:
                     att.append({"sev": 2 if v < 1.0 else 1, "label": "capability",
                                 "level": _BAD if v < 1.0 else _WARN,
-                                "text": f"{c.name}: {k.capitalize()} {v:.2f} below the target "
+                                "text": f"{_n(c.name)}: {k.capitalize()} {v:.2f} below the target "
                                 f"{c.capability_target:g}{trend}.", "href": "", "links": []})
         for k, v in now.items():
             tgt = spec.targets.get(k)
@@ -512,7 +585,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                             "text": f"{_KPI_NAMES[k]} {_fmt(k, v)} misses the target "
                             f"{_fmt(k, tgt)}.", "href": "", "links": []})
         if comparison is not None and comparison.p_value < 0.05:
-            movers = ", ".join(f"{r.category} ({r.change_points:+.1f} pts)"
+            movers = ", ".join(f"{_n(r.category)} ({r.change_points:+.1f} pts)"
                                for r in comparison.movers.itertuples())
             att.append({"sev": 1, "label": "mix", "level": _WARN,
                         "text": f"The defect mix changed: {movers}.", "href": pareto_anchor,
@@ -529,10 +602,23 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         # keep the attention list right after the summary
         rep.sections.insert(1 if "summary" in include else 0,
                             rep.sections.pop(rep.sections.index(sec)))
-    if "data_quality" in include:
-        _data_quality(rep, data)
     if "methods" in include:
-        _methods(rep, spec, b0, b1)
+        with guard("methods", "Methods"):
+            _methods(rep, spec, b0, b1)
+    if "data_quality" in include:
+        with guard("data quality", "Data quality"):
+            _data_quality(rep, data)
+        if "methods" in include:  # keep Methods last
+            rep.sections.append(rep.sections.pop(
+                next(i for i, x in enumerate(rep.sections) if x.title == "Methods")))
+    if rep.failures:
+        rep.header_lines.append(
+            f"{len(rep.failures)} analys{'is' if len(rep.failures) == 1 else 'es'} failed "
+            "(see Data quality): the report is incomplete.")
+        sec = rep.section("Data quality")
+        sec.blocks.insert(0, Block("attention", [
+            {"level": _BAD, "label": "failed", "text": f"{shorten(what, 200)}: {msg}",
+             "href": "", "links": []} for what, msg in rep.failures]))
     hashes = [f"{f['name']} sha256 {f['sha256'][:16]}…" for f in data.ds.files()]
     rep.footer_lines = [
         f"Generated by leankit {__version__} on "
@@ -541,6 +627,32 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         f"Dataset {spec.data}; inputs: " + "; ".join(hashes) + ".",
     ]
     return rep
+
+
+def _chart_item(rep: Report, res: dict[str, Any], c: CharacteristicSpec, b0: pd.Timestamp,
+                b1: pd.Timestamp, chart_figure: Callable[..., Any]
+                ) -> tuple[str, list[Block], tuple[str, str]]:
+    """The control-chart item of one characteristic: findings, figure, limits."""
+    chart = res["chart"]
+    display = dataclasses.replace(
+        chart, points=chart.points[chart.points["phase"] == "II"].reset_index(drop=True))
+    words = signals_in_words(dataclasses.replace(chart, signals=res["week_signals"]))
+    blocks: list[Block] = []
+    if words:
+        npts = len(res["week_signals"].drop_duplicates(["panel", "subgroup"]))
+        blocks.append(Block("finding", f"Signals this week ({npts} points):"))
+        blocks.append(Block("list", words))
+    else:
+        blocks.append(Block("text", "No signals this week: only common-cause "
+                            "variation."))
+    fig = chart_figure(display, compact=True,
+                       title=f"{shorten(c.name)} ({c.chart}) — limits from {b0:%d %b} to "
+                       f"{b1 - pd.Timedelta(days=1):%d %b %Y}")
+    blocks.append(rep.figure(fig, label=f"control chart of {c.name}"))
+    blocks.append(Block("table", Table.from_frame(chart.limits.drop(
+        columns=[x for x in ("method",) if x in chart.limits]))))
+    badge = ("special cause", _BAD) if words else ("common cause", _GOOD)
+    return c.name, blocks, badge
 
 
 KPI_ORDER = ("fpy", "scrap_rate", "oee", "dpmo", "out_of_control")
