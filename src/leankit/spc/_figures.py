@@ -34,10 +34,31 @@ MAX_POINTS = 10_000
 BUCKETS = 2_000
 
 
+def _times(time: pd.Series) -> tuple[np.ndarray, str]:
+    """Times as wall-clock ``datetime64`` (what plotly shows; never an array of
+    Timestamp objects, which costs ~1 µs and 100 bytes a point) and the time zone."""
+    if isinstance(time.dtype, pd.DatetimeTZDtype):
+        return time.dt.tz_localize(None).to_numpy(), str(time.dt.tz)
+    if time.dtype.kind == "M":
+        return time.to_numpy(), ""
+    if time.isna().all():
+        return time.to_numpy(), ""
+    for utc in (False, True):  # mixed offsets parse only as UTC
+        try:
+            parsed = pd.to_datetime(time, utc=utc)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype) or parsed.dtype.kind == "M":
+            return _times(parsed)
+    return time.to_numpy(), ""
+
+
 def _x(time: np.ndarray | None, n: int) -> np.ndarray:
     """X values: wall-clock times (datetime64, no time zone) or positions 0..n-1."""
     if time is None:
         return np.arange(n)
+    if time.dtype.kind == "M":
+        return time
     t = pd.to_datetime(pd.Series(time, copy=False))
     if isinstance(t.dtype, pd.DatetimeTZDtype):
         t = t.dt.tz_localize(None)  # the same wall-clock times plotly would show
@@ -52,15 +73,19 @@ def _fmt_x(xs: np.ndarray, minutes: bool) -> np.ndarray:
     return out
 
 
-def _hover(pts: dict[str, np.ndarray], idx: np.ndarray, rule_text: dict[str, str]) -> list[str]:
-    """Hover text of the points at positions *idx* (texts from data escaped)."""
+def _hover(pts: dict[str, np.ndarray], idx: np.ndarray, rule_text: dict[str, str],
+           tz: str = "") -> np.ndarray:
+    """Hover text of the points at positions *idx* (texts from data escaped), as an
+    object array (plotly validates it ~15x faster than a list)."""
     out = []
     time = pts["time"]
     for i in idx:
         parts = [f"subgroup {fig_hover(pts['subgroup'][i], max_len=LABEL_CHARS)}"]
         t = time[i]
         if t is not None and not pd.isna(t):
-            parts.append(fig_text(t))
+            parts.append(fig_text(pd.Timestamp(t).strftime("%Y-%m-%d %H:%M:%S")
+                                  + (f" {tz}" if tz else "") if time.dtype.kind == "M"
+                                  else t))
         v = pts["statistic"][i]
         parts.append(f"value {v:.6g}" if np.isfinite(v) else "no value")
         parts.append(f"n = {pts['n'][i]:g}  ·  limits {pts['lcl'][i]:.6g} – {pts['ucl'][i]:.6g}")
@@ -70,7 +95,9 @@ def _hover(pts: dict[str, np.ndarray], idx: np.ndarray, rule_text: dict[str, str
         if isinstance(rules, str) and rules:
             parts += [f"<b>{fig_hover(rule_text.get(r, r))}</b>" for r in rules.split(",")]
         out.append("<br>".join(parts))
-    return out
+    arr = np.empty(len(out), dtype=object)
+    arr[:] = out
+    return arr
 
 
 def _steps(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,8 +219,10 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         sel: slice | np.ndarray = (slice(where[0], where[-1] + 1) if len(where) and
                                    where[-1] - where[0] + 1 == len(where) else where)
         pts = {c: points[c].to_numpy()[sel] for c in (
-            "subgroup", "time", "n", "statistic", "center", "lcl", "ucl", "sigma", "phase",
+            "subgroup", "n", "statistic", "center", "lcl", "ucl", "sigma", "phase",
             "stage", "excluded", "exclude_reason", "signal", "rules")}
+        pts["time"], tz = _times(points["time"].iloc[sel] if isinstance(sel, slice)
+                                 else points["time"].take(sel))
         n = len(pts["statistic"])
         if main_sub is None:
             main_sub = pts["subgroup"]
@@ -250,7 +279,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                         name=f"±{z}σ", legendgroup=f"zone{z}", showlegend=row == 1 and sign == 1,
                         hoverinfo="skip"), row=row, col=1)
         sig_idx = np.flatnonzero(sig)
-        sig_hover = _hover(pts, sig_idx, rule_text)
+        sig_hover = _hover(pts, sig_idx, rule_text, tz)
         ys = stat[keep] if decimated else stat
         mode = "lines" if decimated else "lines+markers"
         if compact:
@@ -259,11 +288,17 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 line={"color": _COLORS["point"], "width": 1}, marker={"size": 4},
                 hovertemplate="%{x}: %{y:.6g}<extra></extra>", showlegend=False),
                 row=row, col=1)
+        elif decimated:  # details on the signals; the line shows where and how much
+            fig.add_trace(scatter(
+                x=xs, y=ys, mode=mode, name=_TITLES.get(panel, panel),
+                line={"color": _COLORS["point"], "width": 1},
+                hovertemplate="%{x}<br>value %{y:.6g}<extra></extra>", showlegend=False),
+                row=row, col=1)
         else:
             fig.add_trace(scatter(
                 x=xs, y=ys, mode=mode, name=_TITLES.get(panel, panel),
                 line={"color": _COLORS["point"], "width": 1}, marker={"size": 5},
-                text=_hover(pts, keep, rule_text), hovertemplate="%{text}<extra></extra>",
+                text=_hover(pts, keep, rule_text, tz), hovertemplate="%{text}<extra></extra>",
                 showlegend=False), row=row, col=1)
         if len(sig_idx):
             fig.add_trace(scatter(
