@@ -402,3 +402,77 @@ def test_figure_json_is_script_safe_for_bidi_separators():
     from leankit.reports._report import _script_safe
 
     assert "\u2028" not in _script_safe('{"a": "x\u2028y"}')
+
+
+# ------------------------------------------------------------- decimated figures
+def test_decimate_keeps_every_bucket_extreme_and_the_forced_points():
+    from leankit.spc._figures import decimate
+
+    rng = np.random.default_rng(12)
+    y = rng.normal(0, 1, 100_003)
+    y[rng.integers(0, len(y), 300)] = np.nan
+    must = np.array([5, 77_777, 100_002])
+    idx = decimate(y, buckets=1000, keep=must)
+    assert len(idx) <= 4 * 1000 + len(must) + 1000  # + the first gap of each bucket
+    assert set(must) <= set(idx.tolist())
+    assert np.all(np.diff(idx) > 0)
+    k = -(-len(y) // 1000)
+    drawn = np.zeros(len(y), dtype=bool)
+    drawn[idx] = True
+    for b in range(0, len(y), k):
+        seg, kept = y[b:b + k], drawn[b:b + k]
+        # the drawn points of each bucket reach its highest and lowest value
+        assert np.nanmax(seg[kept]) == np.nanmax(seg)
+        assert np.nanmin(seg[kept]) == np.nanmin(seg)
+        if np.isnan(seg).any():  # a gap stays a gap
+            assert np.isnan(seg[kept]).any()
+
+
+def test_long_chart_draws_a_faithful_decimated_view():
+    """The issue: a 10**7-point i_mr figure took 203 s and 13.5 GB. Above 10,000 points
+    a panel draws first/last/min/max of 2,000 buckets plus every signal (WebGL), and the
+    figure says so; the computation is untouched."""
+    from leankit import spc
+
+    n = 40_000
+    rng = np.random.default_rng(13)
+    y = rng.normal(10, 0.1, n)
+    spikes = [1_234, 20_001, 39_990]
+    y[spikes] += 2.0
+    df = pd.DataFrame({"time": pd.date_range("2026-01-01", periods=n, freq="s", tz="UTC"),
+                       "value": y, "stage": ["before"] * 20_000 + ["after"] * 20_000})
+    chart = spc.i_mr(df, value="value", time="time", stage="stage", rules="limits")
+    for compact in (False, True):
+        fig = chart.figure(compact=compact)
+        main = next(t for t in fig.data if t.name == "Individual value")
+        assert main.type == "scattergl"
+        assert len(main.y) <= 4 * 2000 + 100
+        drawn = pd.to_datetime(pd.Series(main.x))
+        pts = chart.points[chart.points["panel"] == "i"]
+        # the extremes of the whole series are drawn
+        assert np.isclose(np.nanmax(main.y), pts["statistic"].max())
+        assert np.isclose(np.nanmin(main.y), pts["statistic"].min())
+        # every signal is drawn (markers) and on the line
+        sig = next(t for t in fig.data if t.name == "Signal")
+        n_sig = int(pts["signal"].sum())
+        assert n_sig >= 3 and len(sig.y) == n_sig
+        times = pd.to_datetime(pts.loc[pts["signal"], "time"]).dt.tz_localize(None)
+        if compact:
+            times = times.dt.floor("min")
+        assert set(times) <= set(drawn)
+        # the stage change is drawn on both sides, with its limit change
+        change = pd.Timestamp("2026-01-01") + pd.Timedelta(seconds=20_000)
+        assert (change.floor("min") if compact else change) in set(drawn)
+        note = [a.text for a in fig.layout.annotations if "Decimated" in (a.text or "")]
+        assert note and f"of {n:,}" in note[0] and "signals" in note[0]
+        assert len(fig.to_json()) < 2_500_000
+    # every point is still computed
+    assert len(chart.points) == 2 * n
+    # a chart below the threshold draws every point, no note
+    small = spc.i_mr(df.head(5_000), value="value", time="time")
+    fig = small.figure()
+    assert len(next(t for t in fig.data if t.name == "Individual value").y) == 5_000
+    assert not [a for a in fig.layout.annotations if "Decimated" in (a.text or "")]
+    mid = spc.i_mr(df.head(12_000), value="value", time="time")
+    assert len(next(t for t in mid.figure(max_points=None).data
+                    if t.name == "Individual value").y) == 12_000
