@@ -6,6 +6,7 @@ invariant ``rows_read == rows_loaded + rows_quarantined``.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import resource
@@ -404,3 +405,28 @@ def test_csv_field_longer_than_the_csv_module_limit_is_quarantined(w):
     res = load(w("big.csv", text))
     assert res.data["characteristic"].tolist() == ["a"]
     assert res.accounting.rows_quarantined == 1
+
+
+@pytest.mark.parametrize(
+    ("xml", "rows", "cols"),
+    [
+        ('<row r="1"><c r="A1"><v>1</v></c><c r="XFD1" s="1"/></row>', 1, 1),
+        ('<row r="3"><c s="1" r="CV9" t="n"><v>1</v></c></row>', 9, 100),
+        ('<x:row r="2"><x:c r="D7"><x:v>1</x:v></x:c></x:row>', 7, 4),
+        ("<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>", 2, 2),
+        ('<row r="1"><c r="B2"><v>1</v></c><c><v>2</v></c></row>', 2, 2),
+    ],
+)
+def test_item10_used_range_scan_handles_every_cell_layout(xml, rows, cols):
+    from leankit.io._readers import scan_xlsx_sheet
+
+    doc = f"<worksheet><sheetData>{xml}</sheetData></worksheet>".encode()
+    scan = scan_xlsx_sheet(io.BytesIO(doc))
+    assert (scan.rows, scan.cols) == (rows, cols)
+
+
+@pytest.mark.parametrize("data", [b"\x00" * 400_000, b"", b"\n\n", b"[1, 2]", b"1\n2\n"])
+def test_item15_json_without_objects_is_a_short_profile_error(w, data):
+    with pytest.raises(ProfileError, match="no record of the file is a JSON object") as info:
+        read_export(w("d.jsonl", data), kind="defects")
+    assert len(str(info.value)) < 700

@@ -150,6 +150,8 @@ def _first_nonempty(preview: Preview) -> str:
     for row_no, fields in preview.rows:
         if any(f.strip() for f in fields):
             return f"(row {row_no}) " + _show_headers(fields)
+    if preview.format in ("json", "jsonl"):
+        return "(none: no record of the file is a JSON object with keys)"
     return "(none: the file has no non-empty rows in its first lines)"
 
 

@@ -730,7 +730,9 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     out: dict[str, str] = {}
     for el in root("xl/workbook.xml").iter():
         if el.tag.endswith("}sheet") or el.tag == "sheet":
-            rid = el.get(f"{{{rel_ns}}}id") or el.get("id") or ""
+            rid = el.get(f"{{{rel_ns}}}id") or next(
+                (v for k, v in el.attrib.items() if k.endswith("}id")), ""
+            )  # transitional or strict OOXML namespace
             if rid in targets:
                 out[el.get("name", "")] = targets[rid]
     return out
@@ -759,12 +761,15 @@ def scan_xlsx_sheet(stream: Any) -> SheetScan:
             part, buf = buf[:cut], buf[cut:]
         else:
             part, buf = buf, b""
-        refs = _CELL_REF.findall(part)
+        refs = _fast_refs(part)
+        if refs is None:  # attributes in another order, namespace prefixes, cells without r
+            refs = _CELL_REF.findall(part)
+            if not counting and len(_CELL_OPEN.findall(part)) > len(_R_ATTR.findall(part)):
+                counting = True
         if refs:
-            scan.rows = max(scan.rows, max(int(r) for r in {r for _, r in refs}))
-            scan.cols = max(scan.cols, max(_col_number(c) for c in {c for c, _ in refs}))
-        if not counting and len(_CELL_OPEN.findall(part)) > len(_R_ATTR.findall(part)):
-            counting = True
+            cols, rows = zip(*refs, strict=True)
+            scan.rows = max(scan.rows, max(map(int, set(rows))))
+            scan.cols = max(scan.cols, max(map(_col_number, set(cols))))
         if counting:
             for row in re.split(rb"<" + _NS.encode() + rb"row\b", part)[1:]:
                 row_count += 1
@@ -782,6 +787,26 @@ def scan_xlsx_sheet(stream: Any) -> SheetScan:
                                   "and save it in Excel, or export values)")
         if not chunk:
             return scan
+
+
+_FAST_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>/]*>')
+_FAST_EMPTY = re.compile(rb'<c r="[A-Z]{1,3}\d{1,7}"[^>]*/>')
+
+
+def _fast_refs(part: bytes) -> list[tuple[bytes, bytes]] | None:
+    """References of the cells holding a value, if every cell is written ``<c r="A1" ...>``.
+
+    The common layout (r first, no namespace prefix) is matched by one cheap pattern;
+    None when some cell is written otherwise (the caller then uses the general scan).
+    Self-closing cells (``<c r="XFD1" s="1"/>``) hold no value and are left out.
+    """
+    refs: list[tuple[bytes, bytes]] = _FAST_REF.findall(part)
+    total = part.count(b"<c ") + part.count(b"<c>") + part.count(b"<c/>")
+    if b":c " in part or b":c>" in part:
+        return None
+    if len(refs) != total and len(refs) + len(_FAST_EMPTY.findall(part)) != total:
+        return None
+    return refs
 
 
 def _note_special(scan: SheetScan, attrs: bytes, message: str) -> None:
