@@ -430,3 +430,24 @@ def test_item15_json_without_objects_is_a_short_profile_error(w, data):
     with pytest.raises(ProfileError, match="no record of the file is a JSON object") as info:
         read_export(w("d.jsonl", data), kind="defects")
     assert len(str(info.value)) < 700
+
+
+def test_item15_a_data_line_with_another_delimiter_says_so(w):
+    text = HEADER + "2026-03-01T08:00:00;a;1,5;mm\n2026-03-01T08:01:00,b,2.5,mm\n"
+    res = load(w("m.csv", text))
+    assert reasons(res) == {3: "wrong_field_count"}
+    assert res.quarantine["reason"].iloc[0].endswith("seems to use ',' as delimiter, not ';'")
+
+
+def test_unreadable_file_is_an_input_file_error(w):
+    import os
+
+    path = w("locked.csv", HEADER)
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):  # running as root: permissions are not enforced
+            pytest.skip("permissions are not enforced for this user")
+        with pytest.raises(InputFileError, match="cannot read input file"):
+            read_export(path, kind="measurements")
+    finally:
+        path.chmod(0o644)

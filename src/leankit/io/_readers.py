@@ -478,7 +478,7 @@ class CsvSource(Source):
                         row_no,
                         text,
                         "wrong_field_count",
-                        f"expected {ncols} fields (as in the header), found {actual}",
+                        self._field_count_message(text, ncols, actual),
                     )
                 )
         idx = np.flatnonzero(valid)
@@ -493,6 +493,15 @@ class CsvSource(Source):
         return skip_summaries(
             RawBatch(table, lines[idx], raw_text, problems, skipped), self._split
         )
+
+    def _field_count_message(self, text: str, ncols: int, actual: int) -> str:
+        """Why a record is not split into the header's fields (with a delimiter hint)."""
+        msg = f"expected {ncols} fields (as in the header), found {actual}"
+        for d in _sniff.DELIMITERS:
+            if d != self.delimiter and len(_sniff.split_line(text, d, self.quotechar)) == ncols:
+                shown = "tab" if d == "\t" else repr(d)
+                return f"{msg}; the line seems to use {shown} as delimiter, not {self.delimiter!r}"
+        return msg
 
     def _split(self, text: str) -> list[str]:
         return _sniff.split_line(text.replace("\r", ""), self.delimiter, self.quotechar)
@@ -557,7 +566,7 @@ class CsvSource(Source):
                         row_no,
                         raw,
                         "wrong_field_count",
-                        f"expected {ncols} fields (as in the header), found {len(fields)}",
+                        self._field_count_message(raw, ncols, len(fields)),
                     )
                 )
             else:
@@ -1013,11 +1022,11 @@ class _DuplicateKey(ValueError):
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise _DuplicateKey(f"duplicate key {k!r} in one object")
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _DuplicateKey(f"duplicate key {dup!r} in one object")
     return out
 
 
@@ -1087,7 +1096,7 @@ class JsonLinesSource(Source):
                 raise InputFileError(f"{path.name}: expected an array of objects")
             self._array = doc
         keys: dict[str, None] = {}
-        for _, obj, _problem, _text in self._records():
+        for obj in self._objects():
             if isinstance(obj, dict):
                 keys.update(dict.fromkeys(obj))
                 if len(keys) > MAX_JSON_KEYS:
@@ -1097,6 +1106,18 @@ class JsonLinesSource(Source):
                         "record)"
                     )
         self.keys = list(keys)
+
+    def _objects(self) -> Iterator[Any]:
+        """Every record parsed quickly (for the keys only: numbers and duplicates unchecked)."""
+        if self._array is not None:
+            yield from self._array
+            return
+        with open(self.path, "rb") as f:
+            for i, line in enumerate(f):
+                try:
+                    yield json.loads(line[self._bom :] if i == 0 else line)
+                except (ValueError, RecursionError):
+                    continue  # quarantined when the batches are read
 
     def _records(self) -> Iterator[tuple[int, Any, Problem | None, str]]:
         """``(row, object or None, problem or None, text)``; blank: (row, None, None, "")."""
@@ -1217,3 +1238,9 @@ def check_input_file(path: Path) -> None:
         raise InputFileError(f"input file {str(path)!r} does not exist")
     if not path.is_file():
         raise InputFileError(f"{str(path)!r} is not a regular file")
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputFileError(f"cannot read input file {str(path)!r}: {reason}") from None
