@@ -22,6 +22,7 @@ __all__ = ["change_points_figure", "comparison_figure", "drivers_figure", "paret
            "stratification_figure"]
 
 _BAR = "#3182bd"
+MAX_POINTS = 10_000  # above this, a series is drawn decimated (see spc._figures.decimate)
 _VITAL = "#de2d26"
 _LINE = "#636363"
 
@@ -141,9 +142,31 @@ def change_points_figure(c: ChangePoints, *, title: str | None = None,
     """The series, the segment means, and each change's time interval shaded."""
     x = pd.to_datetime(c.times) if np.issubdtype(np.asarray(c.times).dtype, np.datetime64) or \
         isinstance(c.times[0], pd.Timestamp) else c.times
+    if isinstance(x, pd.DatetimeIndex) and x.tz is not None:
+        x = x.tz_localize(None)  # wall-clock datetime64: what plotly shows, 8 bytes a point
     fig = go.Figure()
-    scatter = go.Scattergl if len(c.values) > 2000 else go.Scatter
-    fig.add_trace(scatter(x=x, y=c.values, mode="markers", marker={"size": 3, "color": _BAR},
+    y = np.asarray(c.values, dtype=float)
+    n = len(y)
+    if n > MAX_POINTS:  # draw a decimated view: every bucket's extremes, every change
+        from leankit.spc._figures import decimate
+
+        try:  # the points on both sides of each change stay
+            if isinstance(x, pd.DatetimeIndex):
+                pos = x.searchsorted(pd.DatetimeIndex(pd.to_datetime(c.changes["time"])))
+            else:
+                pos = np.searchsorted(np.asarray(x), np.asarray(c.changes["time"]))
+            must = np.clip(np.r_[pos - 1, pos], 0, n - 1).astype(np.int64)
+        except (TypeError, ValueError):
+            must = None
+        keep = decimate(y, keep=must)
+        x = np.asarray(x)[keep]
+        y = y[keep]
+        fig.add_annotation(x=0, y=1, xref="paper", yref="paper", yanchor="bottom",
+                           showarrow=False, font={"size": 11, "color": "#555"},
+                           text=f"Decimated view: {len(keep):,} of {n:,} values drawn (first, "
+                           "last, min and max of 2,000 buckets). Every value was analysed.")
+    scatter = go.Scattergl if len(y) > 2000 else go.Scatter
+    fig.add_trace(scatter(x=x, y=y, mode="markers", marker={"size": 3, "color": _BAR},
                           name="values", hoverinfo="skip"))
     for seg in c.segments.itertuples():
         fig.add_trace(go.Scatter(x=[seg.start_time, seg.end_time], y=[seg.mean, seg.mean],
