@@ -451,3 +451,10 @@ def test_unreadable_file_is_an_input_file_error(w):
             read_export(path, kind="measurements")
     finally:
         path.chmod(0o644)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_recognised(w, codec):
+    text = HEADER + "2026-03-01T08:00:00;Rundlauf_Ø;1,5;µm\n"
+    res = load(w("u.csv", text.encode(codec)))
+    assert res.data["characteristic"].tolist() == ["Rundlauf_Ø"]

@@ -53,6 +53,9 @@ def sniff_encoding(sample: bytes) -> tuple[str, int]:
     for bom, name in _BOMS:
         if sample.startswith(bom):
             return name, len(bom)
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16, 0
     try:
         # a sample shorter than the sample size is the whole file: it must end cleanly
         final = len(sample) < SAMPLE_BYTES
@@ -65,6 +68,19 @@ def sniff_encoding(sample: bytes) -> tuple[str, int]:
     if any(b in sample for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")):
         return "latin-1", 0
     return "cp1252", 0
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le``/``-be`` if the text is UTF-16 without BOM (NUL in every other byte)."""
+    head = sample[:4096]
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _mostly_utf8(sample: bytes) -> bool:
