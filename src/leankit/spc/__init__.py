@@ -7,6 +7,7 @@ Examples
 <ControlChart xbar_r: 25 subgroups, n=5, 0 signals>
 """
 
+from leankit.spc._arl import RunLength, RunLengthError, arl
 from leankit.spc._capability import (
     AttributeCapability,
     Capability,
@@ -50,9 +51,12 @@ __all__ = [
     "Limits",
     "Rule",
     "RuleError",
+    "RunLength",
+    "RunLengthError",
     "UnsupportedSubgroupError",
     "aggregate_counts",
     "anderson_darling_normal",
+    "arl",
     "attribute_capability",
     "c4",
     "capability",
@@ -87,5 +91,6 @@ def __getattr__(name: str) -> object:
 
 
 for _name in ("AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
-              "ControlChart", "Limits", "Rule", "RuleError", "UnsupportedSubgroupError"):
+              "ControlChart", "Limits", "Rule", "RuleError", "RunLength", "RunLengthError",
+              "UnsupportedSubgroupError"):
     globals()[_name].__module__ = __name__
