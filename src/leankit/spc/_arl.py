@@ -149,12 +149,14 @@ def _control_variate(y: _FloatArray, c: _FloatArray | None, c_mean: float) -> tu
 
 
 def _chain_moments(
-    q: sp.spmatrix | _FloatArray, first: _FloatArray, quantile_max: float
+    q: sp.spmatrix | _FloatArray, first: _FloatArray, quantile_max: float, min_steps: int = 20
 ) -> tuple[float, float, _Exact]:
     """ARL, SDRL and distribution of a chain.
 
     *q* is the transient transition (or Nyström kernel) matrix, *first* the row of
     probabilities (densities x weights) of the transient states after the first point.
+    The survival function is iterated for at least *min_steps* points (run rules cannot
+    signal before their k-th point, so the ratio may look constant before that).
     """
     size = first.size
     ones = np.ones(size)
@@ -172,10 +174,10 @@ def _chain_moments(
     mean = 1.0 + float(first @ v)
     second = 1.0 + 2.0 * float(first @ v) + float(first @ w)
     sdrl = math.sqrt(max(second - mean * mean, 0.0))
-    return mean, sdrl, _survival(qt, first, quantile_max)
+    return mean, sdrl, _survival(qt, first, quantile_max, min_steps)
 
 
-def _survival(qt: Any, first: _FloatArray, quantile_max: float) -> _Exact:
+def _survival(qt: Any, first: _FloatArray, quantile_max: float, min_steps: int) -> _Exact:
     """P(T > t) by iterating the chain until the tail is geometric (or negligible)."""
     values = [1.0]
     p = first.copy()
@@ -193,7 +195,7 @@ def _survival(qt: Any, first: _FloatArray, quantile_max: float) -> _Exact:
         s = s_next
         steady = steady + 1 if abs(ratio - previous) <= 1e-12 * max(ratio, 1e-300) else 0
         previous = ratio
-        if steady >= 3:
+        if steady >= 3 and len(values) > min_steps:
             break
     return _Exact(survival=np.asarray(values, dtype=np.float64), ratio=min(max(ratio, 0.0), 1.0))
 
@@ -669,6 +671,7 @@ def arl(
                 "run rules"
             ) from None
         simulated = len(markov) < len(chosen)
+        memory = 20 + 2 * max([max(r.k, r.m) for r in sub] or [1])
         notes.append(
             f"Exact Markov chain (Champ & Woodall 1987) with {chain.n_states} states for "
             + (", ".join(r.id for r in sub) if sub else "no rule") + "."
@@ -685,7 +688,7 @@ def arl(
         for mean in means:
             if sub:
                 q = chain.matrix(float(mean))
-                m_arl, m_sd, m_dist = _chain_moments(q, q.getrow(0).toarray()[0], qmax)
+                m_arl, m_sd, m_dist = _chain_moments(q, q.getrow(0).toarray()[0], qmax, memory)
             else:
                 m_arl, m_sd, m_dist = math.inf, math.nan, _Exact(np.ones(1), 1.0)
             if not simulated:
