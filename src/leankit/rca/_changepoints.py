@@ -201,6 +201,14 @@ def change_points(
             raise ColumnNotFoundError(c, [str(x) for x in data.columns])
     if not pd.api.types.is_numeric_dtype(data[value]) or pd.api.types.is_bool_dtype(data[value]):
         raise SchemaError(f"value= column {value!r} must be numeric")
+    if not (isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
+            and 0 < confidence < 1):
+        raise ValueError(f"confidence= must be a number strictly between 0 and 1, "
+                         f"got {confidence!r}")
+    inf = np.isinf(data[value].to_numpy(dtype=float, na_value=np.nan))
+    if inf.any():
+        raise SchemaError(f"value= column {value!r} has infinite values in row(s) "
+                          f"{data.index[inf][:5].tolist()}; fix or drop them")
     df = data[[c for c in (time, value) if c]].dropna()
     notes: list[str] = []
     if len(df) < len(data):

@@ -226,6 +226,15 @@ def drivers(
                               f"{max_levels}); group rare levels or raise max_levels")
     if not pd.api.types.is_numeric_dtype(df[outcome]):
         raise SchemaError(f"outcome= column {outcome!r} must be numeric")
+    for col in (outcome, exposure):
+        if col is None:
+            continue
+        if not pd.api.types.is_numeric_dtype(df[col]):
+            raise SchemaError(f"column {col!r} must be numeric")
+        inf = np.isinf(df[col].to_numpy(dtype=float, na_value=np.nan))
+        if inf.any():
+            raise SchemaError(f"column {col!r} has infinite values in row(s) "
+                              f"{df.index[inf][:5].tolist()}; fix or drop those rows")
     if kind == "auto":
         kind = "poisson" if exposure is not None else "ols"
     if kind in ("poisson", "negbin", "binomial") and exposure is None:

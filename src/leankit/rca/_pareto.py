@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,10 +46,22 @@ def _totals(data: pd.DataFrame, category: str, measure: str | None) -> tuple[pd.
                 f"{int(values.isna().sum())} row(s) have no {measure!r}; fill or drop them "
                 "first (a Pareto must not lose rows silently)"
             )
+        inf = np.isinf(values.to_numpy())
+        if inf.any():
+            raise SchemaError(
+                f"column {measure!r} has infinite values in row(s) "
+                f"{data.index[inf][:5].tolist()}; a Pareto needs finite counts, costs or "
+                "minutes (its percentages would be inf/NaN). Fix or drop those rows.")
         if (values < 0).any():
             raise SchemaError(f"column {measure!r} has negative values; a Pareto needs "
                               "counts, costs or minutes >= 0")
-    return values.groupby(cats, sort=False).sum(), n_missing
+    with np.errstate(over="ignore", invalid="ignore"):
+        totals = values.groupby(cats, sort=False).sum()
+    if not np.isfinite(totals.to_numpy()).all() or not math.isfinite(float(totals.sum())):
+        raise SchemaError(
+            f"the totals of {measure!r} overflow float64 (values near 1e308); rescale the "
+            "column (e.g. thousands instead of units) before the Pareto")
+    return totals, n_missing
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -189,6 +189,11 @@ def _count_factor(data: pd.DataFrame, f: Factor, *, count: str, size: str, lot: 
                           f"inspected); a rate needs units > 0 — fix or drop those rows")
     k = defects.to_numpy()
     e = expo.to_numpy()
+    if kind == "defectives" and (k > e).any():
+        over = list(defects.index[k > e][:5])
+        raise SchemaError(f"factor {name!r}: level(s) {over} have more defectives than units "
+                          "inspected (a rate above 1); check the lot sizes, or use "
+                          "kind='defects' for defect counts")
     total_k, total_e = k.sum(), e.sum()
     rate = k / e
     lo, hi = _poisson_ci(k, e, conf) if kind == "defects" else _binom_ci(k, e, conf)
@@ -399,6 +404,14 @@ def stratify(
         raise TypeError("kind='measurements' needs value=")
     if data.empty:
         raise InsufficientDataError("no rows to stratify (empty data)")
+    if kind not in ("defects", "defectives", "measurements"):
+        raise ValueError(f"kind= must be 'auto', 'defects', 'defectives' or 'measurements', "
+                         f"got {kind!r}")
+    for name, level in (("confidence", confidence), ("alpha", alpha)):
+        if not (isinstance(level, (int, float)) and not isinstance(level, bool)
+                and 0 < level < 1):
+            raise ValueError(f"{name}= must be a number strictly between 0 and 1, "
+                             f"got {level!r}")
     if interactions:
         singles = [f for f in factors if isinstance(f, str)]
         factors += [pair for pair in itertools.combinations(singles, 2) if pair not in factors]
@@ -419,8 +432,30 @@ def stratify(
                 raise SchemaError(f"column {col!r} must be numeric")
             if data[col].isna().any():
                 raise SchemaError(f"{int(data[col].isna().sum())} row(s) have no {col!r}")
+        for col in (count, size):
+            inf = np.isinf(data[col].to_numpy(dtype=float))
+            if inf.any():
+                raise SchemaError(f"column {col!r} has infinite values in row(s) "
+                                  f"{data.index[inf][:5].tolist()}; counts and sizes must be "
+                                  "finite. Fix or drop those rows.")
         if (data[count] < 0).any() or (data[size] < 0).any():
             raise SchemaError("counts and sizes must be >= 0")
+        c_arr = data[count].to_numpy(dtype=float)
+        s_arr = data[size].to_numpy(dtype=float)
+        frac = c_arr != np.round(c_arr)
+        if kind == "defectives":
+            frac |= s_arr != np.round(s_arr)
+        if frac.any():
+            what = "counts and sizes" if kind == "defectives" else "counts"
+            raise SchemaError(f"{what} must be whole numbers; row(s) "
+                              f"{data.index[frac][:5].tolist()} have fractions. Fix them.")
+        nothing = (s_arr == 0) & (c_arr > 0)
+        if kind == "defectives" and (c_arr > s_arr).any() and not nothing.any():
+            over = c_arr > s_arr
+            raise SchemaError(
+                f"row(s) {data.index[over][:5].tolist()} have more defectives ({count!r}) "
+                f"than units inspected ({size!r}), e.g. {c_arr[over][0]:g} of "
+                f"{s_arr[over][0]:g}; fix them, or use kind='defects' for defect counts")
         if data[count].sum() == 0:
             notes.append("there are no defects at all: every rate is 0 and nothing stands out")
         for f in factors:
@@ -429,6 +464,11 @@ def stratify(
             rows.append(row)
             level_frames.append(lev)
             notes += more
+        if nothing.any():  # after the factors: a whole level without units is named there
+            raise SchemaError(
+                f"row(s) {data.index[nothing][:5].tolist()} report {count!r} > 0 with "
+                f"{size!r} = 0 (defects found in no units inspected); fix the inspected "
+                "quantity or drop those rows")
         labels = _labels(data, factors[0])
         tot_e = float(_exposure(data, labels, size, lot).sum())
         overall = float(data[count].sum()) / tot_e if tot_e > 0 else np.nan
@@ -436,9 +476,9 @@ def stratify(
         assert value is not None
         if not pd.api.types.is_numeric_dtype(data[value]):
             raise SchemaError(f"column {value!r} must be numeric")
-        clean = data[data[value].notna()]
+        clean = data[np.isfinite(data[value].to_numpy(dtype=float, na_value=np.nan))]
         if len(clean) < len(data):
-            notes.append(f"{len(data) - len(clean)} row(s) without a value left out")
+            notes.append(f"{len(data) - len(clean)} row(s) without a finite value left out")
         for f in factors:
             row, lev, pairs, more = _measure_factor(clean, f, value=value, alpha=alpha)
             rows.append(row)

@@ -304,6 +304,22 @@ def _check_specs(lsl: float | None, usl: float | None, target: float | None) -> 
         raise ValueError(f"target= {target:g} lies outside the specifications")
 
 
+def _check_settings(*, confidence: float, shift: float, alpha: float | None = None) -> None:
+    """Refuse settings that would make every interval or the sigma level NaN."""
+    if not (isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
+            and 0 < confidence < 1):
+        raise ValueError(f"confidence= must be a number strictly between 0 and 1 (e.g. 0.95), "
+                         f"got {confidence!r}")
+    if not (isinstance(shift, (int, float)) and not isinstance(shift, bool)
+            and math.isfinite(shift)):
+        raise ValueError(f"shift= must be a finite number of sigmas (1.5 by convention, 0 for "
+                         f"none), got {shift!r}")
+    if alpha is not None and not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
+                                  and 0 < alpha < 1):
+        raise ValueError(f"alpha= must be a number strictly between 0 and 1 (e.g. 0.05), "
+                         f"got {alpha!r}")
+
+
 def _check_scale(x: np.ndarray, lsl: float | None, usl: float | None) -> None:
     """Refuse specs that are in another unit than the data (e.g. µm vs mm).
 
@@ -581,6 +597,10 @@ def capability(
     >>> round(cap.index("cp"), 2)
     1.7
     """
+    _check_settings(confidence=confidence, shift=shift, alpha=alpha)
+    if boxcox_lambda is not None and not (isinstance(boxcox_lambda, (int, float))
+                                          and math.isfinite(boxcox_lambda)):
+        raise ValueError(f"boxcox_lambda= must be a finite number, got {boxcox_lambda!r}")
     if by is not None:
         return _grouped(data, by=by, specs=specs, value=value, subgroup=subgroup, lsl=lsl,
                         usl=usl, target=target, sigma_method=sigma_method,
@@ -940,17 +960,32 @@ def attribute_capability(
     for col in (count, size):
         if col not in data.columns:
             raise ColumnNotFoundError(col, [str(c) for c in data.columns])
-    c = data[count].to_numpy(dtype=float)
-    m = data[size].to_numpy(dtype=float)
-    if np.any(~np.isfinite(c)) or np.any(~np.isfinite(m)):
-        raise SchemaError("count and size must not be missing")
+    _check_settings(confidence=confidence, shift=shift)
+    if kind not in ("defectives", "defects"):
+        raise ValueError(f"kind= must be 'defectives' or 'defects', got {kind!r}")
+    c = data[count].to_numpy(dtype=float, na_value=np.nan)
+    m = data[size].to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(c) | ~np.isfinite(m)
+    if np.any(bad):
+        raise SchemaError(f"count and size must be finite numbers; rows "
+                          f"{data.index[bad][:5].tolist()} have missing or infinite values")
     if np.any(c < 0) or np.any(m <= 0):
         raise SchemaError("counts must be >= 0 and sizes > 0")
+    frac = c != np.round(c)
+    if kind == "defectives":
+        frac |= m != np.round(m)
+    if np.any(frac):
+        what = "counts and sizes" if kind == "defectives" else "counts"
+        raise SchemaError(f"{what} must be whole numbers (units and defects are counted); rows "
+                          f"{data.index[frac][:5].tolist()} have fractions")
     total, units = float(c.sum()), float(m.sum())
-    if kind == "defectives" and total > units:
-        raise SchemaError("more defectives than units inspected; use kind='defects'")
-    if opportunities <= 0:
-        raise ValueError("opportunities= must be positive")
+    if kind == "defectives" and np.any(c > m):
+        raise SchemaError(f"rows {data.index[c > m][:5].tolist()} have more defectives than "
+                          "units inspected; fix them, or use kind='defects' for defect counts")
+    if not (isinstance(opportunities, (int, float)) and math.isfinite(opportunities)
+            and opportunities > 0):
+        raise ValueError(f"opportunities= must be a positive finite number, got "
+                         f"{opportunities!r}")
     a = 1 - confidence
     notes = [f"Exact {confidence:.0%} intervals "
              + ("(Clopper-Pearson)." if kind == "defectives" else "(Garwood, chi-square).")]

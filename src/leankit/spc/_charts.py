@@ -18,8 +18,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from leankit.errors import (
+    AssumptionWarning,
     ColumnNotFoundError,
     DataQualityWarning,
     InsufficientDataError,
@@ -36,6 +38,28 @@ Missing = Literal["raise", "exclude"]
 Exclude = str | Mapping[Any, str] | Sequence[Any] | None
 
 _ONE_STAGE = 1
+
+#: Fewer baseline subgroups than this make X-bar/R and X-bar/S limits imprecise: an
+#: AssumptionWarning (Montgomery, sec. 6.2: 20 to 25 subgroups for trial limits).
+MIN_BASELINE_SUBGROUPS = 20
+
+#: The dtype pandas gives a column of Python strings (``str`` in pandas 3, object before).
+_TEXT_DTYPE = pd.Series(["x"]).dtype
+
+
+def _text_column(uniques: Sequence[str], codes: np.ndarray) -> Any:
+    """``uniques[codes]`` as a text column of pandas' default string dtype, built without a
+    Python object per row (pyarrow ``take`` on the few distinct texts)."""
+    if pd.api.types.is_object_dtype(_TEXT_DTYPE):  # pragma: no cover - pandas < 3
+        return np.asarray(list(uniques), dtype=object)[codes]
+    return pd.array(pa.array(list(uniques), type=pa.large_string()).take(codes),
+                    dtype=_TEXT_DTYPE)
+
+
+def _tile(s: pd.Series, times: int) -> pd.Series:
+    """*s* repeated *times* times, as one column with a fresh RangeIndex."""
+    s = s.reset_index(drop=True)
+    return pd.concat([s] * times, ignore_index=True) if times > 1 else s
 
 
 # --------------------------------------------------------------------------- input
@@ -91,31 +115,50 @@ def _handle_missing(df: pd.DataFrame, cols: list[str], missing: Missing) -> tupl
 
 
 def _exclusion_reasons(groups: pd.DataFrame, df: pd.DataFrame, exclude: Exclude,
-                       sub_col: str | None) -> pd.Series:
-    """Per subgroup: reason it is excluded from the limits, or "" if not."""
-    out = pd.Series("", index=groups.index, dtype=object)
+                       sub_col: str | None) -> dict[int, str]:
+    """Excluded subgroups: position in *groups* -> reason (absent: not excluded)."""
     if exclude is None:
-        return out
+        return {}
+    pos_of = pd.Series(np.arange(len(groups)), index=groups.index)
     if isinstance(exclude, str):
         if exclude not in df.columns:
             raise ColumnNotFoundError(exclude, [str(c) for c in df.columns])
         col = df[exclude]
         keys = df[sub_col] if sub_col else pd.Series(df.index, index=df.index)
-        for key, value in zip(keys, col, strict=True):
-            if isinstance(value, str):
-                if value.strip():
-                    out[key] = value.strip()
-            elif pd.notna(value) and bool(value):
-                out[key] = "excluded"
+        if isinstance(col.dtype, pd.StringDtype):
+            text = col.str.strip()
+            mark = (text.notna() & (text != "")).to_numpy(dtype=bool)
+            why = text.to_numpy(dtype=object)[mark]
+        elif pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+            mark = (col.notna() & (col != 0)).to_numpy(dtype=bool)
+            why = np.full(int(mark.sum()), "excluded", dtype=object)
+        else:
+            mark_list, why_list = [], []
+            for value in col:
+                if isinstance(value, str):
+                    mark_list.append(bool(value.strip()))
+                    if value.strip():
+                        why_list.append(value.strip())
+                else:
+                    flag = bool(pd.notna(value) and bool(value))
+                    mark_list.append(flag)
+                    if flag:
+                        why_list.append("excluded")
+            mark = np.asarray(mark_list, dtype=bool)
+            why = np.asarray(why_list, dtype=object)
+        out: dict[int, str] = {}
+        for key, reason in zip(keys.to_numpy()[mark], why, strict=True):
+            out[int(pos_of[key])] = str(reason)  # a later row's reason wins
         return out
     items = exclude.items() if isinstance(exclude, Mapping) else ((k, "excluded") for k in exclude)
+    out = {}
     for key, reason in items:
-        if key not in out.index:
+        if key not in pos_of.index:
             raise ValueError(
                 f"exclude= names subgroup {key!r}, which is not in the data "
-                f"(subgroups look like {list(out.index[:5])!r})"
+                f"(subgroups look like {list(groups.index[:5])!r})"
             )
-        out[key] = str(reason) or "excluded"
+        out[int(pos_of[key])] = str(reason) or "excluded"
     return out
 
 
@@ -146,6 +189,19 @@ def _var_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
     n = g["n"].to_numpy(dtype=int)
     if len(g) == 0:
         raise InsufficientDataError("no baseline subgroups to estimate the limits from")
+    if len(g) < 2:
+        raise InsufficientDataError(
+            f"{opts['chart']} limits need at least 2 baseline subgroups, got 1: a single "
+            "subgroup is always at its own center line, so the chart could never signal. "
+            f"Collect {MIN_BASELINE_SUBGROUPS} or more subgroups, or give known standards "
+            "(mu=, sigma=) or limits= from an earlier chart"
+        )
+    if len(g) < MIN_BASELINE_SUBGROUPS:
+        warnings.warn(
+            f"{opts['chart']} limits are estimated from only {len(g)} baseline subgroups; "
+            f"{MIN_BASELINE_SUBGROUPS} to 25 are recommended (Montgomery), so these trial "
+            "limits are imprecise: treat signals with care and revise the limits as more "
+            "data come in", AssumptionWarning, stacklevel=6)
     mu = float(np.sum(g["mean"] * n) / np.sum(n))
     method = opts["sigma_method"]
     if method == "rbar":
@@ -155,6 +211,14 @@ def _var_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
     else:
         sigma = _sigma.sigma_pooled(g["sd"].to_numpy(float), n)
     return {"mu": mu, "sigma": sigma}
+
+
+def _per_size(factor: Callable[[int], float], n: np.ndarray) -> np.ndarray:
+    """``factor(n_i)`` for every subgroup, computed once per distinct size."""
+    sizes, inverse = np.unique(np.asarray(n, dtype=int), return_inverse=True)
+    values = np.array([factor(int(m)) for m in sizes], dtype=float)
+    out: np.ndarray = values[inverse.ravel()]
+    return out
 
 
 def _var_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
@@ -167,11 +231,11 @@ def _var_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
         return {"statistic": g["mean"].to_numpy(float), "center": center, "sigma": sig,
                 "lcl": center - k * sig, "ucl": center + k * sig}
     if panel == "r":
-        center = sigma * np.array([d2(int(m)) for m in n])
-        sig = sigma * np.array([d3(int(m)) for m in n])
+        center = sigma * _per_size(d2, n)
+        sig = sigma * _per_size(d3, n)
         stat = g["range"].to_numpy(float)
     else:
-        cc4 = np.array([c4(int(m)) for m in n])
+        cc4 = _per_size(c4, n)
         center = sigma * cc4
         sig = sigma * np.sqrt(1.0 - cc4**2)
         stat = g["sd"].to_numpy(float)
@@ -183,10 +247,17 @@ def _var_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
 
 
 def _moving_range(values: np.ndarray, span: int) -> np.ndarray:
+    """max − min of each window of *span* consecutive values (NaN for the first span − 1)."""
+    values = np.asarray(values, dtype=float)
     out: np.ndarray = np.full(len(values), np.nan)
-    for i in range(span - 1, len(values)):
-        window = values[i - span + 1 : i + 1]
-        out[i] = window.max() - window.min()
+    if len(values) < span:
+        return out
+    with np.errstate(over="ignore"):  # an overflow (inf) is refused by the caller
+        if span == 2:
+            np.abs(values[1:] - values[:-1], out=out[1:])
+        else:
+            windows = np.lib.stride_tricks.sliding_window_view(values, span)
+            out[span - 1:] = windows.max(axis=1) - windows.min(axis=1)
     return out
 
 
@@ -325,27 +396,46 @@ def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, 
 
 def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlChart:
     fam, g, opts = spec.family, spec.groups.copy(), spec.opts
+    stage_codes, stage_values = pd.factorize(g["stage"])
+    stage_rows = [np.flatnonzero(stage_codes == j) for j in range(len(stage_values))]
     if fam.chart == "i_mr":
         span = int(opts["span"])
-        g["mr"] = np.nan
-        for stage in pd.unique(g["stage"]):
-            idx = np.flatnonzero((g["stage"] == stage).to_numpy())
-            g.loc[g.index[idx], "mr"] = _moving_range(g["value"].to_numpy(float)[idx], span)
-    params = _stage_params(spec, given)
+        values = g["value"].to_numpy(float)
+        mr = np.full(len(g), np.nan)
+        for idx in stage_rows:
+            mr[idx] = _moving_range(values[idx], span)
+        g["mr"] = mr
+    _refuse_overflow(fam.chart, g)
+    with np.errstate(over="ignore", invalid="ignore"):
+        params = _stage_params(spec, given)
     k = float(opts["nsigmas"])
-    stage_codes = pd.factorize(g["stage"])[0]
-    point_frames, signal_frames, limit_rows = [], [], []
-    for panel in fam.panels:
+    m, n_panels = len(g), len(fam.panels)
+    baseline = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
+    sizes_all = g["n"].to_numpy()
+    columns: dict[str, list[np.ndarray]] = {
+        key: [] for key in ("statistic", "center", "lcl", "ucl", "sigma")}
+    signal = np.zeros(n_panels * m, dtype=bool)
+    rule_codes = np.zeros(n_panels * m, dtype=np.int64)
+    rule_texts: dict[str, int] = {"": 0}
+    signal_frames, limit_rows = [], []
+    for j, panel in enumerate(fam.panels):
         arrays: dict[str, np.ndarray] = {
-            key: np.full(len(g), np.nan) for key in ("statistic", "center", "sigma", "lcl", "ucl")}
+            key: np.full(m, np.nan) for key in ("statistic", "center", "sigma", "lcl", "ucl")}
         for stage, lim in params.items():
-            idx = np.flatnonzero((g["stage"] == stage).to_numpy())
-            part = fam.arrays(panel, g.iloc[idx], lim.params, k, opts)
+            idx = stage_rows[stage_values.get_loc(stage)]
+            with np.errstate(over="ignore", invalid="ignore"):
+                part = fam.arrays(panel, g.iloc[idx], lim.params, k, opts)
             for key, values in part.items():
                 arrays[key][idx] = values
-            sizes = g["n"].iloc[idx]
-            typical = sizes.mode().iloc[0] if len(sizes) else np.nan
-            at = int(np.flatnonzero(sizes.to_numpy() == typical)[0]) if len(sizes) else 0
+            sizes = sizes_all[idx]
+            if len(sizes) and sizes.min() == sizes.max():
+                typical: Any = sizes[0]
+                at = 0
+            elif len(sizes):
+                typical = pd.Series(sizes).mode().iloc[0]
+                at = int(np.flatnonzero(sizes == typical)[0])
+            else:
+                typical, at = np.nan, 0
             limit_rows.append({
                 "panel": panel, "stage": stage, "n": typical,
                 "center": part["center"][at] if len(idx) else np.nan,
@@ -353,26 +443,23 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
                 "ucl": part["ucl"][at] if len(idx) else np.nan,
                 **{name: lim.params.get(name, np.nan) for name in fam.param_names},
                 "method": lim.method,
-                "baseline_subgroups": int(((g["stage"] == stage) & (g["phase"] == "I")
-                                           & ~g["excluded"]).sum()),
+                "baseline_subgroups": int(baseline[idx].sum()),
             })
+        _check_finite(fam.chart, panel, arrays, g)
         rules = opts["rules"] if panel == fam.panels[0] else opts["dispersion_rules"]
         fired = evaluate(rules, arrays["statistic"], arrays["center"], arrays["sigma"],
                          arrays["lcl"], arrays["ucl"], segment=stage_codes)
-        by_pos: dict[int, list[str]] = {}
-        for pos, rule in zip(fired["position"], fired["rule"], strict=True):
-            by_pos.setdefault(int(pos), []).append(str(rule))
-        frame = pd.DataFrame({
-            "panel": panel, "subgroup": g["subgroup"].to_numpy(), "time": g["time"].to_numpy(),
-            "n": g["n"].to_numpy(), **arrays, "phase": g["phase"].to_numpy(),
-            "stage": g["stage"].to_numpy(), "excluded": g["excluded"].to_numpy(),
-            "exclude_reason": g["exclude_reason"].to_numpy(),
-            "signal": [i in by_pos for i in range(len(g))],
-            "rules": [",".join(by_pos.get(i, [])) for i in range(len(g))],
-        })
-        point_frames.append(frame[list(FRAME_COLUMNS)])
         if len(fired):
-            pos = fired["position"].to_numpy(dtype=int)
+            pos = fired["position"].to_numpy(dtype=np.int64)
+            ids = fired["rule"].to_numpy(dtype=object)
+            # one text per point: the ids that fired there, in rule order (fired is sorted
+            # by position, then by rule order)
+            first, starts = np.unique(pos, return_index=True)
+            ends = np.append(starts[1:], len(pos))
+            texts = [",".join(ids[a:b]) for a, b in zip(starts, ends, strict=True)]
+            signal[j * m + first] = True
+            rule_codes[j * m + first] = [rule_texts.setdefault(t, len(rule_texts))
+                                         for t in texts]
             signal_frames.append(pd.DataFrame({
                 "panel": panel, "subgroup": g["subgroup"].to_numpy()[pos],
                 "time": g["time"].to_numpy()[pos], "position": pos,
@@ -380,6 +467,22 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
                 "statistic": arrays["statistic"][pos], "rule": fired["rule"].to_numpy(),
                 "description": fired["description"].to_numpy(),
             }))
+        for key in columns:
+            columns[key].append(arrays[key])
+        del arrays
+    panel_codes = np.repeat(np.arange(n_panels, dtype=np.int64), m)
+    points = pd.DataFrame({
+        "panel": _text_column(fam.panels, panel_codes),
+        "subgroup": _tile(g["subgroup"], n_panels), "time": _tile(g["time"], n_panels),
+        "n": _tile(g["n"], n_panels),
+        **{key: np.concatenate(columns.pop(key)) for key in ("statistic", "center", "lcl",
+                                                              "ucl", "sigma")},
+        "phase": _tile(g["phase"], n_panels), "stage": _tile(g["stage"], n_panels),
+        "excluded": _tile(g["excluded"], n_panels),
+        "exclude_reason": _tile(g["exclude_reason"], n_panels),
+        "signal": signal, "rules": _text_column(list(rule_texts), rule_codes),
+    })
+    assert tuple(points.columns) == FRAME_COLUMNS
     signal_cols = ["panel", "subgroup", "time", "position", "stage", "phase", "statistic",
                    "rule", "description"]
     signals = (pd.concat(signal_frames, ignore_index=True) if signal_frames
@@ -409,13 +512,51 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
         data = g[[*base, "values"]].explode("values").rename(columns={"values": "value"})
         data["value"] = data["value"].astype(float)
         data = data[["subgroup", "value", "phase", "stage", "excluded"]].reset_index(drop=True)
+    elif fam.chart == "i_mr":
+        data = g[["subgroup", "value", "phase", "stage", "excluded"]].reset_index(drop=True)
     else:
         data = g[["subgroup", "count", "size", "phase", "stage", "excluded"]].copy()
     return ControlChart(
-        chart=fam.chart, points=pd.concat(point_frames, ignore_index=True),
+        chart=fam.chart, points=points,
         limits=pd.DataFrame(limit_rows), signals=signals, exclusions=spec.exclusions, data=data,
         parameters=parameters, stage_limits=frozen, panel_names=fam.panels, _monitor=monitor,
     )
+
+
+_OVERFLOW_HINT = (
+    "the values are too large in magnitude for float64 arithmetic (a mean or range "
+    "overflowed). Rescale the data (e.g. another unit, or subtract a reference value) "
+    "before charting."
+)
+
+
+def _refuse_overflow(chart: str, g: pd.DataFrame) -> None:
+    """Refuse subgroup statistics that overflowed (finite values near ±1e308)."""
+    cols = [c for c in ("mean", "range", "sd", "value", "mr") if c in g.columns]
+    bad = np.zeros(len(g), dtype=bool)
+    for c in cols:
+        bad |= np.isinf(g[c].to_numpy(dtype=float))
+    if bad.any():
+        raise SchemaError(
+            f"{chart} chart: subgroup statistics are infinite at subgroup(s) "
+            f"{g['subgroup'].to_numpy()[np.flatnonzero(bad)[:5]].tolist()}: {_OVERFLOW_HINT}")
+
+
+def _check_finite(chart: str, panel: str, arrays: Mapping[str, np.ndarray],
+                  g: pd.DataFrame) -> None:
+    """Refuse statistics or limits that overflowed float64 (values near ±1e308): a chart
+    would otherwise show a mean of 0 or an infinite range without a word."""
+    stat = arrays["statistic"]
+    bad = np.isinf(stat)
+    if panel != "mr":  # the first moving range of each stage is NaN by design
+        bad |= np.isnan(stat)
+    limits_bad = ~np.isfinite(arrays["center"]) | ~np.isfinite(arrays["ucl"])
+    if bad.any() or limits_bad.any():
+        where = np.flatnonzero(bad | limits_bad)
+        raise SchemaError(
+            f"{chart} chart: the {panel} statistic or its limits are not finite at subgroup(s) "
+            f"{g['subgroup'].to_numpy()[where[:5]].tolist()}: {_OVERFLOW_HINT}"
+        )
 
 
 def _prepare(*, time: str | None, stage: str | None, exclude: Exclude,
@@ -439,27 +580,48 @@ def _prepare(*, time: str | None, stage: str | None, exclude: Exclude,
 
 
 def _finish_groups(groups: pd.DataFrame, df: pd.DataFrame, *, key: pd.Series, time: str | None,
-                   stage: str | None, exclude: Exclude, sub_col: str | None) -> pd.DataFrame:
-    """Add time, stage, phase and exclusion columns, and put subgroups in plotting order."""
+                   stage: str | None, exclude: Exclude, sub_col: str | None,
+                   one_row_each: bool = False) -> pd.DataFrame:
+    """Add time, stage, phase and exclusion columns, and put subgroups in plotting order.
+
+    ``one_row_each``: every subgroup is one row of *df*, in the order of *groups* (I-MR and
+    attribute charts), so the columns are taken over directly instead of grouped.
+    """
     if time is not None:
-        groups["time"] = df.groupby(key, sort=False)[time].min().reindex(groups.index)
+        groups["time"] = (df[time].array if one_row_each else
+                          df.groupby(key, sort=False)[time].min().reindex(groups.index))
     else:
         groups["time"] = None
     if stage is not None:
-        st = df.groupby(key, sort=False)[stage].agg(["nunique", "first"]).reindex(groups.index)
-        mixed = st.index[st["nunique"] > 1]
-        if len(mixed):
-            raise SchemaError(
-                f"subgroup(s) {list(mixed[:5])} span several stages in column {stage!r}; each "
-                "subgroup must belong to one stage"
-            )
-        groups["stage"] = st["first"]
+        if one_row_each:
+            groups["stage"] = df[stage].array
+        else:
+            st = df.groupby(key, sort=False)[stage].agg(["nunique", "first"]).reindex(
+                groups.index)
+            mixed = st.index[st["nunique"] > 1]
+            if len(mixed):
+                raise SchemaError(
+                    f"subgroup(s) {list(mixed[:5])} span several stages in column {stage!r}; "
+                    "each subgroup must belong to one stage"
+                )
+            groups["stage"] = st["first"]
     else:
         groups["stage"] = _ONE_STAGE
     reasons = _exclusion_reasons(groups, df, exclude, sub_col)
-    groups["excluded"] = (reasons != "").to_numpy()
-    groups["exclude_reason"] = reasons.to_numpy()
-    groups["phase"] = "I"
+    m = len(groups)
+    excluded = np.zeros(m, dtype=bool)
+    texts = [""]
+    codes = np.zeros(m, dtype=np.int64)
+    if reasons:
+        pos = np.fromiter(reasons, dtype=np.int64, count=len(reasons))
+        uniq, inv = np.unique(np.asarray(list(reasons.values()), dtype=object).astype(str),
+                              return_inverse=True)
+        texts += [str(u) for u in uniq]
+        excluded[pos] = True
+        codes[pos] = inv.ravel() + 1
+    groups["excluded"] = excluded
+    groups["exclude_reason"] = _text_column(texts, codes)
+    groups["phase"] = _text_column(["I"], np.zeros(m, dtype=np.int64))
     if time is not None:
         groups = groups.sort_values("time", kind="stable")
     groups.index.name = "subgroup"
@@ -832,11 +994,9 @@ def i_mr(
                 f"i_mr needs one row per point, but labels {dup} repeat in "
                 f"{subgroup or 'the index'}; use xbar_r/xbar_s for subgroups"
             )
-        groups = pd.DataFrame({"n": 1, "value": x.to_numpy(),
-                               "values": [[v] for v in x.to_numpy()]}, index=key.to_numpy())
-        return _finish_groups(groups, df.set_index(key.to_numpy(), drop=False), key=pd.Series(
-            key.to_numpy(), index=key.to_numpy()), time=time, stage=stage, exclude=exclude,
-            sub_col=subgroup)
+        groups = pd.DataFrame({"n": 1, "value": x.to_numpy()}, index=key.to_numpy())
+        return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
+                              sub_col=subgroup, one_row_each=True)
 
     summarize = _prepare(time=time, stage=stage, exclude=exclude,
                          rows_to_groups=to_groups, keep=keep, missing=missing)
@@ -878,6 +1038,17 @@ def _attributes(chart: str, data: pd.DataFrame, *, count: str, size: str | None,
             bad = df[(cnt < 0) | (sz <= 0)].head(5)
             raise SchemaError(f"{chart}_chart: counts must be >= 0 and sizes > 0; offending "
                               f"rows: {bad.index.tolist()}", failure_cases=bad)
+        frac = cnt != np.round(cnt)
+        if chart in ("p", "np"):
+            frac |= sz != np.round(sz)
+        if frac.any():
+            bad = df[frac.to_numpy()].head(5)
+            what = "counts and sizes" if chart in ("p", "np") else "counts"
+            raise SchemaError(
+                f"{chart}_chart: {what} must be whole numbers (defectives, defects and units "
+                f"inspected are counted); rows {bad.index.tolist()} have fractions. Round or "
+                "fix them" + ("; a fractional area of opportunity belongs in u_chart's size="
+                              if chart != "u" else ""), failure_cases=bad)
         if chart in ("p", "np") and (cnt > sz).any():
             bad = df[cnt > sz].head(5)
             raise SchemaError(f"{chart}_chart: more defectives than units inspected in rows "
@@ -890,9 +1061,8 @@ def _attributes(chart: str, data: pd.DataFrame, *, count: str, size: str | None,
             )
         groups = pd.DataFrame({"n": sz.to_numpy(), "count": cnt.to_numpy(),
                                "size": sz.to_numpy()}, index=key.to_numpy())
-        return _finish_groups(groups, df.set_index(key.to_numpy(), drop=False), key=pd.Series(
-            key.to_numpy(), index=key.to_numpy()), time=time, stage=stage, exclude=exclude,
-            sub_col=subgroup)
+        return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
+                              sub_col=subgroup, one_row_each=True)
 
     summarize = _prepare(time=time, stage=stage, exclude=exclude,
                          rows_to_groups=to_groups, keep=keep, missing=missing)
