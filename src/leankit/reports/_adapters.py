@@ -28,15 +28,18 @@ def signals_in_words(chart: Any, *, phase: str | None = None, limit: int = 12) -
         return []
     out = []
     keys = ["panel", "subgroup"]
-    for (panel, sub), g in sig.groupby(keys, sort=False):
+    first = ~sig.duplicated(keys)
+    total = int(first.sum())
+    if total > limit:  # describe only the points shown (a long chart has thousands)
+        sig = sig.merge(sig.loc[first, keys].head(limit), on=keys, how="inner")
+    for (panel, sub), g in sig.groupby(keys, sort=False, dropna=False):
         t = g["time"].iloc[0]
         when = pd.Timestamp(t).strftime("%Y-%m-%d %H:%M UTC") if t is not None and pd.notna(t) \
             else f"subgroup {isolate(sub, 120)}"
         rules = "; ".join(dict.fromkeys(g["description"].astype(str)))
         out.append(f"{when} ({panel} panel, {isolate(sub, 120)}): {rules}")
-    if len(out) > limit:
-        extra = len(out) - limit
-        out = out[:limit] + [f"… and {extra} more signalling points."]
+    if total > limit:
+        out = out[:limit] + [f"… and {total - limit:,} more signalling points."]
     return out
 
 

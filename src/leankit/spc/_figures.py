@@ -73,27 +73,33 @@ def _fmt_x(xs: np.ndarray, minutes: bool) -> np.ndarray:
     return out
 
 
-def _hover(pts: dict[str, np.ndarray], idx: np.ndarray, rule_text: dict[str, str],
-           tz: str = "") -> np.ndarray:
-    """Hover text of the points at positions *idx* (texts from data escaped), as an
-    object array (plotly validates it ~15x faster than a list)."""
+def _hover(frame: pd.DataFrame, idx: np.ndarray, rule_text: dict[str, str],
+           times: np.ndarray, tz: str = "") -> np.ndarray:
+    """Hover text of the points at positions *idx* of one panel's *frame* (texts from
+    data escaped), as an object array (plotly validates it ~15x faster than a list)."""
+    sub = frame.iloc[idx]
+    tsub = times[idx]
+    stamp = (pd.DatetimeIndex(tsub).strftime("%Y-%m-%d %H:%M:%S").tolist()
+             if tsub.dtype.kind == "M" else tsub.tolist())
+    zone = f" {tz}" if tz and tsub.dtype.kind == "M" else ""
     out = []
-    time = pts["time"]
-    for i in idx:
-        parts = [f"subgroup {fig_hover(pts['subgroup'][i], max_len=LABEL_CHARS)}"]
-        t = time[i]
+    said: dict[str, list[str]] = {}  # rule ids -> their descriptions, bold (few distinct)
+    for sg, t, v, n, lo, hi, ex, why, rules in zip(
+            sub["subgroup"].tolist(), stamp, sub["statistic"].tolist(), sub["n"].tolist(),
+            sub["lcl"].tolist(), sub["ucl"].tolist(), sub["excluded"].tolist(),
+            sub["exclude_reason"].tolist(), sub["rules"].tolist(), strict=True):
+        parts = [f"subgroup {fig_hover(sg, max_len=LABEL_CHARS)}"]
         if t is not None and not pd.isna(t):
-            parts.append(fig_text(pd.Timestamp(t).strftime("%Y-%m-%d %H:%M:%S")
-                                  + (f" {tz}" if tz else "") if time.dtype.kind == "M"
-                                  else t))
-        v = pts["statistic"][i]
+            parts.append(fig_text(f"{t}{zone}"))
         parts.append(f"value {v:.6g}" if np.isfinite(v) else "no value")
-        parts.append(f"n = {pts['n'][i]:g}  ·  limits {pts['lcl'][i]:.6g} – {pts['ucl'][i]:.6g}")
-        if pts["excluded"][i]:
-            parts.append(f"excluded from limits: {fig_hover(pts['exclude_reason'][i])}")
-        rules = pts["rules"][i]
+        parts.append(f"n = {n:g}  ·  limits {lo:.6g} – {hi:.6g}")
+        if ex:
+            parts.append(f"excluded from limits: {fig_hover(why)}")
         if isinstance(rules, str) and rules:
-            parts += [f"<b>{fig_hover(rule_text.get(r, r))}</b>" for r in rules.split(",")]
+            if rules not in said:
+                said[rules] = [f"<b>{fig_hover(rule_text.get(r, r))}</b>"
+                               for r in rules.split(",")]
+            parts += said[rules]
         out.append("<br>".join(parts))
     arr = np.empty(len(out), dtype=object)
     arr[:] = out
@@ -213,30 +219,29 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     shapes: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     drawn_note: list[str] = []
-    main_sub: np.ndarray | None = None
+    main_sub: pd.Series | None = None
     for row, panel in enumerate(panels, start=1):
         where = np.flatnonzero(panel_col == panel)
         sel: slice | np.ndarray = (slice(where[0], where[-1] + 1) if len(where) and
                                    where[-1] - where[0] + 1 == len(where) else where)
-        pts = {c: points[c].to_numpy()[sel] for c in (
-            "subgroup", "n", "statistic", "center", "lcl", "ucl", "sigma", "phase",
-            "stage", "excluded", "exclude_reason", "signal", "rules")}
-        pts["time"], tz = _times(points["time"].iloc[sel] if isinstance(sel, slice)
-                                 else points["time"].take(sel))
-        n = len(pts["statistic"])
+        # columns stay in pandas (arrow strings are never turned into object arrays of
+        # millions of values); only the drawn positions are taken out
+        frame = points.iloc[sel] if isinstance(sel, slice) else points.take(sel)
+        times, tz = _times(frame["time"])
+        n = len(frame)
         if main_sub is None:
-            main_sub = pts["subgroup"]
-        stat = np.asarray(pts["statistic"], dtype=float)
-        sig = np.asarray(pts["signal"], dtype=bool)
-        exc = np.asarray(pts["excluded"], dtype=bool)
-        stages = pts["stage"]
-        phases = pts["phase"]
-        bounds = np.flatnonzero((stages[1:] != stages[:-1]) | (phases[1:] != phases[:-1])) \
+            main_sub = frame["subgroup"]
+        stat = frame["statistic"].to_numpy(dtype=float)
+        sig = frame["signal"].to_numpy(dtype=bool)
+        exc = frame["excluded"].to_numpy(dtype=bool)
+        stages = pd.factorize(frame["stage"], use_na_sentinel=True)[0]
+        phase2 = frame["phase"].eq("II").to_numpy(dtype=bool)
+        bounds = np.flatnonzero((stages[1:] != stages[:-1]) | (phase2[1:] != phase2[:-1])) \
             if n > 1 else np.array([], dtype=np.int64)
         must = np.concatenate([np.flatnonzero(sig), np.flatnonzero(exc), bounds, bounds + 1])
         decimated = max_points is not None and n > max_points
         keep = decimate(stat, keep=must) if decimated else np.arange(n)
-        raw_x = _x(pts["time"] if use_time else None, n)
+        raw_x = _x(times if use_time else None, n)
 
         full = None if decimated else _fmt_x(raw_x, compact and use_time)
 
@@ -251,7 +256,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         scatter = go.Scattergl if gl else go.Scatter
         for name, col, dash in (("UCL", "ucl", "dash"), ("Center", "center", "solid"),
                                 ("LCL", "lcl", "dash")):
-            yv = np.asarray(pts[col], dtype=float)
+            yv = frame[col].to_numpy(dtype=float)
             if compact or decimated:
                 li = _line(yv, decimated, must)
                 lx, ly = at(li), yv[li]
@@ -263,8 +268,8 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 "color": _COLORS["center" if col == "center" else "limit"]},
                 name=name, legendgroup=name, showlegend=row == 1, hoverinfo="skip"), row=row, col=1)
         if show_zones:
-            center = np.asarray(pts["center"], dtype=float)
-            sigma = np.asarray(pts["sigma"], dtype=float)
+            center = frame["center"].to_numpy(dtype=float)
+            sigma = frame["sigma"].to_numpy(dtype=float)
             for z in (1, 2):
                 for sign in (1, -1):
                     zy = center + sign * z * sigma
@@ -279,7 +284,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                         name=f"±{z}σ", legendgroup=f"zone{z}", showlegend=row == 1 and sign == 1,
                         hoverinfo="skip"), row=row, col=1)
         sig_idx = np.flatnonzero(sig)
-        sig_hover = _hover(pts, sig_idx, rule_text, tz)
+        sig_hover = _hover(frame, sig_idx, rule_text, times, tz)
         ys = stat[keep] if decimated else stat
         mode = "lines" if decimated else "lines+markers"
         if compact:
@@ -298,8 +303,8 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
             fig.add_trace(scatter(
                 x=xs, y=ys, mode=mode, name=_TITLES.get(panel, panel),
                 line={"color": _COLORS["point"], "width": 1}, marker={"size": 5},
-                text=_hover(pts, keep, rule_text, tz), hovertemplate="%{text}<extra></extra>",
-                showlegend=False), row=row, col=1)
+                text=_hover(frame, keep, rule_text, times, tz),
+                hovertemplate="%{text}<extra></extra>", showlegend=False), row=row, col=1)
         if len(sig_idx):
             fig.add_trace(scatter(
                 x=at(sig_idx), y=stat[sig_idx], mode="markers", name="Signal",
@@ -314,11 +319,12 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 marker={"color": "white", "size": 9, "symbol": "circle-open",
                         "line": {"color": _COLORS["excluded"], "width": 2}},
                 hoverinfo="skip"), row=row, col=1)
-        _stage_and_phase(stages, phases, at, row, shapes, notes)
+        _stage_and_phase(stages, frame["stage"], phase2, at, row, shapes, notes)
     if not use_time and main_sub is not None:
         step = max(1, len(main_sub) // 25)
         fig.update_xaxes(tickmode="array", tickvals=list(range(0, len(main_sub), step)),
-                         ticktext=[fig_text(s, max_len=LABEL_CHARS) for s in main_sub[::step]],
+                         ticktext=[fig_text(s, max_len=LABEL_CHARS)
+                                   for s in main_sub.iloc[::step].tolist()],
                          row=len(panels), col=1)
     if drawn_note:
         nsig = int(np.asarray(points["signal"], dtype=bool).sum())
@@ -350,7 +356,7 @@ def _axis(row: int) -> tuple[str, str]:
     return ("x", "y") if row == 1 else (f"x{row}", f"y{row}")
 
 
-def _stage_and_phase(stages: np.ndarray, phases: np.ndarray,
+def _stage_and_phase(stages: np.ndarray, labels: pd.Series, phase2_mask: np.ndarray,
                      at: Callable[[np.ndarray], np.ndarray], row: int,
                      shapes: list[dict[str, Any]], notes: list[dict[str, Any]]) -> None:
     """Vertical lines at stage changes and a shaded Phase II region (collected as layout
@@ -367,10 +373,10 @@ def _stage_and_phase(stages: np.ndarray, phases: np.ndarray,
         if len(change):
             for i in starts.tolist():
                 notes.append({"x": xs_at[i], "y": 1.0, "xref": xref, "yref": f"{yref} domain",
-                              "text": fig_text(stages[i], max_len=LABEL_CHARS),
+                              "text": fig_text(labels.iloc[i], max_len=LABEL_CHARS),
                               "showarrow": False, "xanchor": "left",
                               "font": {"size": 10, "color": "#555"}})
-    phase2 = np.flatnonzero(phases == "II")
+    phase2 = np.flatnonzero(phase2_mask)
     if len(phase2):
         x0, x1 = at(np.array([phase2[0], phase2[-1]]))
         shapes.append({"type": "rect", "xref": xref, "yref": f"{yref} domain",
