@@ -476,3 +476,23 @@ def test_long_chart_draws_a_faithful_decimated_view():
     mid = spc.i_mr(df.head(12_000), value="value", time="time")
     assert len(next(t for t in mid.figure(max_points=None).data
                     if t.name == "Individual value").y) == 12_000
+
+
+def test_signals_in_words_lists_only_what_it_shows():
+    """A long chart with thousands of signals: the report lists 12 and counts the rest
+    (it used to describe every one first: 10 s for 25,000 signals)."""
+    from leankit.reports._adapters import signals_in_words
+
+    n = 5_000
+    sig = pd.DataFrame({"panel": ["i"] * n + ["mr"] * n, "subgroup": list(range(n)) * 2,
+                        "time": pd.date_range("2026-01-01", periods=n, freq="min",
+                                              tz="UTC").tolist() * 2,
+                        "phase": "I", "description": "Point outside the control limits"})
+
+    class Chart:
+        signals = sig
+
+    words = signals_in_words(Chart(), limit=12)
+    assert len(words) == 13
+    assert words[0].startswith("2026-01-01 00:00 UTC (i panel, 0): Point outside")
+    assert words[-1] == "… and 9,988 more signalling points."
