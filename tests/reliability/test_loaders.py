@@ -458,3 +458,44 @@ def test_utf16_without_bom_is_recognised(w, codec):
     text = HEADER + "2026-03-01T08:00:00;Rundlauf_Ø;1,5;µm\n"
     res = load(w("u.csv", text.encode(codec)))
     assert res.data["characteristic"].tolist() == ["Rundlauf_Ø"]
+
+
+def test_stray_quote_does_not_hold_the_rest_of_the_file_in_memory(w, monkeypatch):
+    from leankit.io import _readers
+    from leankit.io._readers import CsvSource
+
+    monkeypatch.setattr(CsvSource.blocks, "__defaults__", (256,))
+    monkeypatch.setattr(_readers, "MAX_RECORD_BYTES", 1024)
+    rows = [f"2026-03-01T08:00:00;c{i};{i},5;mm\n" for i in range(400)]
+    rows[2] = '2026-03-01T08:00:00;"stray;1,5;mm\n'
+    path = w("q.csv", HEADER + "".join(rows))
+    src = CsvSource(path, {}, ("",))
+    sizes = [len(b) for b, _ in src.blocks(1)]
+    src.close()
+    assert max(sizes) <= 1024 + 256
+    res = load(path)
+    assert res.data["source_row"].min() == 2
+    assert res.accounting.rows_loaded > 200  # reading resumed after the swallowed lines
+    assert 4 in set(res.quarantine["source_row"])
+
+
+@pytest.mark.parametrize(
+    "stray",
+    [
+        '2026-03-01T08:00:00;"stray;1,5;mm',  # wrong field count
+        '2026-03-01T08:00:00;c;1,5;"mm',  # field count right: the next lines are records
+    ],
+)
+@pytest.mark.parametrize("block", [None, 50])
+def test_unclosed_quote_quarantines_only_its_line(w, monkeypatch, stray, block):
+    from leankit.io._readers import CsvSource
+
+    if block:
+        monkeypatch.setattr(CsvSource.blocks, "__defaults__", (block,))
+    rows = [f"2026-03-01T08:{i:02d}:00;c{i};{i},5;mm\n" for i in range(30)]
+    rows[3] = stray + "\n"
+    res = load(w("q.csv", HEADER + "".join(rows)))
+    assert reasons(res) == {5: "wrong_field_count"}
+    assert "is not closed" in res.quarantine["reason"].iloc[0]
+    assert res.data["source_row"].tolist() == [r for r in range(2, 32) if r != 5]
+    assert res.data["characteristic"].tolist() == [f"c{i}" for i in range(30) if i != 3]

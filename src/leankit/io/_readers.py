@@ -16,7 +16,6 @@ import abc
 import codecs
 import csv
 import datetime as dt
-import io
 import itertools
 import json
 import os
@@ -38,6 +37,8 @@ from leankit.io import _sniff
 
 PREVIEW_ROWS = 60
 BLOCK_BYTES = 16 << 20
+#: Longest record followed across blocks; a longer "record" is an unterminated quote.
+MAX_RECORD_BYTES = 64 << 20
 JSON_BATCH = 50_000
 EXCEL_BATCH = 50_000
 
@@ -362,7 +363,13 @@ class CsvSource(Source):
     def blocks(
         self, header_row: int, block_bytes: int = BLOCK_BYTES
     ) -> Iterator[tuple[bytes, int]]:
-        """Yield ``(block, first_line_number)``; each block ends at a record boundary."""
+        """Yield ``(block, first_line_number)``; each block ends at a record boundary.
+
+        A quoted field is not followed across more than :data:`MAX_RECORD_BYTES`
+        (64 MiB): beyond that the quote is taken as stray (an unterminated ``"``) and the block is
+        cut at the last line break, so memory stays bounded; the lines it swallowed are
+        quarantined by the parser, and reading resumes at the next line.
+        """
         quote = self.quotechar.encode()[0] if self.quotechar else None
         line_no = header_row + 1
         with open(self.read_path, "rb") as f:
@@ -376,6 +383,8 @@ class CsvSource(Source):
                         yield buf, line_no
                     return
                 cut = _last_record_end(buf, quote)
+                if cut <= 0 and len(buf) > MAX_RECORD_BYTES:
+                    cut = buf.rfind(b"\n") + 1  # an unterminated quote: stop following it
                 if cut <= 0:
                     carry = buf  # one record longer than a block: read on
                     continue
@@ -465,6 +474,19 @@ class CsvSource(Source):
         valid = ~empty & ~invalid
         if not numbers_ok or int(valid.sum()) != table.num_rows:
             return self._parse_block_slow(block, first_line, ncols)
+        # records over several lines: a quote that is never closed is recovered there
+        multi = np.flatnonzero(np.searchsorted(nl, stops) > np.searchsorted(nl, starts))
+        if len(multi) and (
+            invalid[multi].any()
+            or any(
+                self._swallowed(
+                    block[starts[k] : stops[k]].decode(self.encoding, "replace").split("\n")[1:],
+                    ncols,
+                )
+                for k in multi
+            )
+        ):
+            return self._parse_block_slow(block, first_line, ncols)
 
         problems: list[Problem] = []
         skipped = [Skip(int(lines[i]), "blank_line", "") for i in np.flatnonzero(empty)]
@@ -511,70 +533,113 @@ class CsvSource(Source):
 
         Bytes that are not valid in the file's encoding are kept as escapes while
         parsing; a record containing any is quarantined (``invalid_encoding``).
+
+        A quote that is never closed (``2026-03-01;"stray;1,5;mm``) would swallow the
+        following lines into one field. A record that spans several lines is taken as
+        such when its field count is wrong or one of its continuation lines is a whole
+        record by itself: then only its first line is quarantined and parsing resumes
+        on the next line, so the other records load unaltered.
         """
         text = block.decode(self.encoding, errors="surrogateescape")
-        lines = text.split("\n")
-        reader = csv.reader(
-            io.StringIO(text.replace("\r\n", "\n").replace("\r", ""), newline="\n"),
-            delimiter=self.delimiter,
-            quotechar=self.quotechar or None,
-            doublequote=True,
-            strict=False,
-        )
+        lines = [ln.rstrip("\r") for ln in text.split("\n")]
         cols: list[list[str | None]] = [[] for _ in range(ncols)]
         rows: list[int] = []
         raws: list[str] = []
         problems: list[Problem] = []
         skipped: list[Skip] = []
         nulls = set(self.null_values)
-        prev_line = 0
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
+        if lines and lines[-1] == "":
+            lines.pop()  # the block ends with a line break
+        start = 0  # index of the line the current reader starts at
+
+        def feed(first: int) -> Iterator[str]:
+            for j in range(first, len(lines)):
+                yield lines[j].replace("\r", "") + "\n"
+
+        while start < len(lines):
+            reader = csv.reader(
+                feed(start),
+                delimiter=self.delimiter,
+                quotechar=self.quotechar or None,
+                doublequote=True,
+                strict=False,
+            )
+            prev = 0
+            restart = None
+            while True:
+                try:
+                    fields: list[str] | None = next(reader)
+                    error = None
+                except StopIteration:
+                    break
+                except csv.Error as exc:  # e.g. a field longer than csv.field_size_limit()
+                    fields, error = None, exc
+                at = start + prev
+                span = lines[at : start + reader.line_num]
+                prev = reader.line_num
+                row_no = first_line + at
+                raw = "\n".join(span)
+                if len(span) > 1 and (
+                    fields is None or len(fields) != ncols or self._swallowed(span[1:], ncols)
+                ):
+                    problems.append(
+                        Problem(
+                            row_no,
+                            _visible(span[0]),
+                            "wrong_field_count",
+                            f"a quote ({self.quotechar}) opened on this line is not closed: "
+                            "the line cannot be split into fields",
+                        )
+                    )
+                    restart = at + 1
+                    break
+                if error is not None or fields is None:
+                    problems.append(
+                        Problem(
+                            row_no,
+                            _visible(raw),
+                            "unreadable_record",
+                            f"the record cannot be split into fields: {error}",
+                        )
+                    )
+                elif _has_escapes(raw):
+                    problems.append(
+                        Problem(
+                            row_no,
+                            _visible(raw),
+                            "invalid_encoding",
+                            f"the record has bytes that are not valid {self.file_encoding}; "
+                            "set encoding in the profile's [csv] table",
+                        )
+                    )
+                elif not fields or not "".join(fields).strip():
+                    skipped.append(Skip(row_no, "blank_line", raw))
+                elif len(fields) != ncols:
+                    problems.append(
+                        Problem(
+                            row_no,
+                            raw,
+                            "wrong_field_count",
+                            self._field_count_message(raw, ncols, len(fields)),
+                        )
+                    )
+                else:
+                    for i, v in enumerate(fields):
+                        cols[i].append(None if v in nulls else v)
+                    rows.append(row_no)
+                    raws.append(raw)
+            if restart is None:
                 break
-            except csv.Error as exc:  # e.g. a field longer than csv.field_size_limit()
-                raw = "\n".join(ln.rstrip("\r") for ln in lines[prev_line : reader.line_num])
-                problems.append(
-                    Problem(
-                        first_line + prev_line,
-                        _visible(raw),
-                        "unreadable_record",
-                        f"the record cannot be split into fields: {exc}",
-                    )
-                )
-                prev_line = reader.line_num
-                continue
-            row_no = first_line + prev_line
-            raw = "\n".join(ln.rstrip("\r") for ln in lines[prev_line : reader.line_num])
-            prev_line = reader.line_num
-            if _has_escapes(raw):
-                problems.append(
-                    Problem(
-                        row_no,
-                        _visible(raw),
-                        "invalid_encoding",
-                        f"the record has bytes that are not valid {self.file_encoding}; "
-                        "set encoding in the profile's [csv] table",
-                    )
-                )
-            elif not fields or not "".join(fields).strip():
-                skipped.append(Skip(row_no, "blank_line", raw))
-            elif len(fields) != ncols:
-                problems.append(
-                    Problem(
-                        row_no,
-                        raw,
-                        "wrong_field_count",
-                        self._field_count_message(raw, ncols, len(fields)),
-                    )
-                )
-            else:
-                for i, v in enumerate(fields):
-                    cols[i].append(None if v in nulls else v)
-                rows.append(row_no)
-                raws.append(raw)
+            start = restart
         return skip_summaries(_batch(cols, ncols, rows, raws, problems, skipped), self._split)
+
+    def _swallowed(self, continuation: list[str], ncols: int) -> bool:
+        """True if a line inside a multi-line field is a whole record by itself."""
+        return any(
+            ln.count(self.delimiter) >= ncols - 1
+            and len(_sniff.split_line(ln, self.delimiter, self.quotechar)) == ncols
+            for ln in continuation
+        )
 
     def close(self) -> None:
         if self._tmp is not None:

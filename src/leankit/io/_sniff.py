@@ -133,6 +133,9 @@ def sniff_delimiter(lines: list[str], quotechar: str = '"') -> str:
             )
         except csv.Error:  # a field longer than csv.field_size_limit(): split line by line
             counts = Counter(len(split_line(ln, delim, quotechar)) for ln in body)
+        if sum(counts.values()) < len(body) / 2:
+            # quoted fields swallowed most lines: a stray quote, split line by line
+            counts = Counter(len(split_line(ln, delim, quotechar)) for ln in body)
         fields, freq = counts.most_common(1)[0]
         if fields < 2:
             continue
