@@ -499,3 +499,62 @@ def test_unclosed_quote_quarantines_only_its_line(w, monkeypatch, stray, block):
     assert "is not closed" in res.quarantine["reason"].iloc[0]
     assert res.data["source_row"].tolist() == [r for r in range(2, 32) if r != 5]
     assert res.data["characteristic"].tolist() == [f"c{i}" for i in range(30) if i != 3]
+
+
+def make_ods(path: Path, rows: str) -> Path:
+    """A minimal OpenDocument spreadsheet (sheet "Data"); *rows* is the table's XML."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:'
+        'oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:'
+        'opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:'
+        'text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table '
+        f'table:name="Data">{rows}</table:table></office:spreadsheet></office:body>'
+        "</office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:'
+        'names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry'
+        ' manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+        'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-'
+        'type="text/xml"/></manifest:manifest>'
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", manifest)
+    return path
+
+
+def _ods_cells(*texts: str) -> str:
+    cells = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>'
+        for t in texts
+    )
+    return f"<table:table-row>{cells}</table:table-row>"
+
+
+ODS_ROWS = _ods_cells("timestamp", "characteristic", "value", "unit") + _ods_cells(
+    "2026-03-01T08:00:00", "bore", "1.5", "mm"
+)
+
+
+def test_item10_ods_with_a_huge_repeated_range_is_refused(tmp_path):
+    big = (
+        '<table:table-row table:number-rows-repeated="50000"><table:table-cell '
+        'office:value-type="float" office:value="1" table:number-columns-repeated="1000"/>'
+        "</table:table-row>"
+    )
+    path = make_ods(tmp_path / "big.ods", ODS_ROWS + big)
+    t0 = time.perf_counter()
+    with pytest.raises(InputFileError, match=r"used range of 50,002 rows x 1,000 columns"):
+        read_export(path, kind="measurements")
+    assert time.perf_counter() - t0 < 5
+
+
+def test_item10_ods_with_trailing_empty_repeats_loads(tmp_path):
+    trailing = (
+        '<table:table-row table:number-rows-repeated="1048574"><table:table-cell '
+        'table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    res = load(make_ods(tmp_path / "lo.ods", ODS_ROWS + trailing))
+    assert res.data["value"].tolist() == [1.5]

@@ -883,6 +883,68 @@ def _fast_refs(part: bytes) -> list[tuple[bytes, bytes]] | None:
     return refs
 
 
+_ODS_TAG = re.compile(
+    rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>"
+)
+_ODS_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="(\d{1,10})"')
+_ODS_NAME = re.compile(rb'table:name="([^"]*)"')
+
+
+def scan_ods_content(stream: Any) -> dict[str, SheetScan]:
+    """The used range of every sheet of an ``.ods`` ``content.xml``, streaming it.
+
+    Repeated rows and cells (``table:number-rows-repeated``) count as often as they
+    repeat once they hold a value; empty repeats at the end of a row or a sheet (as
+    LibreOffice writes them) do not extend the range.
+    """
+    from xml.sax.saxutils import unescape
+
+    out: dict[str, SheetScan] = {}
+    name: str | None = None
+    row = last_row = width = col = row_width = 0
+    row_rep = 1
+    buf = b""
+    while True:
+        chunk = stream.read(_XLSX_SCAN)
+        buf = buf + chunk if buf else chunk
+        if chunk:
+            cut = buf.rfind(b">") + 1
+            if cut <= 0:
+                continue
+            part, buf = buf[:cut], buf[cut:]
+        else:
+            part, buf = buf, b""
+        for m in _ODS_TAG.finditer(part):
+            closing, tag, attrs, empty = m.group(1), m.group(2), m.group(3), m.group(4)
+            rep_m = _ODS_REPEAT.search(attrs) if not closing else None
+            rep = int(rep_m.group(1)) if rep_m else 1
+            if tag == b"table":
+                if closing:
+                    if name is not None:
+                        out[name] = SheetScan(rows=last_row, cols=width)
+                    name = None
+                else:
+                    nm = _ODS_NAME.search(attrs)
+                    name = unescape(nm.group(1).decode("utf-8", "replace")) if nm else ""
+                    row = last_row = width = 0
+            elif tag == b"table-row":
+                if not closing:
+                    row_rep, col, row_width = rep, 0, 0
+                    if empty:  # <table:table-row/>: an empty row
+                        row += rep
+                else:
+                    if row_width:
+                        last_row = row + row_rep
+                        width = max(width, row_width)
+                    row += row_rep
+            elif not closing:  # a cell
+                col += rep
+                if not empty or b"value-type" in attrs:
+                    row_width = col
+        if not chunk:
+            return out
+
+
 def _note_special(scan: SheetScan, attrs: bytes, message: str) -> None:
     m = _R_ATTR.search(attrs)
     if m is None or len(scan.special) >= _MAX_SPECIAL:
@@ -917,6 +979,8 @@ class ExcelSource(Source):
                 "is a complete .xlsx/.xls/.ods workbook (re-export or re-save it)"
             ) from None
         self._zip = path.suffix.lower() in (".xlsx", ".xlsm")
+        self._ods = path.suffix.lower() == ".ods"
+        self._ods_scans: dict[str, SheetScan] | None = None
         self._parts: dict[str, str] | None = None
         self.null_values = set(null_values)
         self.requested_sheet = sheet
@@ -928,11 +992,16 @@ class ExcelSource(Source):
             self.select(sheet)
 
     def _scan(self, sheet: str) -> SheetScan | None:
-        """Scan the sheet's XML (``.xlsx``/``.xlsm`` only); None for other formats."""
-        if not self._zip:
+        """Scan the sheet's XML (``.xlsx``/``.xlsm``/``.ods``); None for other formats."""
+        if not self._zip and not self._ods:
             return None
         try:
             with zipfile.ZipFile(self.path) as zf:
+                if self._ods:
+                    if self._ods_scans is None:
+                        with zf.open("content.xml") as f:
+                            self._ods_scans = scan_ods_content(f)
+                    return self._ods_scans.get(sheet)
                 if self._parts is None:
                     self._parts = _xlsx_sheet_parts(zf)
                 part = self._parts.get(sheet)
