@@ -46,10 +46,17 @@ TEXT_SAMPLES = {
     "erp_csv": ("production/erp_shift_log.csv", "production", 25, True),
     "mes_jsonl": ("defects/mes_defects.jsonl", "defects", 25, False),
     "specs_csv": ("specs.csv", "specs", 100, False),
+    "mes_json_array": ("defects/mes_defects.jsonl", "defects", 12, False),
 }
 #: lines above the first data line, per sample
-HEAD_LINES = {"gauge_csv": 4, "erp_csv": 1, "mes_jsonl": 0, "specs_csv": 1}
-SUFFIX = {"gauge_csv": ".csv", "erp_csv": ".csv", "mes_jsonl": ".jsonl", "specs_csv": ".csv"}
+HEAD_LINES = {"gauge_csv": 4, "erp_csv": 1, "mes_jsonl": 0, "specs_csv": 1, "mes_json_array": 0}
+SUFFIX = {
+    "gauge_csv": ".csv",
+    "erp_csv": ".csv",
+    "mes_jsonl": ".jsonl",
+    "specs_csv": ".csv",
+    "mes_json_array": ".json",
+}
 
 INSERTS = [
     b"\x00",
@@ -131,6 +138,8 @@ def prefix(name: str) -> bytes:
     rel, _kind, keep, last = TEXT_SAMPLES[name]
     lines = (SAMPLE_DATA / rel).read_bytes().splitlines(keepends=True)
     out = lines[:keep] + (lines[-1:] if last and len(lines) > keep else [])
+    if name == "mes_json_array":  # the same records as one JSON array, one per line
+        return b"[" + b",\n".join(ln.rstrip(b"\r\n") for ln in out) + b"]\n"
     return b"".join(out)
 
 

@@ -558,3 +558,10 @@ def test_item10_ods_with_trailing_empty_repeats_loads(tmp_path):
     )
     res = load(make_ods(tmp_path / "lo.ods", ODS_ROWS + trailing))
     assert res.data["value"].tolist() == [1.5]
+
+
+def test_json_array_elements_that_are_not_objects_are_quarantined(w):
+    text = "[" + _defect(0) + ", 1, null, [2], " + _defect(1) + "]"
+    res = load(w("d.json", text), "defects")
+    assert res.data["source_row"].tolist() == [1, 5]
+    assert reasons(res) == {2: "malformed_json", 3: "malformed_json", 4: "malformed_json"}

@@ -1261,7 +1261,11 @@ class JsonLinesSource(Source):
                     text = _dump(obj)
                 except RecursionError:
                     text = ""
-                yield i + 1, obj, None, text
+                if isinstance(obj, dict):
+                    yield i + 1, obj, None, text
+                else:
+                    msg = "an array element must be a JSON object"
+                    yield i + 1, None, Problem(i + 1, text, "malformed_json", msg), text
             return
         with open(self.path, "rb") as f:
             for i, line in enumerate(f):
