@@ -565,3 +565,10 @@ def test_json_array_elements_that_are_not_objects_are_quarantined(w):
     res = load(w("d.json", text), "defects")
     assert res.data["source_row"].tolist() == [1, 5]
     assert reasons(res) == {2: "malformed_json", 3: "malformed_json", 4: "malformed_json"}
+
+
+def test_item15_a_title_with_a_comma_does_not_blame_the_delimiter(w):
+    text = "Report, week 12\ntime;feature;reading\n2026-03-01T08:00:00;a;1,5\n"
+    with pytest.raises(ProfileError) as info:
+        read_export(w("t.csv", text), kind="measurements")
+    assert "different delimiters" not in str(info.value)

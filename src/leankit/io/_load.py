@@ -326,8 +326,21 @@ def _identity(batch: RawBatch) -> RawBatch:
 
 def _delimiter_hint(src: CsvSource) -> str:
     """Explain a sniffed delimiter that the file's lines do not agree on (or "")."""
-    seen = _sniff.delimiters_seen([t for _, t in src.sample_lines], src.quotechar)
+    lines = [t for _, t in src.sample_lines]
+    seen = _sniff.delimiters_seen(lines, src.quotechar)
     if len(seen) < 2:
+        return ""
+    # only when a line near the top (a header?) splits into 3+ fields with another
+    # delimiter; a title line such as "Report, week 12" is no reason to blame it
+    near = [t.replace("\r", "") for t in lines[:60] if t.strip()]
+    if not any(
+        len(_sniff.split_line(t, d, src.quotechar)) >= 3
+        and len(_sniff.split_line(t, d, src.quotechar))
+        > len(_sniff.split_line(t, src.delimiter, src.quotechar))
+        for t in near
+        for d in _sniff.DELIMITERS
+        if d != src.delimiter
+    ):
         return ""
     names = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
     counts = ", ".join(f"{names[d]} in {n:,} lines" for d, n in seen.most_common())
