@@ -16,9 +16,11 @@ reproducible). For a longer, random run::
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import os
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +291,50 @@ def small_xlsx(workdir: Path) -> tuple[bytes, list[list[Any]]]:
 def test_mutated_xlsx_bytes_load_or_raise_a_leankit_error(ops, workdir, small_xlsx):
     path = workdir / "any.xlsx"
     path.write_bytes(mutate(small_xlsx[0], ops))
+    attempt(path, "measurements")
+
+
+XML_INSERTS = [
+    b"<",
+    b">",
+    b'"',
+    b"&",
+    b"\x00",
+    b'<c r="XFD1048576"><v>1</v></c>',
+    b'<c r="A2" t="e"><v>#DIV/0!</v></c>',
+    b"<f>1/0</f>",
+    b' t="e"',
+    b' t="s"',
+    b"<v>9e999</v>",
+    b"<v>99999999</v>",
+    b"</row>",
+    b'<row r="0">',
+]
+
+
+@FUZZ
+@given(
+    part=st.integers(0, 50),
+    ops=st.lists(
+        st.one_of(
+            st.tuples(st.just("insert"), st.integers(0, 1 << 30), st.sampled_from(XML_INSERTS)),
+            st.tuples(st.just("delete"), st.integers(0, 1 << 30), st.integers(1, 40)),
+            st.tuples(st.just("flip"), st.integers(0, 1 << 30), st.integers(1, 255)),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_mutated_xlsx_xml_loads_or_raises_a_leankit_error(part, ops, workdir, small_xlsx):
+    """Mutate one XML part inside a valid zip (reaches the XML parsers, not only the zip)."""
+    src = zipfile.ZipFile(io.BytesIO(small_xlsx[0]))
+    names = [n for n in src.namelist() if n.endswith(".xml") or n.endswith(".rels")]
+    target = names[part % len(names)]
+    path = workdir / "xml.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            out.writestr(item, mutate(data, ops) if item.filename == target else data)
     attempt(path, "measurements")
 
 
