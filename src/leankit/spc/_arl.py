@@ -64,6 +64,10 @@ _DEFAULT_SEED = 20_261_204
 _GL_PER_PANEL = 8
 _MAX_NODES = 4000
 _MAX_ITER = 200_000
+_MAX_ARL = 1e12
+_SIM_POINTS = 5e7  # budget of simulated points per shift
+_MIN_SIM = 200
+_SHEWHART_POINTS = 2e7  # simulated points per shift scored by the rule engine
 
 
 class RunLengthError(LeankitError, ValueError):
@@ -131,7 +135,18 @@ class _Simulated:
         return float(np.quantile(self.run_lengths, q, method="inverted_cdf"))
 
 
-_Dist = _Exact | _Simulated
+@dataclass(frozen=True, slots=True)
+class _Missing:
+    """No distribution (too long to simulate)."""
+
+    def sf(self, t: int) -> float:
+        return math.nan
+
+    def quantile(self, q: float) -> float:
+        return math.nan
+
+
+_Dist = _Exact | _Simulated | _Missing
 
 
 def _control_variate(y: _FloatArray, c: _FloatArray | None, c_mean: float) -> tuple[float, float]:
@@ -160,18 +175,28 @@ def _chain_moments(
     """
     size = first.size
     ones = np.ones(size)
-    if sp.issparse(q):
-        lu = spla.splu(sp.csc_matrix(sp.identity(size) - q))
-        v = lu.solve(ones)
-        w = lu.solve(2 * v - ones)
-        qt = sp.csr_matrix(q.T)
-    else:
-        dense = np.asarray(q, dtype=np.float64)
-        a = np.eye(size) - dense
-        v = np.linalg.solve(a, ones)
-        w = np.linalg.solve(a, 2 * v - ones)
-        qt = dense.T
+    try:
+        if sp.issparse(q):
+            lu = spla.splu(sp.csc_matrix(sp.identity(size) - q))
+            v = lu.solve(ones)
+            w = lu.solve(2 * v - ones)
+            qt = sp.csr_matrix(q.T)
+        else:
+            dense = np.asarray(q, dtype=np.float64)
+            a = np.eye(size) - dense
+            v = np.linalg.solve(a, ones)
+            w = np.linalg.solve(a, 2 * v - ones)
+            qt = dense.T
+    except (RuntimeError, np.linalg.LinAlgError):  # I - Q singular: (almost) never signals
+        v = np.full(size, math.inf)
+        w = v
     mean = 1.0 + float(first @ v)
+    if not (math.isfinite(mean) and 1.0 <= mean <= _MAX_ARL):
+        raise RunLengthError(
+            f"the run length is too long to compute in double precision (ARL beyond "
+            f"{_MAX_ARL:.0e} points: a signal per point is rarer than about 1e-12); use "
+            "narrower limits (smaller nsigmas, L or h)"
+        )
     second = 1.0 + 2.0 * float(first @ v) + float(first @ w)
     sdrl = math.sqrt(max(second - mean * mean, 0.0))
     return mean, sdrl, _survival(qt, first, quantile_max, min_steps)
@@ -269,9 +294,11 @@ def _simulate_shewhart(
     out_all = np.zeros(n_sim, dtype=np.int64)
     out_markov = np.full(n_sim, block, dtype=np.int64)
     chunk = max(1, 2_000_000 // block)
+    used = 0
     for begin in range(0, n_sim, chunk):
         rows = min(chunk, n_sim - begin)
         x = rng.normal(mean, 1.0, size=(rows, block))
+        used += x.size
         todo = np.arange(rows)
         first = True
         while todo.size:
@@ -284,12 +311,14 @@ def _simulate_shewhart(
             out_all[begin + todo[done]] = found[0][done]
             todo, x = todo[~done], x[~done]
             if todo.size:
-                if x.size * 2 > 200_000_000:
-                    raise RunLengthError(
-                        "the simulated run lengths are too long to finish (over 200 million "
-                        "points); lower n_sim= or use rules that signal sooner"
-                    )
                 x = np.concatenate([x, rng.normal(mean, 1.0, size=x.shape)], axis=1)
+                used += x.size
+                if used > _SHEWHART_POINTS:
+                    raise RunLengthError(
+                        f"the simulated run lengths at shift {mean:g} are too long (over "
+                        f"{_SHEWHART_POINTS:.0e} simulated points); lower n_sim= or use rules "
+                        "that signal sooner"
+                    )
     return out_all, (out_markov if markov_idx else None)
 
 
@@ -316,24 +345,43 @@ def _simulate_ewma_tv(
 
 
 def _simulate_cusum(
-    k: float, h: float, start: float, mean: float, n_sim: int, rng: np.random.Generator
+    k: float, h: float, start: float, mean: float, n_sim: int, rng: np.random.Generator,
+    arl_hint: float = 256.0,
 ) -> _IntArray:
-    """Two-sided CUSUM run lengths, simulated."""
-    hi = np.full(n_sim, start)
-    lo = np.full(n_sim, start)
+    """Two-sided CUSUM run lengths, simulated in blocks of points.
+
+    Within a block the Lindley form C_t = S_t - min(-C_0, min_{j<=t} S_j) (S the partial
+    sums of x - k) gives every step at once.
+    """
+    block = int(min(max(16, arl_hint), 1024))
+    chunk = max(1, 2_000_000 // block)
     out = np.zeros(n_sim, dtype=np.int64)
-    active = np.arange(n_sim)
-    t = 0
-    while active.size:
-        t += 1
-        x = rng.normal(mean, 1.0, size=active.size)
-        hi = np.maximum(0.0, hi + x - k)
-        lo = np.maximum(0.0, lo - x - k)
-        hit = (hi > h) | (lo > h)
-        out[active[hit]] = t
-        keep = ~hit
-        active, hi, lo = active[keep], hi[keep], lo[keep]
+    for begin in range(0, n_sim, chunk):
+        active = np.arange(begin, min(begin + chunk, n_sim))
+        hi = np.full(active.size, start)
+        lo = np.full(active.size, start)
+        t0 = 0
+        while active.size:
+            x = rng.normal(mean, 1.0, size=(active.size, block))
+            s_hi = np.cumsum(x - k, axis=1)
+            s_lo = np.cumsum(-x - k, axis=1)
+            c_hi = s_hi - np.minimum(-hi[:, None], np.minimum.accumulate(s_hi, axis=1))
+            c_lo = s_lo - np.minimum(-lo[:, None], np.minimum.accumulate(s_lo, axis=1))
+            fired = (c_hi > h) | (c_lo > h)
+            hit = fired.any(axis=1)
+            out[active[hit]] = t0 + np.argmax(fired[hit], axis=1) + 1
+            keep = ~hit
+            active, hi, lo = active[keep], c_hi[keep, -1], c_lo[keep, -1]
+            t0 += block
     return out
+
+
+def _sim_budget(n_sim: int, arl_hint: float) -> int:
+    """Number of charts to simulate within about _SIM_POINTS simulated points (0: none)."""
+    if not math.isfinite(arl_hint):
+        return 0
+    n = min(n_sim, int(_SIM_POINTS / max(arl_hint, 1.0)))
+    return n if n >= _MIN_SIM else 0
 
 
 # --------------------------------------------------------------------------- result
@@ -685,8 +733,10 @@ def arl(
                 "with the exact chain of the other rules; arl_se is the Monte Carlo "
                 "standard error, SDRL and quantiles are empirical."
             )
+        if not chain.can_signal:
+            notes.append("The Markov rules can never signal (e.g. a mixture rule with k=1).")
         for mean in means:
-            if sub:
+            if sub and chain.can_signal:
                 q = chain.matrix(float(mean))
                 m_arl, m_sd, m_dist = _chain_moments(q, q.getrow(0).toarray()[0], qmax, memory)
             else:
@@ -731,7 +781,15 @@ def arl(
             if lim == "asymptotic":
                 results.append((a_arl, math.nan, a_sd, a_dist, "markov"))
                 continue
-            t_tv, t_as = _simulate_ewma_tv(lam_, width, float(mean), n_sim_, rng)
+            if _sim_budget(n_sim_, a_arl) < min(n_sim_, _MIN_SIM):
+                raise RunLengthError(
+                    f"the EWMA run length at shift {mean:g} (ARL about {a_arl:.3g}) is too long "
+                    "to simulate with time-varying limits; use limits='asymptotic' (exact) or "
+                    "a smaller L"
+                )
+            t_tv, t_as = _simulate_ewma_tv(
+                lam_, width, float(mean), _sim_budget(n_sim_, a_arl), rng
+            )
             est, se = _control_variate(t_tv.astype(np.float64), t_as.astype(np.float64), a_arl)
             results.append((est, se, float(t_tv.std(ddof=1)), _Simulated(t_tv, t_as, a_dist),
                             "markov+simulation"))
@@ -772,15 +830,43 @@ def arl(
             if sd == "lower":
                 results.append((*_one_sided(k_, h_, hs, -float(mean), states, qmax), "markov"))
                 continue
-            up_arl, up_sd, up_dist = _cusum_chain(k_, h_, hs, float(mean), states, qmax)
+            try:
+                up_arl, up_sd, up_dist = _cusum_chain(k_, h_, hs, float(mean), states, qmax)
+            except RunLengthError:
+                if sd == "upper":
+                    raise
+                up_arl, up_sd, up_dist = math.inf, math.nan, _Exact(np.ones(1), 1.0)
             if sd == "upper":
                 results.append((up_arl, math.nan, up_sd, up_dist, "markov"))
                 continue
-            t_two = _simulate_cusum(k_, h_, hs, float(mean), n_sim_, rng)
+            try:
+                lo_arl = _cusum_chain(k_, h_, hs, -float(mean), states, qmax)[0]
+            except RunLengthError:  # the lower sum practically never signals
+                lo_arl = math.inf
+            if math.isinf(up_arl) and math.isinf(lo_arl):
+                raise RunLengthError(
+                    f"the CUSUM run length at shift {mean:g} is too long to compute (ARL beyond"
+                    f" {_MAX_ARL:.0e}); use a smaller h"
+                )
+            two = 1.0 / (1.0 / up_arl + 1.0 / lo_arl)
+            n_run = _sim_budget(n_sim_, two)
+            if n_run == 0:
+                if hs > 0:
+                    raise RunLengthError(
+                        f"the two-sided CUSUM run length at shift {mean:g} (ARL about {two:.3g})"
+                        " is too long to simulate with a head start; use a smaller h"
+                    )
+                notes.append(
+                    f"Shift {mean:g}: ARL {two:.4g} is too long to simulate; SDRL, quantiles "
+                    "and signal probabilities are not given (NaN) for it."
+                )
+                results.append((two, math.nan, math.nan, _Missing(), "markov"))
+                continue
+            if n_run < n_sim_:
+                notes.append(f"Shift {mean:g}: {n_run} charts simulated (long run lengths).")
+            t_two = _simulate_cusum(k_, h_, hs, float(mean), n_run, rng, two)
             sdrl = float(t_two.std(ddof=1))
             if hs == 0:
-                lo_arl = _cusum_chain(k_, h_, hs, -float(mean), states, qmax)[0]
-                two = 1.0 / (1.0 / up_arl + 1.0 / lo_arl)
                 results.append((two, math.nan, sdrl, _Simulated(t_two), "markov+simulation"))
             else:
                 est, se = _control_variate(t_two.astype(np.float64), None, 0.0)

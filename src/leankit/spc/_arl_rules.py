@@ -49,6 +49,7 @@ class ShewhartChain:
     boundaries: _FloatArray
     n_states: int
     moves: tuple[tuple[_IntArray, _IntArray], ...]
+    can_signal: bool = True  # False: no sequence of points ever fires a rule
 
     def matrix(self, mean: float) -> sp.csr_matrix:
         """Transient transition matrix Q for points ~ N(mean, 1); state 0 is the start."""
@@ -153,6 +154,7 @@ def build_chain(rules: Sequence[Rule], nsigmas: float, max_states: int = 200_000
     index: dict[_State, int] = {start: 0}
     queue: list[_State] = [start]
     moves: list[tuple[list[int], list[int]]] = [([], []) for _ in reps]
+    signalling: set[int] = set()  # states with a region that fires a rule
     head = 0
     while head < len(queue):
         state = queue[head]
@@ -163,6 +165,7 @@ def build_chain(rules: Sequence[Rule], nsigmas: float, max_states: int = 200_000
             for rule, sub in zip(rules, state, strict=True):
                 s = _step(rule, sub, x, nsigmas)
                 if s is None:
+                    signalling.add(src)
                     break
                 nxt.append(s)
             else:
@@ -181,6 +184,7 @@ def build_chain(rules: Sequence[Rule], nsigmas: float, max_states: int = 200_000
         moves=tuple(
             (np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)) for a, b in moves
         ),
+        can_signal=bool(signalling),  # every state is reachable, so any signal is too
     )
 
 
