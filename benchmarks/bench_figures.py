@@ -26,6 +26,7 @@ Usage::
     python benchmarks/bench_figures.py                  # 10**6 points
     python benchmarks/bench_figures.py --sizes 1e6,1e7  # also 10**7 (needs ~4 GB)
     python benchmarks/bench_figures.py --only leankit
+    python benchmarks/bench_figures.py --rules limits   # fewer signals
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def child(args: argparse.Namespace) -> None:
     n = int(float(args.n))
     df = _data(n, args.seed)
     t0 = time.perf_counter()
-    chart = spc.i_mr(df, value="value", time="time", rules="we")
+    chart = spc.i_mr(df, value="value", time="time", rules=args.rules)
     compute = time.perf_counter() - t0
     del df
     import plotly.graph_objects as go  # imported before the measurement (both methods)
@@ -100,9 +101,10 @@ def child(args: argparse.Namespace) -> None:
                       "signals": int(chart.points["signal"].sum())}))
 
 
-def run(method: str, n: float, seed: int) -> dict[str, object]:
+def run(method: str, n: float, seed: int, rules: str) -> dict[str, object]:
     proc = subprocess.run([sys.executable, __file__, "--child", method, "--n", str(n),
-                           "--seed", str(seed)], capture_output=True, text=True, check=False)
+                           "--seed", str(seed), "--rules", rules], capture_output=True,
+                          text=True, check=False)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or [f"status {proc.returncode}"])[-1]}
     out: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -114,6 +116,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="1e6")
     ap.add_argument("--only", default="leankit,baseline")
     ap.add_argument("--seed", type=int, default=20261204)
+    ap.add_argument("--rules", default="we", help='run rules of the chart (default "we": '
+                    "about 2.6 %% of pure-noise points signal; \"limits\": about 0.5 %%)")
     ap.add_argument("--child", choices=("leankit", "baseline"), help=argparse.SUPPRESS)
     ap.add_argument("--n", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -124,7 +128,7 @@ def main() -> None:
           f"{'JSON MB':>8} {'drawn':>10} {'compute s':>10}")
     for size in args.sizes.split(","):
         for m in methods:
-            r = run(m, float(size), args.seed)
+            r = run(m, float(size), args.seed, args.rules)
             if "error" in r:
                 print(f"{float(size):>12,.0f} {m:<9} failed: {r['error']}")
                 continue
