@@ -185,6 +185,19 @@ def _sizes(g: pd.DataFrame) -> np.ndarray:
 # Variables: X-bar with R or S
 
 
+def _values_per_group(x: np.ndarray, key: pd.Series, order: pd.Index) -> pd.Series:
+    """The values of each subgroup (an array per subgroup, in row order), aligned to
+    *order* (the subgroups in order of first appearance), without a Python loop over rows."""
+    codes, uniques = pd.factorize(key, sort=False)
+    sort = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes, minlength=len(uniques))
+    parts = np.split(x[sort], np.cumsum(counts)[:-1])
+    out = np.empty(len(parts), dtype=object)
+    for i, part in enumerate(parts):
+        out[i] = part
+    return pd.Series(out, index=pd.Index(uniques)).reindex(order)
+
+
 def _var_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
     n = g["n"].to_numpy(dtype=int)
     if len(g) == 0:
@@ -395,7 +408,8 @@ def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, 
 
 
 def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlChart:
-    fam, g, opts = spec.family, spec.groups.copy(), spec.opts
+    # a shallow copy: only a column is added (the moving ranges), nothing is modified
+    fam, g, opts = spec.family, spec.groups.copy(deep=False), spec.opts
     stage_codes, stage_values = pd.factorize(g["stage"])
     stage_rows = [np.flatnonzero(stage_codes == j) for j in range(len(stage_values))]
     if fam.chart == "i_mr":
@@ -412,19 +426,23 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
     m, n_panels = len(g), len(fam.panels)
     baseline = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
     sizes_all = g["n"].to_numpy()
-    columns: dict[str, list[np.ndarray]] = {
-        key: [] for key in ("statistic", "center", "lcl", "ucl", "sigma")}
+    # the five float columns of every panel, written in place (one block, no concatenation)
+    float_cols = ("statistic", "center", "lcl", "ucl", "sigma")
+    # (every point belongs to a stage, and every stage's part fills all five rows)
+    block = np.empty((len(float_cols), n_panels * m))
+    numeric = g[[c for c in g.columns if c in _NUMERIC_GROUP_COLUMNS]]
     signal = np.zeros(n_panels * m, dtype=bool)
     rule_codes = np.zeros(n_panels * m, dtype=np.int64)
     rule_texts: dict[str, int] = {"": 0}
     signal_frames, limit_rows = [], []
     for j, panel in enumerate(fam.panels):
         arrays: dict[str, np.ndarray] = {
-            key: np.full(m, np.nan) for key in ("statistic", "center", "sigma", "lcl", "ucl")}
+            key: block[r, j * m:(j + 1) * m] for r, key in enumerate(float_cols)}
         for stage, lim in params.items():
             idx = stage_rows[stage_values.get_loc(stage)]
+            rows = numeric if len(idx) == m else numeric.iloc[idx]
             with np.errstate(over="ignore", invalid="ignore"):
-                part = fam.arrays(panel, g.iloc[idx], lim.params, k, opts)
+                part = fam.arrays(panel, rows, lim.params, k, opts)
             for key, values in part.items():
                 arrays[key][idx] = values
             sizes = sizes_all[idx]
@@ -467,21 +485,28 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
                 "statistic": arrays["statistic"][pos], "rule": fired["rule"].to_numpy(),
                 "description": fired["description"].to_numpy(),
             }))
-        for key in columns:
-            columns[key].append(arrays[key])
         del arrays
+    del numeric
     panel_codes = np.repeat(np.arange(n_panels, dtype=np.int64), m)
-    points = pd.DataFrame({
-        "panel": _text_column(fam.panels, panel_codes),
-        "subgroup": _tile(g["subgroup"], n_panels), "time": _tile(g["time"], n_panels),
-        "n": _tile(g["n"], n_panels),
-        **{key: np.concatenate(columns.pop(key)) for key in ("statistic", "center", "lcl",
-                                                              "ucl", "sigma")},
-        "phase": _tile(g["phase"], n_panels), "stage": _tile(g["stage"], n_panels),
-        "excluded": _tile(g["excluded"], n_panels),
-        "exclude_reason": _tile(g["exclude_reason"], n_panels),
-        "signal": signal, "rules": _text_column(list(rule_texts), rule_codes),
-    })
+    # the float block becomes the frame's float block as it is (no copy); the other
+    # columns are added one by one (no consolidation copy)
+    points = pd.DataFrame(block.T, columns=list(float_cols), copy=False)
+    del block
+    others: dict[str, Callable[[], Any]] = {
+        "panel": lambda: _text_column(fam.panels, panel_codes),
+        "subgroup": lambda: _tile(g["subgroup"], n_panels),
+        "time": lambda: _tile(g["time"], n_panels),
+        "n": lambda: _tile(g["n"], n_panels),
+        "phase": lambda: _tile(g["phase"], n_panels),
+        "stage": lambda: _tile(g["stage"], n_panels),
+        "excluded": lambda: _tile(g["excluded"], n_panels),
+        "exclude_reason": lambda: _tile(g["exclude_reason"], n_panels),
+        "signal": lambda: signal,
+        "rules": lambda: _text_column(list(rule_texts), rule_codes),
+    }
+    for pos, name in enumerate(FRAME_COLUMNS):
+        if name in others:
+            points.insert(pos, name, others[name]())
     assert tuple(points.columns) == FRAME_COLUMNS
     signal_cols = ["panel", "subgroup", "time", "position", "stage", "phase", "statistic",
                    "rule", "description"]
@@ -507,11 +532,17 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
         excl = pd.concat([spec.exclusions, new_excl], ignore_index=True)
         return _build(_Spec(fam, groups, opts, excl, spec.summarize), frozen)
 
-    base = ["subgroup", "phase", "stage", "excluded"]
     if "values" in g:
-        data = g[[*base, "values"]].explode("values").rename(columns={"values": "value"})
-        data["value"] = data["value"].astype(float)
-        data = data[["subgroup", "value", "phase", "stage", "excluded"]].reset_index(drop=True)
+        vals = g["values"].to_numpy()
+        lengths = np.fromiter((len(v) for v in vals), dtype=np.int64, count=len(vals))
+        rows = np.repeat(np.arange(len(g)), lengths)
+        data = pd.DataFrame({
+            "subgroup": g["subgroup"].take(rows).reset_index(drop=True),
+            "value": np.concatenate([np.asarray(v, dtype=float) for v in vals])
+            if len(vals) else np.zeros(0),
+            **{c: g[c].take(rows).reset_index(drop=True) for c in ("phase", "stage",
+                                                                    "excluded")},
+        })
     elif fam.chart == "i_mr":
         data = g[["subgroup", "value", "phase", "stage", "excluded"]].reset_index(drop=True)
     else:
@@ -522,6 +553,9 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
         parameters=parameters, stage_limits=frozen, panel_names=fam.panels, _monitor=monitor,
     )
 
+
+#: Columns of the subgroup table that the estimators and limit builders read.
+_NUMERIC_GROUP_COLUMNS = frozenset({"n", "mean", "range", "sd", "value", "mr", "count", "size"})
 
 _OVERFLOW_HINT = (
     "the values are too large in magnitude for float64 arithmetic (a mean or range "
@@ -710,8 +744,8 @@ def _variables(chart: str, data: pd.DataFrame, *, value: str, subgroup: str, tim
         key = df[subgroup]
         grp = x.groupby(key, sort=False)
         groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
-                               "range": grp.max() - grp.min(), "sd": grp.std(ddof=1),
-                               "values": grp.agg(list)})
+                               "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
+        groups["values"] = _values_per_group(x.to_numpy(), key, groups.index)
         small = groups.index[groups["n"] < 2]
         if len(small):
             raise UnsupportedSubgroupError(
