@@ -969,6 +969,10 @@ class ExcelSource(Source):
         super().__init__(path)
         from python_calamine import CalamineWorkbook
 
+        self._ods = path.suffix.lower() == ".ods"
+        self._ods_scans: dict[str, SheetScan] | None = None
+        if self._ods:  # calamine reads every sheet of an .ods when it opens it
+            self._check_ods(path)
         try:
             self._wb = CalamineWorkbook.from_path(str(path))
             self.sheet_names = [str(n) for n in self._wb.sheet_names]
@@ -979,8 +983,6 @@ class ExcelSource(Source):
                 "is a complete .xlsx/.xls/.ods workbook (re-export or re-save it)"
             ) from None
         self._zip = path.suffix.lower() in (".xlsx", ".xlsm")
-        self._ods = path.suffix.lower() == ".ods"
-        self._ods_scans: dict[str, SheetScan] | None = None
         self._parts: dict[str, str] | None = None
         self.null_values = set(null_values)
         self.requested_sheet = sheet
@@ -990,6 +992,27 @@ class ExcelSource(Source):
         self._special: dict[tuple[int, int], str] = {}
         if sheet is not None:
             self.select(sheet)
+
+    def _check_ods(self, path: Path) -> None:
+        """Refuse an .ods whose sheets together exceed :data:`MAX_EXCEL_CELLS` cells."""
+        try:
+            with zipfile.ZipFile(path) as zf, zf.open("content.xml") as f:
+                self._ods_scans = scan_ods_content(f)
+        except Exception as exc:
+            raise InputFileError(
+                f"{path.name}: cannot open as a workbook: the file is damaged "
+                f"({type(exc).__name__}: {excerpt(exc)}). Re-export or re-save it"
+            ) from None
+        total = sum(sc.cells for sc in self._ods_scans.values())
+        if total > MAX_EXCEL_CELLS:
+            name, big = max(self._ods_scans.items(), key=lambda kv: kv[1].cells)
+            raise InputFileError(
+                f"{path.name}: the sheets have a used range of {total:,} cells (sheet {name!r}: "
+                f"{big.rows:,} rows x {big.cols:,} columns, up to cell "
+                f"{_col_letters(big.cols)}{big.rows}), more than the {MAX_EXCEL_CELLS:,} cells "
+                "leankit reads from a workbook. Delete the stray cells far from the data and "
+                "save again, or export the sheet as CSV"
+            )
 
     def _scan(self, sheet: str) -> SheetScan | None:
         """Scan the sheet's XML (``.xlsx``/``.xlsm``/``.ods``); None for other formats."""
