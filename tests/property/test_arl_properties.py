@@ -200,6 +200,21 @@ def test_distribution_is_not_cut_before_the_rules_can_fire(rules: list[object]) 
     assert mixed["arl"] <= row["arl"]
 
 
+@pytest.mark.parametrize("lam", [0.01, 0.001])
+def test_slow_ewma_start_is_not_mistaken_for_the_tail(lam: float) -> None:
+    """Regression: with a small λ the EWMA needs many points to reach its limits, so
+    P(T > t+1)/P(T > t) sits near 1 (changing by < 1e-12) for a long start; that plateau
+    was once taken for the geometric tail (q05 = 2e10 for λ = 0.001). The hazard is now
+    tracked instead."""
+    res = spc.arl("ewma", lam=lam, L=2.5)
+    dist = res._dists[0]
+    s = dist.survival  # type: ignore[union-attr]
+    tail = s[-1] * dist.ratio / (1 - dist.ratio)  # type: ignore[union-attr]
+    row = res.to_frame().iloc[0]
+    assert float(s.sum() + tail) == pytest.approx(row["arl"], rel=1e-6)
+    assert row["q05"] < row["q50"] < row["arl"] < row["q95"] < 5 * row["arl"]
+
+
 @settings(max_examples=8, deadline=None)
 @given(lam=lams, shift=shifts)
 def test_ewma_quadrature_converged(lam: float, shift: float) -> None:
