@@ -451,7 +451,8 @@ class RunLength:
         what = self.chart
         if self.chart == "shewhart":
             what += " (" + ", ".join(self.parameters["rules"]) + ")"
-        return f"<RunLength {what}: {len(rows)} shifts{arl0}, {self.method}>"
+        shifts = f"{len(rows)} shift" + ("" if len(rows) == 1 else "s")
+        return f"<RunLength {what}: {shifts}{arl0}, {self.method}>"
 
     def signal_probability(self, n_points: int) -> pd.Series:
         """P(at least one signal within the first *n_points* points), per shift.
