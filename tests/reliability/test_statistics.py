@@ -185,6 +185,9 @@ def test_shift_must_be_finite(bad: float) -> None:
         spc.attribute_capability(lots, count="bad", size="n", shift=bad)
     with pytest.raises(ValueError, match="shift"):
         lean.sigma_level(100.0, shift=bad)
+    prod = pd.DataFrame({"line": ["L1"], "total_count": [100], "good_count": [98]})
+    with pytest.raises(ValueError, match="shift"):
+        lean.yield_metrics(prod, shift=bad)
 
 
 def test_attribute_capability_refuses_fractional_and_impossible_counts() -> None:
@@ -300,3 +303,48 @@ def test_i_mr_large_matches_plain_numpy_and_keeps_pickle_and_monitor() -> None:
     week = chart.monitor(new)
     tail = week.to_frame().query("phase == 'II' and panel == 'i'")
     assert tail["signal"].tolist() == [False, True]
+
+
+# ------------------------------------------------------ large-n p-values and intervals
+
+
+def test_stratify_and_compare_at_1e5_rows_give_valid_p_values() -> None:
+    rng = np.random.default_rng(0)
+    n = 100_000
+    df = pd.DataFrame({"m": rng.choice(list("abcd"), n), "s": rng.choice(list("xyz"), n),
+                       "k": rng.poisson(2, n), "u": 100})
+    df.loc[df["m"] == "a", "k"] += rng.poisson(1, int((df["m"] == "a").sum()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = rca.stratify(df, by=["m", "s"], count="k", size="u")
+        defective = rca.stratify(df.assign(k=np.minimum(df["k"], 100)), by="m", count="k",
+                                 size="u", kind="defectives")
+        meas = rca.stratify(pd.DataFrame({"m": rng.choice(list("abc"), n),
+                                          "v": rng.normal(10, 1, n)}), by="m", value="v")
+        cmp = rca.compare(df.assign(c=rng.choice(list("pqrs"), n)),
+                          df.assign(c=rng.choice(list("pqrs"), n, p=[.4, .2, .2, .2])),
+                          category="c", count="k")
+    f = res.factors.set_index("factor")["p_value"]
+    assert f["m"] < 1e-100 and 0.001 < f["s"] <= 1  # the real effect, and no effect
+    assert defective.factors["p_value"].iloc[0] < 1e-100
+    for col in ("p_value", "welch_p", "kruskal_p", "levene_p"):
+        assert 0 <= float(meas.factors[col].iloc[0]) <= 1
+    assert float(meas.factors["p_value"].iloc[0]) > 0.001
+    assert 0 <= cmp.p_value < 1e-100
+    lv = res.levels
+    assert np.isfinite(lv[["rate", "lower", "upper", "rr_lower", "rr_upper"]].to_numpy()).all()
+    assert ((lv["lower"] <= lv["rate"]) & (lv["rate"] <= lv["upper"])).all()
+
+
+def test_attribute_capability_exact_intervals_at_large_counts() -> None:
+    lots = pd.DataFrame({"bad": [3_000_000, 2_000_000], "n": [10**9, 10**9]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for kind in ("defectives", "defects"):
+            t = spc.attribute_capability(lots, count="bad", size="n",
+                                         kind=kind).table  # type: ignore[arg-type]
+            vals = t[["estimate", "lower", "upper"]].to_numpy()
+            assert np.isfinite(vals).all()
+            first = t.iloc[0]
+            assert first["lower"] < first["estimate"] < first["upper"]
+            assert first["upper"] / first["lower"] < 1.01  # tight at 5·10⁶ events
