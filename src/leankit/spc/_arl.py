@@ -738,10 +738,11 @@ def arl(
             ) from None
         simulated = len(markov) < len(chosen)
         memory = 20 + 2 * max([max(r.k, r.m) for r in sub] or [1])
-        notes.append(
-            f"Exact Markov chain (Champ & Woodall 1987) with {chain.n_states} states for "
-            + (", ".join(r.id for r in sub) if sub else "no rule") + "."
-        )
+        if sub:
+            notes.append(
+                f"Exact Markov chain (Champ & Woodall 1987) with {chain.n_states} states for "
+                + ", ".join(r.id for r in sub) + "."
+            )
         if simulated:
             sim_ids = ", ".join(r.id for r in chosen if r.kind not in MARKOV_KINDS)
             notes.append(
