@@ -477,7 +477,10 @@ class RunLength:
         """P(at least one false signal within *n_points* in-control points).
 
         Needs shift 0 among the computed shifts. For a chart restarted every period (e.g.
-        84 subgroups a week), this is the share of periods with a false signal.
+        84 subgroups a week), this is the share of periods with a false signal. Exact for
+        Markov methods; where the run length is simulated (trend/alternation rules,
+        two-sided CUSUM, time-varying EWMA limits) its Monte Carlo standard error is at
+        most √(p(1−p)/n_sim) (smaller with a control variate).
 
         Examples
         --------
