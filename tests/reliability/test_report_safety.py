@@ -496,3 +496,25 @@ def test_signals_in_words_lists_only_what_it_shows():
     assert len(words) == 13
     assert words[0].startswith("2026-01-01 00:00 UTC (i panel, 0): Point outside")
     assert words[-1] == "… and 9,988 more signalling points."
+
+
+def test_text_helpers():
+    from leankit._text import balance_bidi, clean, fig_hover, fig_labels, fig_text, isolate
+
+    assert fig_text("a\x00b\tc\nd\u2028e\u202ef\ufeff") == "ab c d ef"
+    assert fig_text("<b>&amp;") == "&lt;b&gt;&amp;amp;"
+    assert fig_text('say "hi"') == 'say "hi"'  # plotly does not decode &quot;
+    assert len(fig_text("x" * 500)) == 160
+    # shortening or cleaning never merges two categories
+    labels = fig_labels(["a" * 70 + "1", "a" * 70 + "2", "b\u202e", "b", "a" * 70 + "1"])
+    assert len(set(labels[:4])) == 4 and labels[0] == labels[4]
+    assert all(len(x) <= 64 for x in labels)
+    hover = fig_hover("y" * 200)
+    assert hover.count("<br>") == 2
+    assert clean("\u200fשלום\u200e") == "\u200fשלום\u200e"  # direction marks stay
+    assert isolate("שלום") == "\u2068שלום\u2069" and isolate("plain") == "plain"
+    # a name cannot close the isolate around it, and an unclosed one is closed
+    assert isolate("x\u2069\u202ey") == "xy"
+    assert isolate("ש\u2069\u202ey") == "\u2068שy\u2069"
+    assert balance_bidi("\u2069a\u2068b") == "a\u2068b\u2069"
+    assert balance_bidi("\u202ba\u202c\u2066b\u2067") == "ab"
