@@ -107,16 +107,19 @@ def test_sas_cusum_to_ten_digits() -> None:
 @pytest.mark.parametrize("table", SHEWHART, ids=_ids(SHEWHART))
 def test_shewhart_published_values(table: dict[str, Any]) -> None:
     """Shewhart: ARL0 = 370.4 for 3σ limits (Montgomery); 91.75 with Western Electric rules
-    1-4 (Champ & Woodall 1987, quoted on Wikipedia's 'Western Electric rules')."""
+    1-4 (Champ & Woodall 1987, quoted on Wikipedia's 'Western Electric rules'); Champ &
+    Woodall (1987) Table 1, columns C1, C12, C13, C14 at shifts 0-3 by 0.2 (quoted in the R
+    package spc), all 64 values to the printed 2 decimals."""
     res = spc.arl("shewhart", rules=table["rules"], shift=table["shift"])
     assert res.method == "markov"
     _check(table, res.to_frame()["arl"].to_numpy())
 
 
 def test_we_rules_at_shifts_against_simulation_with_the_rule_engine() -> None:
-    """WE rules 1-4 at shifts 0.5, 1, 2σ (Champ & Woodall 1987's table could not be read
-    here): the exact chain (27.33, 9.222, 3.128) against 20,000 seeded simulated charts
-    scored by ``leankit.spc._rules`` (the charts' rule engine), within 4 standard errors."""
+    """WE rules 1-4 together at shifts 0.5, 1, 2σ (no printed value found; Champ &
+    Woodall's pairwise columns are tested above): the exact chain (27.33, 9.222, 3.128)
+    against 20,000 seeded simulated charts scored by ``leankit.spc._rules`` (the charts'
+    rule engine), within 4 standard errors."""
     rules = resolve_rules("we")
     res = spc.arl("shewhart", rules="we", shift=[0.5, 1.0, 2.0]).to_frame()
     assert res["arl"].round(2).tolist() == [27.33, 9.22, 3.13]
