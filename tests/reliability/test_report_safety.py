@@ -518,3 +518,24 @@ def test_text_helpers():
     assert isolate("ש\u2069\u202ey") == "\u2068שy\u2069"
     assert balance_bidi("\u2069a\u2068b") == "a\u2068b\u2069"
     assert balance_bidi("\u202ba\u202c\u2066b\u2067") == "ab"
+
+
+def test_change_points_figure_of_a_long_series_is_decimated():
+    import dataclasses
+
+    from leankit import rca
+
+    rng = np.random.default_rng(14)
+    df = pd.DataFrame({"t": pd.date_range("2026-01-01", periods=200, freq="min", tz="UTC"),
+                       "v": np.r_[rng.normal(0, 1, 100), rng.normal(3, 1, 100)]})
+    cp = rca.change_points(df, value="v", time="t")
+    n = 50_000
+    y = rng.normal(0, 1, n)
+    y[12_345] = 40.0
+    long = dataclasses.replace(cp, values=y, times=pd.date_range(
+        "2026-01-01", periods=n, freq="s", tz="UTC"))
+    fig = long.figure()
+    drawn = fig.data[0].y
+    assert len(drawn) <= 4 * 2000 + 10 and fig.data[0].type == "scattergl"
+    assert drawn.max() == 40.0 and drawn.min() == y.min()
+    assert any("Decimated view" in (a.text or "") for a in fig.layout.annotations)
