@@ -442,21 +442,16 @@ def _short(text: str, limit: int = _MAX_MESSAGE) -> str:
     return f"{text[:limit]} ... [{len(text) - limit:,} more characters]"
 
 
-def _show_warning(
+def _format_warning(
     message: Warning | str,
     category: type[Warning],
     filename: str,
     lineno: int,
-    file: Any = None,
     line: str | None = None,
-) -> None:
-    """Print a warning as one ``leankit: warning:`` line, without source lines."""
-    stream = file if file is not None else sys.stderr
+) -> str:
+    """A warning as one ``leankit: warning:`` line, without the source line."""
     label = "warning" if issubclass(category, UserWarning) else category.__name__
-    try:
-        stream.write(f"leankit: {label}: {_short(str(message))}\n")
-    except (OSError, ValueError):  # stderr closed
-        pass
+    return f"leankit: {label}: {_short(str(message))}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -475,9 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = [a for a in arguments if a != "--debug"]  # accepted anywhere on the line
     parser = build_parser()
     args = parser.parse_args(arguments)
-    previous = warnings.showwarning
-    if not debug:
-        warnings.showwarning = _show_warning
+    previous = warnings.formatwarning
+    if not debug:  # printed warnings are one line (recorded ones, e.g. by tests, unchanged)
+        warnings.formatwarning = _format_warning
     try:
         return int(args.func(args))
     except LeankitError as exc:
@@ -517,4 +512,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 3
     finally:
-        warnings.showwarning = previous
+        warnings.formatwarning = previous

@@ -84,7 +84,35 @@ def test_huge_message_is_cut(profiles_raise, capsys):
     assert "\\x00" in err and "more characters" in err
 
 
-def test_warnings_print_as_one_line(profiles_raise, capsys, monkeypatch):
+_WARNING_SCRIPT = """
+import sys, warnings
+from leankit import cli
+from leankit.errors import AssumptionWarning
+
+def command(_args):
+    warnings.warn("bore: only 3 subgroups", AssumptionWarning, stacklevel=1)
+    return 0
+
+parser = cli.build_parser
+def patched():
+    p = parser()
+    sub = next(a for a in p._actions if a.dest == "command")
+    sub.choices["profiles"].set_defaults(func=command)
+    return p
+cli.build_parser = patched
+sys.exit(cli.main(["profiles"]))
+"""
+
+
+def test_warnings_print_as_one_line():
+    proc = subprocess.run([sys.executable, "-c", _WARNING_SCRIPT], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "leankit: warning: bore: only 3 subgroups\n"
+
+
+def test_recorded_warnings_stay_warnings(profiles_raise, monkeypatch):
+    """Callers that record warnings (tests, notebooks) still get them as warnings."""
     from leankit.errors import AssumptionWarning
 
     def command(_args: object) -> int:
@@ -100,11 +128,8 @@ def test_warnings_print_as_one_line(profiles_raise, capsys, monkeypatch):
         return p
 
     monkeypatch.setattr(cli, "build_parser", patched)
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
+    with pytest.warns(AssumptionWarning, match="only 3 subgroups"):
         assert main(["profiles"]) == 0
-    err = capsys.readouterr().err
-    assert err == "leankit: warning: bore: only 3 subgroups\n"
 
 
 def test_no_traceback_in_a_real_process(tmp_path):
