@@ -1,8 +1,9 @@
 """Convert raw text batches into canonical rows, and everything else into quarantine.
 
 :func:`convert` is pure and runs in worker threads; :class:`Finalizer` runs in file
-order (it resolves DST overlaps by the "infer" policy, which needs the order) and
-assembles the canonical table and the quarantine entries of a batch.
+order (it resolves DST overlaps by the "infer" policy, and fixes each characteristic's
+kind of unit by its first row, both of which need the order) and assembles the
+canonical table and the quarantine entries of a batch.
 """
 
 from __future__ import annotations
@@ -75,16 +76,38 @@ class Converted:
     columns: dict[str, pa.Array]
     failures: list[_Failure] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
+    unit_text: pa.Array | None = None  # the unit of each row as written (measurements, specs)
 
 
 @dataclass(slots=True)
 class Options:
-    """Per-load settings that are not part of the profile."""
+    """Per-load settings that are not part of the profile.
+
+    Attributes
+    ----------
+    canonical_units : dict
+        Characteristic -> declared unit (``units=`` of ``read_export``; the dataset's
+        specs when ingesting). A row of another kind of unit is ``incompatible_unit``.
+    convert_units : bool
+        Convert measured values to their characteristic's unit (``read_export``).
+        Datasets store each value in the unit it was given in (``False``) and
+        convert when the table is read, so the result does not depend on the order
+        in which files and specs were loaded.
+    dataset_units : dict
+        Characteristic -> unit it already has in the dataset; a row of another kind
+        of unit is ``unit_mismatch``.
+    file_units : dict
+        Output: characteristic -> its unit in the dataset, for every characteristic
+        loaded from this file (filled in file order by the :class:`Finalizer`).
+    """
 
     source_file: str
     decimal: str = "."
     thousands: str | None = None
     canonical_units: dict[str, str] = field(default_factory=dict)
+    convert_units: bool = True
+    dataset_units: dict[str, str] = field(default_factory=dict)
+    file_units: dict[str, str] = field(default_factory=dict)
 
 
 def _text(batch: RawBatch, m: Mapping, col: str, nulls: pa.Array) -> pa.Array | None:
@@ -266,6 +289,8 @@ def convert(batch: RawBatch, m: Mapping, opts: Options) -> Converted:
                 )
     if m.kind == "measurements":
         _convert_measurement_units(out, m, opts)
+    elif m.kind == "specs":
+        _spec_units(out)
     return out
 
 
@@ -325,8 +350,12 @@ def _convert_measurement_units(out: Converted, m: Mapping, opts: Options) -> Non
             incompatible[k] = True
             labels.append(None)
             continue
+        if not opts.convert_units:  # stored as given; converted when the dataset is read
+            labels.append(canon)
+            continue
         scale[k], offset[k] = _units.factor(canon, target)
         labels.append(_units.canonical_label(target))
+    out.unit_text = unit_text
     if not (np.all(scale == 1.0) and np.all(offset == 0.0)):
         vals = out.columns["value"]
         out.columns["value"] = pc.add(
@@ -352,6 +381,35 @@ def _convert_measurement_units(out: Converted, m: Mapping, opts: Options) -> Non
         out.failures.append(_Failure("unit", "incompatible_unit", bad, unit_text, msg))
 
 
+def _spec_units(out: Converted) -> None:
+    """Write spec units in their canonical spelling; an unknown unit is quarantined."""
+    text = out.columns["unit"]
+    out.unit_text = text
+    enc = pc.dictionary_encode(text)
+    labels = enc.dictionary.to_pylist()
+    known = [lab is not None and _units.is_known(lab) for lab in labels]
+    canon = [
+        _units.canonical_label(lab) if ok else None
+        for lab, ok in zip(labels, known, strict=True)
+    ]
+    out.columns["unit"] = pc.take(pa.array(canon, pa.string()), enc.indices)
+    unknown = np.array([not ok for ok in known], dtype=bool)
+    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), np.int64)
+    bad = np.zeros(len(idx), dtype=bool)
+    present = idx >= 0
+    bad[present] = unknown[idx[present]]
+    if bad.any():
+        out.failures.append(
+            _Failure(
+                "unit",
+                "unknown_unit",
+                bad,
+                text,
+                "unit: {value!r} is not a known unit (fix the specs table)",
+            )
+        )
+
+
 class Finalizer:
     """Resolves order-dependent policies and assembles canonical and quarantine rows."""
 
@@ -360,6 +418,81 @@ class Finalizer:
         self.opts = opts
         self.schema = _schema.get(m.kind).arrow_schema()
         self._held: list[Converted] = []
+        # characteristic -> (dimension, unit, where that was decided)
+        self._dims: dict[str, tuple[str, str, str]] = {
+            char: (_units.dimension(unit), _units.canonical_label(unit), "in this dataset")
+            for char, unit in opts.dataset_units.items()
+            if _units.is_known(unit)
+        }
+
+    # ---- one kind of unit per characteristic -------------------------------------------
+    # A characteristic measures one quantity. Its kind of unit (length, mass ...) is the
+    # one it already has in the dataset, else the one of its first row in this file that
+    # is otherwise valid; a row in a unit of another kind is quarantined (unit_mismatch).
+
+    def _unit_for(self, char: str, label: str) -> str:
+        """The unit a newly seen characteristic gets in the dataset."""
+        for declared in (self.m.profile.canonical_units, self.opts.canonical_units):
+            unit = declared.get(char)
+            if unit and _units.convertible(unit, label):
+                return _units.canonical_label(unit)
+        if self.m.kind == "specs":
+            return label
+        return DEFAULT_UNITS.get(_units.dimension(label), label)
+
+    def _check_dimensions(self, conv: Converted, ok: np.ndarray) -> None:
+        chars = conv.columns.get("characteristic")
+        labels = conv.columns.get("unit")
+        if chars is None or labels is None or not len(ok):
+            return
+        c_enc = pc.dictionary_encode(chars)
+        u_enc = pc.dictionary_encode(labels)
+        c_dict = c_enc.dictionary.to_pylist()
+        u_dict = u_enc.dictionary.to_pylist()
+        ci = np.asarray(pc.fill_null(c_enc.indices, -1).to_numpy(zero_copy_only=False), np.int64)
+        ui = np.asarray(pc.fill_null(u_enc.indices, -1).to_numpy(zero_copy_only=False), np.int64)
+        valid = (ci >= 0) & (ui >= 0)
+        if not valid.any():
+            return
+        combo = np.where(valid, ui * (len(c_dict) + 1) + ci, -1)
+        # each (unit, characteristic) pair once, in file order of its first valid row
+        good = np.flatnonzero(valid & ok)
+        codes, at = np.unique(combo[good], return_index=True)
+        first_ok = {int(code): int(good[k]) for code, k in zip(codes, at, strict=True)}
+        order = sorted(first_ok, key=first_ok.__getitem__)
+        for code in order:
+            u, c = divmod(code, len(c_dict) + 1)
+            char, label = c_dict[c], u_dict[u]
+            if char not in self._dims:
+                line = int(conv.batch.source_row[first_ok[code]])
+                unit = self._unit_for(char, label)
+                self._dims[char] = (_units.dimension(label), unit, f"its first row, line {line}")
+        for code in order:
+            char = c_dict[code % (len(c_dict) + 1)]
+            if char in self._dims:
+                self.opts.file_units.setdefault(char, self._dims[char][1])
+        bad_by_char: dict[str, list[int]] = {}
+        for code in np.unique(combo[valid]):
+            u, c = divmod(int(code), len(c_dict) + 1)
+            char, label = c_dict[c], u_dict[u]
+            fixed = self._dims.get(char)
+            if fixed is not None and _units.dimension(label) != fixed[0]:
+                bad_by_char.setdefault(char, []).append(int(code))
+        for char, bad_codes in bad_by_char.items():
+            dim, unit, origin = self._dims[char]
+            mask = np.isin(combo, bad_codes)
+            text = conv.unit_text if conv.unit_text is not None else labels
+            conv.failures.append(
+                _Failure(
+                    "unit",
+                    "unit_mismatch",
+                    mask,
+                    text,
+                    f"unit: {{value!r}} is not a unit of {dim}: {char} is a {dim} measured "
+                    f"in {unit} ({origin}), and one characteristic has one kind of unit; "
+                    "fix the unit or the characteristic name",
+                )
+            )
 
     # ---- DST overlap, policy "infer" -------------------------------------------------
     # Rows whose local time falls in the repeated autumn hour are held back until the
@@ -462,6 +595,11 @@ class Finalizer:
                             check.columns[0].split("|")[0], check.code, bad, None, check.message
                         )
                     )
+        if self.m.kind in ("measurements", "specs"):
+            ok = np.ones(n, dtype=bool)
+            for f in conv.failures:
+                ok &= ~f.mask
+            self._check_dimensions(conv, ok)
         any_bad = np.zeros(n, dtype=bool)
         for f in conv.failures:
             any_bad |= f.mask
