@@ -510,9 +510,15 @@ def _run_length(cond: _BoolArray, starts: _BoolArray) -> _IntArray:
     idx = np.arange(n, dtype=np.int64)
     if n == 0:
         return idx
-    reset = np.where(cond, np.where(starts, idx - 1, -1), idx)
-    last = np.maximum.accumulate(reset)
-    return np.where(cond, idx - last, 0).astype(np.int64)
+    # last position before the current run: i where cond is False, i - 1 where a run
+    # restarts at i (a start), -1 elsewhere; its running maximum, subtracted from i
+    reset = np.where(cond, -1, idx)
+    restart = np.flatnonzero(cond & starts)
+    reset[restart] = restart - 1
+    np.maximum.accumulate(reset, out=reset)
+    np.subtract(idx, reset, out=reset)
+    reset[~cond] = 0
+    return reset
 
 
 def _steps(x: _FloatArray, starts: _BoolArray) -> _FloatArray:
@@ -577,7 +583,7 @@ def _fire(rule: Rule, c: _Chart) -> _BoolArray:
     if rule.kind == "within":
         return _run_length(ok & (np.abs(c.dev) < half), c.starts) >= k
     hi = ok & (c.dev > half)
-    lo = ok & (-c.dev > half)
+    lo = ok & (c.dev < -half)
     if rule.kind == "outside":
         # Nelson's rule 8: k in a row beyond the zone with points on BOTH sides of the
         # center (a mixture); k points all on one side are a shift, caught by other rules
@@ -593,12 +599,17 @@ def _fire(rule: Rule, c: _Chart) -> _BoolArray:
     idx = np.arange(c.n, dtype=np.int64)
     if c.n == 0:
         return np.zeros(0, dtype=np.bool_)
-    stretch = np.maximum.accumulate(np.where(~ok, idx + 1, np.where(c.starts, idx, 0)))
-    first = np.maximum(idx - rule.m + 1, stretch)
+    # start of the stretch: i + 1 after a point where zones do not apply, i at a start
+    stretch = np.where(c.starts, idx, 0)
+    bad = np.flatnonzero(~ok)
+    stretch[bad] = bad + 1
+    np.maximum.accumulate(stretch, out=stretch)
+    first = np.maximum(idx - (rule.m - 1), stretch, out=stretch)  # <= c.n
     fired = np.zeros(c.n, dtype=np.bool_)
+    total = np.zeros(c.n + 1, dtype=np.int64)
     for side in (hi, lo):
-        total = np.concatenate(([0], np.cumsum(side, dtype=np.int64)))
-        fired |= side & (total[idx + 1] - total[np.minimum(first, c.n)] >= k)
+        np.cumsum(side, dtype=np.int64, out=total[1:])
+        fired |= side & (total[1:] - total[first] >= k)
     return fired
 
 
