@@ -246,3 +246,31 @@ def test_same_file_committed_meanwhile_is_already_loaded(w, tmp_path, monkeypatc
     assert rep.files[0].status == "already loaded"
     assert len(read_table(out, "measurements")) == 1
     assert [p.name for p in out.rglob("*.tmp")] == []
+
+
+def test_legacy_rows_of_another_kind_of_unit_are_returned_with_a_warning(w, tmp_path):
+    """Datasets written before units were checked may hold bore in g beside bore in mm:
+    read_table cannot convert those rows, says so, and returns them as they are."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from leankit.errors import DataQualityWarning
+
+    out = tmp_path / "ds"
+    ingest(w("a.csv", "timestamp,characteristic,value,unit\n2026-03-01T08:00Z,bore,25,mm\n"),
+           kind="measurements", out=out)  # fmt: skip
+    ingest(w("b.csv", "timestamp,characteristic,value,unit\n2026-03-01T09:00Z,weight,2,kg\n"),
+           kind="measurements", out=out)  # fmt: skip
+    doc = json.loads((out / "manifest.json").read_text("utf-8"))
+    part = out / doc["files"][1]["part"]
+    t = pq.read_table(part)
+    t = t.set_column(t.schema.get_field_index("characteristic"), "characteristic",
+                     pa.array(["bore"]))  # fmt: skip
+    pq.write_table(t, part)
+    for entry in doc["files"]:
+        del entry["units"]
+    (out / "manifest.json").write_text(json.dumps(doc), "utf-8")
+    with pytest.warns(DataQualityWarning, match="1 row of bore in kg .*mm"):
+        table = sorted_table(out, "measurements")
+    assert table["unit"].tolist() == ["mm", "kg"]
+    assert table["value"].tolist() == [25.0, 2.0]

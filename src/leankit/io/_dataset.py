@@ -178,6 +178,19 @@ def _prepare_parent(path: Path) -> None:
         raise _output_error(path, exc) from exc
 
 
+def _replace(src: Path | str, dst: Path) -> None:
+    """``os.replace``; on Windows, retried briefly while a reader has *dst* open."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if sys.platform != "win32" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _default_mode(path: Path | str) -> None:
     """Give a temporary file the permissions a normal new file would get (umask)."""
     umask = os.umask(0)
@@ -206,7 +219,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         _default_mode(tmp)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError) and not isinstance(exc, LeankitError):
@@ -265,7 +278,7 @@ class AtomicParquetWriter:
     def publish(self) -> None:
         """Rename the finished temporary file into place."""
         try:
-            os.replace(self.tmp, self.path)
+            _replace(self.tmp, self.path)
         except OSError as exc:
             raise _output_error(self.path, exc) from exc
 
@@ -940,7 +953,7 @@ def _to_units(table: pa.Table, kind: str, units: dict[str, str]) -> pa.Table:
         batches.append(_batch_to_units(batch, columns, units, mismatched))
     if mismatched:
         shown = "; ".join(
-            f"{n:,} rows of {c} in {u} (its unit is {t})"
+            f"{n:,} row{'s' if n != 1 else ''} of {c} in {u} (its unit is {t})"
             for (c, u, t), n in sorted(mismatched.items())[:5]
         )
         warnings.warn(
