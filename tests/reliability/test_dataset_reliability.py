@@ -159,7 +159,7 @@ def test_lock_timeout_is_a_dataset_error_naming_the_lock(w, tmp_path):
     assert "manifest.lock" in msg and "0.3 s" in msg
     assert f"pid {os.getpid()}" in msg  # who holds it
     assert "retry" in msg
-    assert 0.3 <= waited < 2.0
+    assert 0.3 <= waited < 5.0
     assert (out / "manifest.json").read_bytes() == manifest_before
     assert tmp_files(out) == []  # the staged parts were discarded
     assert len(list((out / "measurements").glob("part-*"))) == 1

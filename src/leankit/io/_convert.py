@@ -389,8 +389,7 @@ def _spec_units(out: Converted) -> None:
     labels = enc.dictionary.to_pylist()
     known = [lab is not None and _units.is_known(lab) for lab in labels]
     canon = [
-        _units.canonical_label(lab) if ok else None
-        for lab, ok in zip(labels, known, strict=True)
+        _units.canonical_label(lab) if ok else None for lab, ok in zip(labels, known, strict=True)
     ]
     out.columns["unit"] = pc.take(pa.array(canon, pa.string()), enc.indices)
     unknown = np.array([not ok for ok in known], dtype=bool)

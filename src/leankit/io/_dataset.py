@@ -851,7 +851,8 @@ class Dataset:
         specs = self._read_parts("specs", doc, quarantine=False)
         counts: dict[str, collections.Counter[str]] = {}
         for char, unit in zip(
-            specs.column("characteristic").to_pylist(), specs.column("unit").to_pylist(),
+            specs.column("characteristic").to_pylist(),
+            specs.column("unit").to_pylist(),
             strict=True,
         ):
             if char is not None and unit and _units.is_known(unit):
