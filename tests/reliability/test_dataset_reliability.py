@@ -486,3 +486,24 @@ def test_crash_between_part_rename_and_manifest_update(w, tmp_path):
     table = read_table(out, "measurements")
     assert len(table) == 40 and not table.duplicated(["source_file", "source_row"]).any()
     assert tmp_files(out) == []
+
+
+def test_disk_full_during_ingest_is_a_clear_error_and_changes_nothing(w, tmp_path, monkeypatch):
+    import errno
+
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "ds"
+    ingest(w("a.csv", measurements(3, "A")), kind="measurements", out=out)
+    before = (out / "manifest.json").read_bytes()
+
+    def full(self, table, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    with pytest.raises(InputFileError, match="no space left"):
+        ingest(w("b.csv", measurements(3, "B", 10)), kind="measurements", out=out)
+    assert (out / "manifest.json").read_bytes() == before
+    assert tmp_files(out) == []
+    monkeypatch.undo()
+    assert len(read_table(out, "measurements")) == 3
