@@ -1038,7 +1038,11 @@ def ingest(
 
     Each file becomes one Parquet part (written atomically) plus its quarantine;
     the manifest records its content hash, so loading the same file again does
-    nothing, and a new export is appended as a new part.
+    nothing, and a new export is appended as a new part. Several processes may
+    ingest into one folder at once: the manifest is updated under a file lock
+    (``manifest.lock``), and temporary files of killed ingests are removed by the
+    next one. Measured values are stored in the unit they were given in and
+    converted to each characteristic's one unit when read (:func:`read_table`).
 
     Parameters
     ----------
@@ -1063,7 +1067,9 @@ def ingest(
     Raises
     ------
     InputFileError, ProfileError, DatasetError
-        On a fatal problem (missing file, no profile fits, broken dataset).
+        On a fatal problem (missing file, no profile fits, broken dataset, output
+        folder under a regular file, dataset locked by another process for longer
+        than :data:`LOCK_TIMEOUT` seconds).
 
     Examples
     --------
