@@ -389,6 +389,16 @@ def test_stale_temp_files_are_removed_by_the_next_write(w, tmp_path):
         sleeper.wait()
 
 
+def test_a_rerun_of_already_loaded_files_also_removes_stale_temp_files(w, tmp_path):
+    out = tmp_path / "ds"
+    a = w("a.csv", measurements(3, "A"))
+    ingest(a, kind="measurements", out=out)
+    left = out / "measurements" / f".part-0.parquet.{_dataset._host_tag()}-{_dead_pid()}.x.tmp"
+    left.write_bytes(b"PAR1")
+    assert ingest(a, kind="measurements", out=out).files[0].status == "already loaded"
+    assert not left.exists()
+
+
 def test_temp_names_carry_host_and_pid(tmp_path):
     names = []
     real = os.replace

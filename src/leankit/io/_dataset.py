@@ -613,13 +613,13 @@ class Dataset:
         finally:
             lock.release()
 
-    def _remove_stale_tmp(self) -> list[Path]:
-        """Remove temporary files of writers that no longer run (call under the lock)."""
+    def _stale_tmp(self) -> list[Path]:
+        """Temporary files of writers that no longer run."""
         folders = [self.root]
         for kind in _schema.KINDS:
             folders += [self.root / kind, self.root / "quarantine" / kind]
         now = time.time()
-        removed = []
+        stale = []
         for folder in folders:
             try:
                 entries = list(os.scandir(folder))
@@ -629,14 +629,30 @@ class Dataset:
                 if not _TMP_NAME.match(e.name):
                     continue
                 try:
-                    if not e.is_file(follow_symlinks=False):
-                        continue
-                    if _stale(e.name, e.stat(follow_symlinks=False).st_mtime, now):
-                        os.unlink(e.path)
-                        removed.append(Path(e.path))
-                except OSError:  # gone meanwhile, or still open (Windows): next time
+                    if e.is_file(follow_symlinks=False) and _stale(
+                        e.name, e.stat(follow_symlinks=False).st_mtime, now
+                    ):
+                        stale.append(Path(e.path))
+                except OSError:  # gone meanwhile
                     continue
+        return stale
+
+    def _remove_stale_tmp(self) -> list[Path]:
+        """Remove temporary files of writers that no longer run (call under the lock)."""
+        removed = []
+        for p in self._stale_tmp():
+            try:
+                p.unlink()
+            except OSError:  # gone meanwhile, or still open (Windows): next time
+                continue
+            removed.append(p)
         return removed
+
+    def _tidy(self) -> None:
+        """Remove stale temporary files, if there are any (best effort)."""
+        if self._stale_tmp():
+            with contextlib.suppress(LeankitError, OSError), self._locked():
+                self._remove_stale_tmp()
 
     def _intact(self, entry: dict[str, Any]) -> bool:
         """True if both Parquet files of a manifest entry exist and have a footer."""
@@ -677,6 +693,7 @@ class Dataset:
         doc = self._manifest()
         entry = self._loaded(doc, kind, sha)
         if entry is not None:
+            self._tidy()
             return _already(path, kind, entry, sha)
         args = (path, kind, profile, sheet, progress, sha)
         # Read the file without holding the lock; commit under it. If another process
