@@ -146,3 +146,98 @@ def test_no_traceback_in_a_real_process(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("leankit: error:")
+
+
+# ------------------------------------------------------------------ hostile inputs, end to end
+
+GOOD_CSV = (
+    "timestamp,characteristic,value,subgroup\n"
+    + "".join(f"2026-03-01T08:{i:02d}Z,bore,{25 + (i % 5) / 100:.2f},{i // 5}\n" for i in range(40))
+)
+
+
+def _dataset(tmp_path, w):
+    out = tmp_path / "ds"
+    assert main(["ingest", str(w("m.csv", GOOD_CSV)), "--kind", "measurements", "--out", str(out),
+                 "--quiet"]) == 0
+    return out
+
+
+def _nul(tmp_path, w):
+    return ["ingest", str(w("nul.csv", b"\x00" * 400_000)), "--kind", "measurements", "--out",
+            str(tmp_path / "d")]
+
+
+def _folder(tmp_path, w):
+    (tmp_path / "exports").mkdir()
+    return ["ingest", str(tmp_path / "exports"), "--kind", "measurements", "--out",
+            str(tmp_path / "d")]
+
+
+def _out_under_file(tmp_path, w):
+    return ["ingest", str(w("m.csv", GOOD_CSV)), "--kind", "measurements", "--out",
+            str(w("file.txt", "x") / "data")]
+
+
+def _truncated_part(tmp_path, w):
+    out = _dataset(tmp_path, w)
+    part = next((out / "measurements").glob("*.parquet"))
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    return ["chart", str(out), "--kind", "measurements", "--type", "i_mr", "--value", "value"]
+
+
+def _manifest_list(tmp_path, w):
+    out = _dataset(tmp_path, w)
+    next(p for p in out.rglob("*.json") if "manifest" in p.name).write_text("[]")
+    return ["ingest", str(w("m2.csv", GOOD_CSV.replace("03-01", "03-02"))), "--kind",
+            "measurements", "--out", str(out)]
+
+
+def _nested_json(tmp_path, w):
+    deep = "[" * 100_000 + "]" * 100_000
+    return ["ingest", str(w("d.jsonl", '{"a": ' + deep + "}\n")), "--kind", "defects", "--out",
+            str(tmp_path / "d")]
+
+
+def _corrupt_xlsx(tmp_path, w):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook><sheets><sheet name='S' sheetId='1'")
+    return ["ingest", str(w("bad.xlsx", buf.getvalue())), "--kind", "measurements", "--out",
+            str(tmp_path / "d")]
+
+
+def _spec_zero_opportunities(tmp_path, w):
+    out = _dataset(tmp_path, w)
+    spec = w("weekly.toml", f'[report]\ndata = "{out}"\nweek = "last"\n\n'
+                             "[defects]\nopportunities = 0\n")
+    return ["report", "weekly", "--spec", str(spec), "--out", str(tmp_path / "r.html")]
+
+
+def _bad_profile(tmp_path, w):
+    prof = w("p.toml", '[profile]\nname = "x"\nkind = "measurements"\n[csv]\ndelimiter = ";;"\n')
+    return ["ingest", str(w("m.csv", GOOD_CSV)), "--kind", "measurements", "--profile",
+            str(prof), "--out", str(tmp_path / "d")]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_nul, _folder, _out_under_file, _truncated_part, _manifest_list, _nested_json,
+     _corrupt_xlsx, _spec_zero_opportunities, _bad_profile],
+)
+def test_hostile_input_gives_a_short_error_not_a_crash(make, tmp_path, w, capsys):
+    argv = make(tmp_path, w)
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(argv)
+    err = capsys.readouterr().err
+    assert code in (0, 2), err  # handled: success (e.g. quarantined) or a clear error, not 3
+    assert "Traceback" not in err and "internal error" not in err
+    assert len(err) < 3000
+    if code == 2:
+        assert err.startswith("leankit: error:")
