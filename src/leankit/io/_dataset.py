@@ -587,9 +587,7 @@ class Dataset:
 
     def _save(self, doc: dict[str, Any]) -> None:
         doc["leankit_version"] = __version__
-        atomic_write_bytes(
-            self.manifest_path, json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
-        )
+        atomic_write_bytes(self.manifest_path, _manifest_text(doc).encode("utf-8"))
 
     # ---------------------------------------------------------------- writing
 
@@ -954,6 +952,23 @@ class Dataset:
         if quarantine or kind not in _UNIT_COLUMNS or not table.num_rows:
             return table
         return _to_units(table, kind, self._units(doc))
+
+
+def _manifest_text(doc: dict[str, Any]) -> str:
+    """The manifest as JSON with one line per loaded file.
+
+    Readable and diffable, and fast: each line is encoded by the C encoder (an
+    ``indent`` makes :func:`json.dumps` fall back to pure Python, which took 35 ms
+    per write for 250 files, under the lock).
+    """
+    head = [
+        f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+        for k, v in doc.items()
+        if k != "files"
+    ]
+    files = [f"  {json.dumps(e, ensure_ascii=False)}" for e in doc["files"]]
+    body = ' "files": [\n' + ",\n".join(files) + "\n ]" if files else ' "files": []'
+    return "{\n" + ",\n".join([*head, body]) + "\n}\n"
 
 
 def _already(path: Path, kind: str, entry: dict[str, Any], sha: str) -> FileReport:
