@@ -958,8 +958,8 @@ def _manifest_text(doc: dict[str, Any]) -> str:
     """The manifest as JSON with one line per loaded file.
 
     Readable and diffable, and fast: each line is encoded by the C encoder (an
-    ``indent`` makes :func:`json.dumps` fall back to pure Python, which took 35 ms
-    per write for 250 files, under the lock).
+    ``indent`` makes :func:`json.dumps` fall back to pure Python: 5.0 ms instead of
+    1.8 ms per write for 250 files, while the lock is held).
     """
     head = [
         f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
