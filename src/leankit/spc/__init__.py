@@ -34,6 +34,8 @@ from leankit.spc._constants import (
     factors,
     median_range,
 )
+from leankit.spc._cusum import cusum
+from leankit.spc._ewma import SmoothingChartError, ewma
 from leankit.spc._normality import anderson_darling_normal, shapiro_wilk
 from leankit.spc._results import ChartCollection, ControlChart, Limits
 from leankit.spc._rules import RULE_SETS, RULES, Rule, RuleError, evaluate, resolve_rules
@@ -53,6 +55,7 @@ __all__ = [
     "RuleError",
     "RunLength",
     "RunLengthError",
+    "SmoothingChartError",
     "UnsupportedSubgroupError",
     "aggregate_counts",
     "anderson_darling_normal",
@@ -64,9 +67,11 @@ __all__ = [
     "chart_figure",
     "c_chart",
     "constants_table",
+    "cusum",
     "d2",
     "d3",
     "evaluate",
+    "ewma",
     "factors",
     "i_mr",
     "median_range",
@@ -92,5 +97,5 @@ def __getattr__(name: str) -> object:
 
 for _name in ("AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
               "ControlChart", "Limits", "Rule", "RuleError", "RunLength", "RunLengthError",
-              "UnsupportedSubgroupError"):
+              "SmoothingChartError", "UnsupportedSubgroupError"):
     globals()[_name].__module__ = __name__

@@ -1,0 +1,597 @@
+"""EWMA control chart (exponentially weighted moving average) of subgroup means or
+individual values.
+
+The plotted statistic is z_i = λ x̄_i + (1 − λ) z_{i−1}, started at the center
+(z_0 = μ0) of each stage; its limits are μ0 ± L σ_{z_i}, with the exact (time-varying)
+standard deviation of z_i or its asymptote. The parameters μ0 and σ are estimated from
+the Phase I baseline as the matching Shewhart chart does (X̄-R/S estimators for
+subgroups, MR̄/d2 for individuals) or given as known standards. The input handling
+shared with :mod:`leankit.spc._cusum` lives here too.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.signal import lfilter
+
+from leankit.errors import InsufficientDataError, LeankitError, SchemaError
+from leankit.spc._charts import (
+    Exclude,
+    Missing,
+    _by,
+    _finish_groups,
+    _imr_estimate,
+    _numeric,
+    _options,
+    _prepare,
+    _require,
+    _text_column,
+    _tile,
+    _values_per_group,
+    _var_estimate,
+)
+from leankit.spc._constants import UnsupportedSubgroupError
+from leankit.spc._results import FRAME_COLUMNS, ChartCollection, ControlChart, Limits
+
+__all__ = ["SmoothingChartError", "ewma"]
+
+_FloatArray = npt.NDArray[np.float64]
+
+EwmaLimits = Literal["time_varying", "asymptotic"]
+
+#: Sigma estimators for subgroups (as X̄-R / X̄-S) and for individuals (as I-MR).
+SUBGROUP_METHODS = ("rbar", "sbar", "pooled")
+INDIVIDUAL_METHODS = ("mrbar", "median_mr", "sd")
+
+#: The rule reported for a point beyond the EWMA limits (the only valid rule on an EWMA).
+EWMA_RULE = "we_1"
+EWMA_RULE_TEXT = "Point outside the control limits"
+
+SIGNAL_COLUMNS = ["panel", "subgroup", "time", "position", "stage", "phase", "statistic",
+                  "rule", "description"]
+
+
+class SmoothingChartError(LeankitError, ValueError):
+    """A parameter of :func:`ewma` or :func:`cusum` is invalid (λ outside (0, 1],
+    L <= 0, h <= 0, k < 0, a head start outside [0, h) ...).
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> try:
+    ...     spc.ewma(datasets.piston_rings(), value="diameter", subgroup="sample", lam=0)
+    ... except spc.SmoothingChartError as err:
+    ...     print(str(err)[:52])
+    lam= (the EWMA weight λ) must be a number in (0, 1];
+    """
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _real(name: str, value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(
+            float(value)):
+        raise SmoothingChartError(f"{name}= ({what}) must be a finite number; got {value!r}")
+    return float(value)
+
+
+def check_lam(lam: object) -> float:
+    """λ in (0, 1] (a clear :class:`SmoothingChartError` otherwise)."""
+    value = _real("lam", lam, "the EWMA weight λ")
+    if not 0.0 < value <= 1.0:
+        raise SmoothingChartError(
+            f"lam= (the EWMA weight λ) must be a number in (0, 1]; got {lam!r}. Typical values "
+            "are 0.05 to 0.25 (smaller detects smaller shifts)")
+    return value
+
+
+def check_positive(name: str, value: object, what: str) -> float:
+    """A finite number > 0."""
+    out = _real(name, value, what)
+    if out <= 0.0:
+        raise SmoothingChartError(f"{name}= ({what}) must be positive; got {value!r}")
+    return out
+
+
+# ---------------------------------------------------------------------------- input
+
+
+@dataclass(frozen=True)
+class Series:
+    """The summarised points of a smoothing chart (EWMA, CUSUM) and how to make more."""
+
+    groups: pd.DataFrame  # subgroup, n, mean, (range, sd, values), time, stage, phase ...
+    exclusions: pd.DataFrame
+    summarize: Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
+
+
+def summarizer(chart: str, data: pd.DataFrame, *, value: str, subgroup: str | None,
+               time: str | None, stage: str | None, exclude: Exclude,
+               missing: Missing) -> Callable[..., tuple[pd.DataFrame, pd.DataFrame]]:
+    """Raw rows -> one row per point (subgroup means, or individual values)."""
+    _require(data, value=value, subgroup=subgroup, time=time, stage=stage)
+    keep = [c for c in (value, subgroup, time, stage) if c]
+    if isinstance(exclude, str):
+        keep.append(exclude)
+
+    def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
+        x = _numeric(df[value], "value")
+        key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
+        if key.is_unique:  # individual values: one row per point, no group-by
+            groups = pd.DataFrame({"n": 1, "mean": x.to_numpy()}, index=key.to_numpy())
+            return _finish_groups(groups, df, key=key, time=time, stage=stage,
+                                  exclude=exclude, sub_col=subgroup, one_row_each=True)
+        grp = x.groupby(key, sort=False)
+        groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
+                               "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
+        groups["values"] = _values_per_group(x.to_numpy(), key, groups.index)
+        return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
+                              sub_col=subgroup)
+
+    return _prepare(time=time, stage=stage, exclude=exclude, rows_to_groups=to_groups,
+                    keep=keep, missing=missing)
+
+
+def estimate(chart: str, rows: pd.DataFrame, sigma_method: str | None, span: int
+             ) -> tuple[dict[str, float], str]:
+    """μ0 and σ of one stage from its baseline rows, as the matching Shewhart chart
+    estimates them; returns the parameters and the estimator used."""
+    if len(rows) == 0:
+        raise InsufficientDataError(
+            f"{chart}: no baseline points to estimate the center and sigma from; give known "
+            "standards (mu=, sigma=) or limits= from an earlier chart")
+    sizes = rows["n"].to_numpy()
+    if (sizes == 1).all():
+        method = sigma_method or "mrbar"
+        if method not in INDIVIDUAL_METHODS:
+            raise SmoothingChartError(
+                f"sigma_method={method!r} is for subgroups, but the baseline has individual "
+                f"values; use one of {', '.join(INDIVIDUAL_METHODS)}")
+        p = _imr_estimate(rows.assign(value=rows["mean"]),
+                          {"span": span, "sigma_method": method})
+        return {"mu": p["mu"], "sigma": p["sigma"]}, method
+    if (sizes == 1).any():
+        raise UnsupportedSubgroupError(
+            f"{chart}: the baseline mixes individual values (subgroups of 1) with subgroups "
+            f"of {int(sizes.max())}; sigma cannot be estimated from both. Chart them "
+            "separately, or give sigma= (and mu=)")
+    method = sigma_method or "rbar"
+    if method not in SUBGROUP_METHODS:
+        raise SmoothingChartError(
+            f"sigma_method={method!r} is for individual values, but the baseline has "
+            f"subgroups; use one of {', '.join(SUBGROUP_METHODS)}")
+    p = _var_estimate(rows, {"chart": chart, "sigma_method": method})
+    return {"mu": p["mu"], "sigma": p["sigma"]}, method
+
+
+def stage_parameters(chart: str, g: pd.DataFrame, opts: Mapping[str, Any],
+                     given: Mapping[Any, Limits] | None) -> dict[Any, Limits]:
+    """Frozen :class:`Limits` (μ0, σ) of every stage: given, known standards, or estimated
+    from the stage's Phase I points that are not excluded."""
+    out: dict[Any, Limits] = {}
+    standards = dict(opts["standards"])
+    for stage in pd.unique(g["stage"]):
+        if given is not None and stage in given:
+            out[stage] = given[stage]
+            continue
+        if opts.get("limits") is not None:
+            out[stage] = opts["limits"]
+            continue
+        if {"mu", "sigma"} <= set(standards):
+            out[stage] = Limits(chart=chart, params=standards, nsigmas=opts["nsigmas"],
+                                method="standard")
+            continue
+        rows = g[(g["stage"] == stage) & (g["phase"] == "I") & ~g["excluded"]]
+        params, method = estimate(chart, rows, opts["sigma_method"], opts["span"])
+        params.update(standards)
+        if params["sigma"] <= 0.0 or not math.isfinite(params["sigma"]):
+            raise InsufficientDataError(
+                f"{chart}: stage {stage!r}: the sigma estimate is {params['sigma']:g} (all "
+                "baseline values identical within subgroups / in a row); check the gauge "
+                "resolution or give sigma=")
+        out[stage] = Limits(chart=chart, params=params, nsigmas=opts["nsigmas"], method=method)
+    return out
+
+
+def base_options(chart: str, *, nsigmas: float, limits: Limits | Mapping[str, Any] | None,
+                 mu: float | None, sigma: float | None, sigma_method: str | None, span: int,
+                 **extra: Any) -> dict[str, Any]:
+    """Validated settings shared by EWMA and CUSUM."""
+    if sigma_method is not None and sigma_method not in (*SUBGROUP_METHODS,
+                                                         *INDIVIDUAL_METHODS):
+        raise SmoothingChartError(
+            f"sigma_method= must be one of {', '.join((*SUBGROUP_METHODS, *INDIVIDUAL_METHODS))}"
+            f" (or None: rbar for subgroups, mrbar for individuals); got {sigma_method!r}")
+    if isinstance(span, bool) or not isinstance(span, int) or span < 2:
+        raise UnsupportedSubgroupError(f"span= must be an integer >= 2, got {span!r}")
+    try:
+        opts = _options(chart, rules="limits", rule_params=None, dispersion_rules="limits",
+                        nsigmas=nsigmas, limits=limits, standards={"mu": mu, "sigma": sigma},
+                        sigma_method=sigma_method, span=span, **extra)
+    except LeankitError:
+        raise
+    except ValueError as exc:
+        raise SmoothingChartError(str(exc)) from exc
+    return opts
+
+
+def stage_blocks(g: pd.DataFrame) -> tuple[np.ndarray, pd.Index, list[np.ndarray]]:
+    """Stage codes per point, the stage labels and the positions of each stage."""
+    codes, values = pd.factorize(g["stage"])
+    return codes, pd.Index(values), [np.flatnonzero(codes == j) for j in range(len(values))]
+
+
+def carry_forward(values: _FloatArray, used: npt.NDArray[np.bool_], start: float
+                  ) -> _FloatArray:
+    """Spread the values at the *used* positions over the skipped positions after them
+    (a skipped point carries the last used value, or *start* before the first)."""
+    if used.all():
+        return values
+    last = np.maximum.accumulate(np.where(used, np.arange(len(used)), -1))
+    out: _FloatArray = np.where(last >= 0, values[np.maximum(last, 0)], start)
+    return out
+
+
+def frame(chart: str, panels: Sequence[str], g: pd.DataFrame,
+          arrays: Sequence[Mapping[str, _FloatArray]], signal: Sequence[npt.NDArray[np.bool_]],
+          rule_id: Sequence[str]) -> pd.DataFrame:
+    """The points table (:data:`FRAME_COLUMNS`, then ``mean``) of a smoothing chart."""
+    m, n_panels = len(g), len(panels)
+    cols: dict[str, Any] = {
+        "panel": _text_column(list(panels), np.repeat(np.arange(n_panels), m)),
+        "subgroup": _tile(g["subgroup"], n_panels),
+        "time": _tile(g["time"], n_panels),
+        "n": _tile(g["n"], n_panels),
+    }
+    for key in ("statistic", "center", "lcl", "ucl", "sigma"):
+        cols[key] = np.concatenate([a[key] for a in arrays])
+    cols.update({
+        "phase": _tile(g["phase"], n_panels), "stage": _tile(g["stage"], n_panels),
+        "excluded": _tile(g["excluded"], n_panels),
+        "exclude_reason": _tile(g["exclude_reason"], n_panels),
+        "signal": np.concatenate(list(signal)),
+    })
+    texts = ["", *rule_id]
+    codes = np.concatenate([np.where(s, j + 1, 0) for j, s in enumerate(signal)])
+    cols["rules"] = _text_column(texts, codes)
+    points = pd.DataFrame({c: cols[c] for c in FRAME_COLUMNS})
+    points["mean"] = np.tile(g["mean"].to_numpy(dtype=float), n_panels)
+    return points
+
+
+def data_table(g: pd.DataFrame) -> pd.DataFrame:
+    """The values behind the chart, one row per value."""
+    if "values" in g and g["values"].notna().all():
+        vals = g["values"].to_numpy()
+        lengths = np.fromiter((len(v) for v in vals), dtype=np.int64, count=len(vals))
+        rows = np.repeat(np.arange(len(g)), lengths)
+        return pd.DataFrame({
+            "subgroup": g["subgroup"].take(rows).reset_index(drop=True),
+            "value": np.concatenate([np.asarray(v, dtype=float) for v in vals])
+            if len(vals) else np.zeros(0),
+            **{c: g[c].take(rows).reset_index(drop=True) for c in ("phase", "stage",
+                                                                    "excluded")},
+        })
+    return g[["subgroup", "mean", "phase", "stage", "excluded"]].rename(
+        columns={"mean": "value"}).reset_index(drop=True)
+
+
+def monitor_groups(series: Series, new_data: pd.DataFrame, last_stage: Any) -> Series:
+    """The chart's points plus *new_data* as Phase II points of the last stage."""
+    new_groups, new_excl = series.summarize(new_data, use_exclude=False)
+    new_groups = new_groups.assign(stage=last_stage, phase="II", excluded=False,
+                                   exclude_reason="")
+    clash = set(new_groups["subgroup"]) & set(series.groups["subgroup"])
+    if clash:
+        raise ValueError(
+            f"monitor(): subgroup id(s) {sorted(clash, key=str)[:5]} are already on the "
+            "chart; give new subgroups new ids")
+    groups = pd.concat([series.groups, new_groups], ignore_index=True)
+    excl = pd.concat([series.exclusions, new_excl], ignore_index=True)
+    return Series(groups, excl, series.summarize)
+
+
+def first_series(data: pd.DataFrame, summarize: Callable[..., tuple[pd.DataFrame,
+                 pd.DataFrame]], opts: Mapping[str, Any]) -> Series:
+    groups, excl = summarize(data)
+    if opts.get("limits") is not None or {"mu", "sigma"} <= set(opts["standards"]):
+        groups["phase"] = "II"
+    if "values" not in groups:
+        groups["values"] = None
+    return Series(groups, excl, summarize)
+
+
+def check_finite(chart: str, g: pd.DataFrame) -> None:
+    bad = ~np.isfinite(g["mean"].to_numpy(dtype=float))
+    if bad.any():
+        raise SchemaError(
+            f"{chart} chart: subgroup means are not finite at subgroup(s) "
+            f"{g['subgroup'].to_numpy()[np.flatnonzero(bad)[:5]].tolist()}: the values are "
+            "too large in magnitude for float64 arithmetic. Rescale the data (another unit, "
+            "or subtract a reference value) before charting.")
+
+
+# ---------------------------------------------------------------------- computation
+
+
+def ewma_statistic(x: npt.ArrayLike, lam: float, start: float) -> _FloatArray:
+    """z_i = λ x_i + (1 − λ) z_{i−1}, z_0 = *start* (a linear filter, no Python loop).
+
+    Examples
+    --------
+    >>> ewma_statistic([11.0, 13.0, 12.0], 0.5, 10.0).tolist()
+    [10.5, 11.75, 11.875]
+    """
+    xs = np.asarray(x, dtype=float)
+    if len(xs) == 0:
+        return np.zeros(0)
+    a = 1.0 - lam
+    out, _ = lfilter([lam], [1.0, -a], xs, zi=np.array([a * start]))
+    return np.asarray(out, dtype=float)
+
+
+def ewma_sigma(sigma: float, n: npt.ArrayLike, lam: float, limits: EwmaLimits) -> _FloatArray:
+    """Standard deviation of z_i for a process sigma *sigma* and subgroup sizes *n*.
+
+    Exact: Var(z_i) = Σ_j λ²(1 − λ)^{2(i−j)} σ²/n_j (for constant n:
+    σ²/n · λ/(2−λ) · (1 − (1 − λ)^{2i})); asymptotic: σ/√n_i · √(λ/(2−λ)).
+
+    Examples
+    --------
+    >>> ewma_sigma(2.0, [1, 1, 1], 0.5, "time_varying").round(6).tolist()
+    [1.0, 1.118034, 1.145644]
+    """
+    ns = np.asarray(n, dtype=float)
+    if limits == "asymptotic":
+        out: _FloatArray = sigma / np.sqrt(ns) * math.sqrt(lam / (2.0 - lam))
+        return out
+    if len(ns) == 0:
+        return np.zeros(0)
+    a2 = (1.0 - lam) ** 2
+    if ns.min() == ns.max():
+        i = np.arange(1, len(ns) + 1, dtype=float)
+        var = sigma**2 / ns[0] * lam / (2.0 - lam) * -np.expm1(i * math.log(a2)) if a2 > 0 \
+            else np.full(len(ns), sigma**2 / ns[0] * lam**2)
+    else:
+        var, _ = lfilter([lam**2], [1.0, -a2], sigma**2 / ns, zi=np.zeros(1))
+    sd: _FloatArray = np.sqrt(np.asarray(var, dtype=float))
+    return sd
+
+
+def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float,
+                 nsigmas: float, limits: EwmaLimits) -> dict[str, _FloatArray]:
+    m = len(g)
+    out = {k: np.empty(m) for k in ("statistic", "center", "sigma", "lcl", "ucl")}
+    x = g["mean"].to_numpy(dtype=float)
+    n = g["n"].to_numpy(dtype=float)
+    used_all = ~g["excluded"].to_numpy(dtype=bool)
+    _, labels, blocks = stage_blocks(g)
+    for stage, idx in zip(labels, blocks, strict=True):
+        p = stage_limits[stage].params
+        mu, sigma = float(p["mu"]), float(p["sigma"])
+        used = used_all[idx]
+        xi, ni = x[idx][used], n[idx][used]
+        z = carry_forward(_fill(len(idx), used, ewma_statistic(xi, lam, mu)), used, mu)
+        s_used = ewma_sigma(sigma, ni, lam, limits)
+        if limits == "asymptotic":
+            s = ewma_sigma(sigma, n[idx], lam, limits)
+        else:
+            # an excluded point carries the variance of the last used one (before the
+            # first used point: the first used point's, where z is still the center)
+            first = float(s_used[0]) if len(s_used) else sigma * lam
+            s = carry_forward(_fill(len(idx), used, s_used), used, first)
+        out["statistic"][idx] = z
+        out["center"][idx] = mu
+        out["sigma"][idx] = s
+        out["lcl"][idx] = mu - nsigmas * s
+        out["ucl"][idx] = mu + nsigmas * s
+    return out
+
+
+def _fill(m: int, used: npt.NDArray[np.bool_], values: _FloatArray) -> _FloatArray:
+    out = np.full(m, np.nan)
+    out[used] = values
+    return out
+
+
+def limit_rows(chart: str, panels: Sequence[str], g: pd.DataFrame,
+               stage_limits: Mapping[Any, Limits], arrays: Sequence[Mapping[str, _FloatArray]],
+               extra: Mapping[str, float]) -> pd.DataFrame:
+    """One row per (panel, stage): limits at the stage's typical n (the last point's
+    for time-varying limits, i.e. close to the asymptote), parameters, method."""
+    rows = []
+    baseline = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
+    sizes_all = g["n"].to_numpy()
+    _, labels, blocks = stage_blocks(g)
+    for j, panel in enumerate(panels):
+        for stage, idx in zip(labels, blocks, strict=True):
+            lim = stage_limits[stage]
+            sizes = sizes_all[idx]
+            typical = pd.Series(sizes).mode().iloc[0] if len(sizes) else np.nan
+            at = int(np.flatnonzero(sizes == typical)[-1]) if len(sizes) else 0
+            a = arrays[j]
+            rows.append({
+                "panel": panel, "stage": stage, "n": typical,
+                "center": a["center"][idx][at], "lcl": a["lcl"][idx][at],
+                "ucl": a["ucl"][idx][at], "mu": lim.params.get("mu", np.nan),
+                "sigma": lim.params.get("sigma", np.nan), **extra, "method": lim.method,
+                "baseline_subgroups": int(baseline[idx].sum()),
+            })
+    return pd.DataFrame(rows)
+
+
+def parameters(opts: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in opts.items() if k not in ("rules", "dispersion_rules", "limits")}
+    out["rules"] = (EWMA_RULE,) if opts["chart"] == "ewma" else ()
+    out["dispersion_rules"] = ()
+    return out
+
+
+def _ewma_build(series: Series, opts: Mapping[str, Any],
+                given: Mapping[Any, Limits] | None = None) -> ControlChart:
+    g = series.groups
+    check_finite("ewma", g)
+    frozen = stage_parameters("ewma", g, opts, given)
+    arrays = _ewma_arrays(g, frozen, opts["lam"], opts["nsigmas"], opts["limits_kind"])
+    stat = arrays["statistic"]
+    with np.errstate(invalid="ignore"):
+        signal = ((stat > arrays["ucl"]) | (stat < arrays["lcl"])) & ~g["excluded"].to_numpy(
+            dtype=bool)
+    points = frame("ewma", ("ewma",), g, [arrays], [signal], [EWMA_RULE])
+    pos = np.flatnonzero(signal)
+    signals = pd.DataFrame({
+        "panel": "ewma", "subgroup": g["subgroup"].to_numpy()[pos],
+        "time": g["time"].to_numpy()[pos], "position": pos,
+        "stage": g["stage"].to_numpy()[pos], "phase": g["phase"].to_numpy()[pos],
+        "statistic": stat[pos], "rule": EWMA_RULE, "description": EWMA_RULE_TEXT,
+    }, columns=SIGNAL_COLUMNS)
+    limits = limit_rows("ewma", ("ewma",), g, frozen, [arrays], {"lam": opts["lam"]})
+
+    def monitor(new_data: pd.DataFrame) -> ControlChart:
+        return _ewma_build(monitor_groups(series, new_data, list(frozen)[-1]), opts, frozen)
+
+    return ControlChart(
+        chart="ewma", points=points, limits=limits, signals=signals,
+        exclusions=series.exclusions, data=data_table(g), parameters=parameters(opts),
+        stage_limits=frozen, panel_names=("ewma",), _monitor=monitor)
+
+
+# --------------------------------------------------------------------------- public
+
+
+def ewma(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    subgroup: str | None = None,
+    time: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: str | Sequence[str] | None = None,
+    lam: float = 0.2,
+    nsigmas: float = 3.0,
+    limits: EwmaLimits | Limits | Mapping[str, Any] = "time_varying",
+    sigma_method: Literal["rbar", "sbar", "pooled", "mrbar", "median_mr", "sd"] | None = None,
+    span: int = 2,
+    mu: float | None = None,
+    sigma: float | None = None,
+    missing: Missing = "raise",
+) -> ControlChart | ChartCollection:
+    """EWMA chart (exponentially weighted moving average) of subgroup means or
+    individual values.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy data: one row per measured value.
+    value : str
+        Column of the measured values.
+    subgroup : str, optional
+        Column of the subgroup (sample) ids: the chart smooths the subgroup means. Without
+        it (or when every id occurs once) each row is one individual value.
+    time, stage, exclude, by, missing
+        As for :func:`leankit.spc.xbar_r`. Excluded points are plotted but do not enter
+        the baseline estimates nor the recursion (the EWMA carries its last value over
+        them).
+    lam : float, default 0.2
+        The weight λ of the newest point, in (0, 1]; λ = 1 is the Shewhart chart.
+    nsigmas : float, default 3
+        L: the limits are at ±L standard deviations of the EWMA statistic.
+    limits : {"time_varying", "asymptotic"} or Limits, default "time_varying"
+        Exact limits from the variance of z_i at each point (narrow at the start) or
+        their asymptote; or frozen :class:`Limits` of an earlier EWMA chart
+        (``chart.frozen_limits()``) to score all data against them as Phase II.
+    sigma_method : str, optional
+        Sigma estimator: ``"rbar"`` (default for subgroups), ``"sbar"``, ``"pooled"`` (as
+        X̄-R / X̄-S), or ``"mrbar"`` (default for individuals), ``"median_mr"``, ``"sd"``
+        (as I-MR).
+    span : int, default 2
+        Individuals: values per moving range for the MR̄ estimators.
+    mu, sigma : float, optional
+        Known standards (target and process sigma); with both, every point is Phase II.
+
+    Returns
+    -------
+    ControlChart
+        One panel ``"ewma"``; ``to_frame()`` columns: panel, subgroup, time, n, statistic
+        (the EWMA z_i), center, lcl, ucl, sigma (of z_i), phase, stage, excluded,
+        exclude_reason, signal, rules, mean (the raw subgroup mean or value). With
+        ``by=``, a :class:`ChartCollection`.
+
+    Raises
+    ------
+    SmoothingChartError
+        λ outside (0, 1], nsigmas <= 0, an unknown ``limits`` or ``sigma_method``.
+    ColumnNotFoundError
+        A named column is not in the data.
+    InsufficientDataError
+        No baseline points, or a sigma estimate of 0.
+    UnsupportedSubgroupError
+        The baseline mixes individual values and subgroups.
+
+    See Also
+    --------
+    leankit.spc.cusum : Tabular CUSUM, the other chart for small sustained shifts.
+    leankit.spc.arl : In- and out-of-control ARL of an EWMA scheme (choose λ and L).
+
+    Notes
+    -----
+    z_i = λ x̄_i + (1 − λ) z_{i−1}, z_0 = μ0 (the stage's center) — qcc's and
+    Montgomery's convention. Exact limits μ0 ± L σ_{z_i} with
+    σ²_{z_i} = Σ_{j≤i} λ²(1 − λ)^{2(i−j)} σ²/n_j, i.e. for constant n
+    σ²/n · λ/(2 − λ) · [1 − (1 − λ)^{2i}] (Montgomery eq. 9.24); asymptotic limits
+    μ0 ± L σ/√n_i · √(λ/(2 − λ)). Only points beyond the limits signal (successive EWMA
+    values are correlated, so run rules do not apply). ``monitor()`` continues the
+    recursion (and the time index of the exact limits) from Phase I into Phase II.
+
+    References
+    ----------
+    Montgomery, D. C., *Introduction to Statistical Quality Control*, 8th ed., Wiley,
+    2019, sec. 9.2 (Example 9.3).
+    Roberts, S. W. (1959), "Control chart tests based on geometric moving averages",
+    *Technometrics* 1, 239-250.
+    Lucas, J. M., Saccucci, M. S. (1990), "Exponentially weighted moving average control
+    schemes: properties and enhancements", *Technometrics* 32, 1-12.
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> rings = datasets.piston_rings()
+    >>> chart = spc.ewma(rings[rings.trial], value="diameter", subgroup="sample")
+    >>> chart
+    <ControlChart ewma: 25 subgroups, n=5, 0 signals>
+    >>> week = chart.monitor(rings[~rings.trial])
+    >>> week.signals["subgroup"].tolist()
+    [37, 38, 39, 40]
+    """
+    kwargs = dict(value=value, subgroup=subgroup, time=time, stage=stage, exclude=exclude,
+                  lam=lam, nsigmas=nsigmas, limits=limits, sigma_method=sigma_method,
+                  span=span, mu=mu, sigma=sigma, missing=missing)
+    if by is not None:
+        return _by(ewma, data, by, kwargs)
+    lam_ = check_lam(lam)
+    check_positive("nsigmas", nsigmas, "L, the width of the limits in sigmas of the EWMA")
+    frozen: Limits | Mapping[str, Any] | None = None
+    kind: str = "time_varying"
+    if isinstance(limits, str):
+        if limits not in ("time_varying", "asymptotic"):
+            raise SmoothingChartError(
+                f"limits= must be 'time_varying', 'asymptotic' or frozen Limits; got {limits!r}")
+        kind = limits
+    else:
+        frozen = limits
+    opts = base_options("ewma", nsigmas=nsigmas, limits=frozen, mu=mu, sigma=sigma,
+                        sigma_method=sigma_method, span=span, lam=lam_, limits_kind=kind,
+                        value=value, subgroup=subgroup, time=time, stage=stage)
+    summarize = summarizer("ewma", data, value=value, subgroup=subgroup, time=time,
+                           stage=stage, exclude=exclude, missing=missing)
+    return _ewma_build(first_series(data, summarize, opts), opts)
