@@ -31,7 +31,7 @@ from typing import Any
 
 from leankit import __version__
 from leankit import schema as _schema
-from leankit.errors import LeankitError
+from leankit.errors import InputFileError, LeankitError
 
 _DEMO_LAYOUT = (
     ("specs", "specs.csv"),
@@ -70,12 +70,29 @@ def _clear_progress(enabled: bool) -> None:
         sys.stderr.flush()
 
 
+def _expand(paths: Sequence[str]) -> list[str]:
+    """Paths with glob patterns (``exports/*.csv``) expanded, for shells that do not
+    (Windows) or patterns given in quotes; a pattern that matches nothing is an error."""
+    import glob
+
+    out: list[str] = []
+    for path in paths:
+        if any(c in path for c in "*?[") and not Path(path).exists():
+            found = sorted(glob.glob(path))
+            if not found:
+                raise InputFileError(f"no file matches the pattern {path!r}")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from leankit import io as lio
 
     show = sys.stderr.isatty() and not args.quiet
     reports: list[lio.FileReport] = []
-    for path in args.paths:
+    for path in _expand(args.paths):
         rep = lio.ingest(
             path,
             kind=args.kind,

@@ -8,6 +8,7 @@ builtin, so ``except ValueError`` keeps working in user code::
     │   └── ColumnNotFoundError            a named column is missing (suggests close matches)
     ├── ProfileError(ValueError)           a mapping profile is invalid or does not fit an export
     ├── InputFileError(OSError)            a file cannot be found, read or decoded
+    ├── OutputFileError(OSError)           an output file or folder cannot be written
     ├── DatasetError(ValueError)           an output dataset or its manifest is inconsistent
     └── InsufficientDataError(ValueError)  too little data for the requested computation
 
@@ -32,6 +33,7 @@ __all__ = [
     "InsufficientDataError",
     "LeankitError",
     "LeankitWarning",
+    "OutputFileError",
     "ProfileError",
     "SchemaError",
     "suggest",
@@ -84,6 +86,14 @@ class ProfileError(LeankitError, ValueError):
 
 class InputFileError(LeankitError, OSError):
     """An input file cannot be found, read or decoded."""
+
+
+class OutputFileError(LeankitError, OSError):
+    """An output file (report, figure, Parquet table) or its folder cannot be written.
+
+    The message says why (a regular file where a folder is needed, permissions, a full
+    disk) and what to do.
+    """
 
 
 class DatasetError(LeankitError, ValueError):

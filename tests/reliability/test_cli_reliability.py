@@ -241,3 +241,23 @@ def test_hostile_input_gives_a_short_error_not_a_crash(make, tmp_path, w, capsys
     assert len(err) < 3000
     if code == 2:
         assert err.startswith("leankit: error:")
+
+
+def test_folder_message_suggests_a_pattern_that_works(tmp_path, w, capsys):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    w("exports/a.csv", GOOD_CSV)
+    w("exports/b.csv", GOOD_CSV.replace("03-01", "03-02"))
+    assert main(["ingest", str(folder), "--kind", "measurements", "--out",
+                 str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a file but a directory" in err
+    pattern = str(folder / "*.csv")
+    assert pattern in err
+    # the suggested pattern works as given, even unexpanded by a shell
+    assert main(["ingest", pattern, "--kind", "measurements", "--out", str(tmp_path / "d"),
+                 "--quiet"]) == 0
+    assert "total: 80 rows loaded" in capsys.readouterr().out
+    assert main(["ingest", str(folder / "*.xlsx"), "--kind", "measurements", "--out",
+                 str(tmp_path / "d")]) == 2
+    assert "no file matches the pattern" in capsys.readouterr().err

@@ -22,7 +22,7 @@ import pytest
 
 import leankit
 from leankit.cli import main
-from leankit.errors import DatasetError, InputFileError
+from leankit.errors import DatasetError, OutputFileError
 from leankit.io import Dataset, _dataset, ingest, read_export, read_table
 
 SRC = Path(leankit.__file__).resolve().parents[1]  # children import the same leankit
@@ -300,38 +300,38 @@ def test_corrupt_quarantine_part_is_a_dataset_error(w, tmp_path):
         read_table(out, "measurements", quarantine=True)
 
 
-def test_atomic_write_under_a_regular_file_is_an_input_file_error(tmp_path):
+def test_atomic_write_under_a_regular_file_is_an_output_file_error(tmp_path):
     blocker = tmp_path / "somefile.csv"
     blocker.write_text("x")
-    with pytest.raises(InputFileError, match="regular file") as info:
+    with pytest.raises(OutputFileError, match="regular file") as info:
         _dataset.atomic_write_bytes(blocker / "report.html", b"<html></html>")
     assert str(blocker) in str(info.value)
-    with pytest.raises(InputFileError, match="regular file"):
+    with pytest.raises(OutputFileError, match="regular file"):
         _dataset.write_parquet(pa.table({"x": [1]}), blocker / "sub" / "t.parquet")
     res = read_export(
         _write(tmp_path / "a.csv", measurements(3, "A")), kind="measurements", profile="canonical"
     )
-    with pytest.raises(InputFileError, match="regular file"):
+    with pytest.raises(OutputFileError, match="regular file"):
         res.to_parquet(blocker / "t.parquet")
 
 
-def test_atomic_write_onto_a_folder_is_an_input_file_error(tmp_path):
+def test_atomic_write_onto_a_folder_is_an_output_file_error(tmp_path):
     (tmp_path / "report.html").mkdir()
-    with pytest.raises(InputFileError, match="is a folder"):
+    with pytest.raises(OutputFileError, match="is a folder"):
         _dataset.atomic_write_bytes(tmp_path / "report.html", b"x")
     assert tmp_files(tmp_path) == []
 
 
-def test_atomic_write_into_a_read_only_folder_is_an_input_file_error(tmp_path, monkeypatch):
+def test_atomic_write_into_a_read_only_folder_is_an_output_file_error(tmp_path, monkeypatch):
     import tempfile
 
     def deny(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path))
 
     monkeypatch.setattr(tempfile, "mkstemp", deny)
-    with pytest.raises(InputFileError, match="ermission denied.*folder you can write"):
+    with pytest.raises(OutputFileError, match="ermission denied.*folder you can write"):
         _dataset.atomic_write_bytes(tmp_path / "report.html", b"x")
-    with pytest.raises(InputFileError, match="ermission denied"):
+    with pytest.raises(OutputFileError, match="ermission denied"):
         _dataset.write_parquet(pa.table({"x": [1]}), tmp_path / "t.parquet")
 
 
@@ -340,7 +340,7 @@ def test_report_write_to_a_bad_path_is_a_leankit_error(tmp_path):
 
     blocker = tmp_path / "f"
     blocker.write_text("x")
-    with pytest.raises(InputFileError, match="regular file"):
+    with pytest.raises(OutputFileError, match="regular file"):
         Report(title="t").write(blocker / "r.html")
 
 
@@ -511,7 +511,7 @@ def test_disk_full_during_ingest_is_a_clear_error_and_changes_nothing(w, tmp_pat
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
-    with pytest.raises(InputFileError, match="no space left"):
+    with pytest.raises(OutputFileError, match="no space left"):
         ingest(w("b.csv", measurements(3, "B", 10)), kind="measurements", out=out)
     assert (out / "manifest.json").read_bytes() == before
     assert tmp_files(out) == []

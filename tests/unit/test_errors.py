@@ -28,6 +28,7 @@ from leankit.schema import get
         (ColumnNotFoundError, ValueError),
         (ProfileError, ValueError),
         (InputFileError, OSError),
+        (errors.OutputFileError, OSError),
         (DatasetError, ValueError),
         (InsufficientDataError, ValueError),
     ],
@@ -57,6 +58,7 @@ def test_every_public_exception_is_covered():
         "InputFileError",
         "InsufficientDataError",
         "LeankitError",
+        "OutputFileError",
         "ProfileError",
         "SchemaError",
     }

@@ -58,10 +58,16 @@ import pyarrow.parquet as pq
 from leankit import __version__
 from leankit import schema as _schema
 from leankit import units as _units
-from leankit.errors import DataQualityWarning, DatasetError, InputFileError, LeankitError
+from leankit.errors import (
+    DataQualityWarning,
+    DatasetError,
+    LeankitError,
+    OutputFileError,
+)
 from leankit.io._convert import QUARANTINE_SCHEMA
 from leankit.io._load import Accounting, Load, file_sha256
 from leankit.io._profiles import Profile
+from leankit.io._readers import check_input_file
 
 MANIFEST = "manifest.json"
 LOCK = "manifest.lock"
@@ -151,7 +157,7 @@ def _blocking_file(path: Path) -> Path | None:
     return None
 
 
-def _output_error(path: Path, exc: OSError) -> InputFileError:
+def _output_error(path: Path, exc: OSError) -> OutputFileError:
     """A clear error for a file that cannot be written."""
     blocker = _blocking_file(path)
     if blocker is not None:
@@ -164,11 +170,11 @@ def _output_error(path: Path, exc: OSError) -> InputFileError:
         why = "no space left on the device; free some space and retry"
     else:
         why = exc.strerror or str(exc)
-    return InputFileError(f"cannot write {path}: {why}")
+    return OutputFileError(f"cannot write {path}: {why}")
 
 
 def _prepare_parent(path: Path) -> None:
-    """Create the folder *path* goes in, or raise a clear InputFileError."""
+    """Create the folder *path* goes in, or raise a clear OutputFileError."""
     parent = path.parent
     if parent.is_dir():
         return
@@ -203,7 +209,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
     Raises
     ------
-    InputFileError
+    OutputFileError
         If the file cannot be written (its folder is under a regular file, is not
         writable, the path is a folder, the disk is full ...).
     """
@@ -232,7 +238,7 @@ class AtomicParquetWriter:
 
     :meth:`finish` closes and flushes the file; :meth:`publish` renames it (the two
     steps of :meth:`commit`, separate so a dataset renames under its lock only).
-    File system errors are raised as :class:`~leankit.errors.InputFileError`.
+    File system errors are raised as :class:`~leankit.errors.OutputFileError`.
     """
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
@@ -304,7 +310,7 @@ def write_parquet(table: pa.Table, path: str | Path) -> Path:
 
     Raises
     ------
-    InputFileError
+    OutputFileError
         If the file cannot be written.
     """
     path = Path(path)
@@ -683,8 +689,7 @@ class Dataset:
     ) -> FileReport:
         """Load one export into the dataset (see :func:`leankit.io.ingest`)."""
         path = Path(path)
-        if not path.is_file():
-            raise InputFileError(f"input file {str(path)!r} does not exist")
+        check_input_file(path)
         kind = _schema.get(kind).kind
         sha = file_sha256(path)
         self._prepare_root()

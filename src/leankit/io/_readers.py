@@ -1392,7 +1392,7 @@ def check_input_file(path: Path) -> None:
     if path.is_dir():
         raise InputFileError(
             f"{str(path)!r} is not a file but a directory. Give one export file, or load "
-            f"every export in it with a glob, e.g. leankit ingest {str(path / '*.csv')!r} "
+            f"every export in it with a pattern, e.g. leankit ingest {path / '*.csv'} "
             "(or, in Python, ingest(sorted(Path(folder).glob('*.csv')), ...))"
         )
     if not path.exists():
