@@ -39,7 +39,9 @@ from leankit.spc._ewma import SmoothingChartError, ewma
 from leankit.spc._normality import anderson_darling_normal, shapiro_wilk
 from leankit.spc._results import ChartCollection, ControlChart, Limits
 from leankit.spc._rules import RULE_SETS, RULES, Rule, RuleError, evaluate, resolve_rules
+from leankit.spc._run_chart import RunChart, run_chart
 from leankit.spc._sigma import ESTIMATORS
+from leankit.spc._zmr import ZmrChart, zmr
 
 __all__ = [
     "ESTIMATORS",
@@ -53,10 +55,12 @@ __all__ = [
     "Limits",
     "Rule",
     "RuleError",
+    "RunChart",
     "RunLength",
     "RunLengthError",
     "SmoothingChartError",
     "UnsupportedSubgroupError",
+    "ZmrChart",
     "aggregate_counts",
     "anderson_darling_normal",
     "arl",
@@ -78,10 +82,12 @@ __all__ = [
     "np_chart",
     "p_chart",
     "resolve_rules",
+    "run_chart",
     "shapiro_wilk",
     "u_chart",
     "xbar_r",
     "xbar_s",
+    "zmr",
 ]
 
 
@@ -96,6 +102,7 @@ def __getattr__(name: str) -> object:
 
 
 for _name in ("AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
-              "ControlChart", "Limits", "Rule", "RuleError", "RunLength", "RunLengthError",
-              "SmoothingChartError", "UnsupportedSubgroupError"):
+              "ControlChart", "Limits", "Rule", "RuleError", "RunChart", "RunLength",
+              "RunLengthError", "SmoothingChartError", "UnsupportedSubgroupError",
+              "ZmrChart"):
     globals()[_name].__module__ = __name__
