@@ -44,6 +44,9 @@ from leankit.spc._charts import (
 from leankit.spc._results import FRAME_COLUMNS, ControlChart, Limits
 from leankit.spc._rules import Rule, evaluate
 
+#: The frame's column of the plotted statistic's sigma (NaN on a run chart).
+_SIGMA_COL = next(c for c in FRAME_COLUMNS if c.startswith("sigma"))
+
 __all__ = [
     "RUN_TESTS",
     "RunChart",
@@ -303,9 +306,11 @@ class RunChart(ControlChart):
     runs: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        state = {f: getattr(self, f) for f in (
-            "chart", "points", "limits", "signals", "exclusions", "data", "parameters",
-            "stage_limits", "panel_names", "runs")}
+        # every field but the monitor closure (which cannot be pickled)
+        state = {f.name: object.__getattribute__(self, f.name)
+                 for f in dataclasses.fields(self) if f.name != "_monitor"}
+        state["parameters"] = dict(state["parameters"])
+        state["stage_limits"] = dict(state["stage_limits"])
         return (_unpickled_run_chart, (state,))
 
     def __repr__(self) -> str:
@@ -488,7 +493,7 @@ def _build(groups: pd.DataFrame, opts: Mapping[str, Any], exclusions: pd.DataFra
     points = pd.DataFrame({
         "panel": "run", "subgroup": g["subgroup"], "time": g["time"], "n": g["n"],
         "statistic": values, "center": center, "lcl": np.nan, "ucl": np.nan,
-        "sigma": np.nan, "phase": g["phase"], "stage": g["stage"],
+        _SIGMA_COL: np.nan, "phase": g["phase"], "stage": g["stage"],
         "excluded": excluded, "exclude_reason": g["exclude_reason"],
         "signal": rules_text != "", "rules": rules_text.astype(str),
     })

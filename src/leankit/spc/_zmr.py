@@ -54,6 +54,9 @@ from leankit.spc._constants import UnsupportedSubgroupError, d2, d3
 from leankit.spc._results import FRAME_COLUMNS, ControlChart, Limits
 from leankit.spc._rules import evaluate, resolve_rules
 
+#: The frame's column of the plotted statistic's sigma.
+_SIGMA_COL = next(c for c in FRAME_COLUMNS if c.startswith("sigma"))
+
 __all__ = ["SIGMA_METHODS", "ZmrChart", "zmr"]
 
 SigmaMethod = Literal["by_part", "pooled", "relative_to_size"]
@@ -92,9 +95,11 @@ class ZmrChart(ControlChart):
     parts: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        state = {f: getattr(self, f) for f in (
-            "chart", "points", "limits", "signals", "exclusions", "data", "parameters",
-            "stage_limits", "panel_names", "parts")}
+        # every field but the monitor closure (which cannot be pickled)
+        state = {f.name: object.__getattribute__(self, f.name)
+                 for f in dataclasses.fields(self) if f.name != "_monitor"}
+        state["parameters"] = dict(state["parameters"])
+        state["stage_limits"] = dict(state["stage_limits"])
         return (_unpickled_zmr, (state,))
 
     @property
@@ -393,7 +398,7 @@ def _build(spec: _Spec, frozen: pd.DataFrame | None = None) -> ZmrChart:
         frames.append(pd.DataFrame({
             "panel": panel, "subgroup": g["subgroup"], "time": g["time"], "n": g["n"],
             "statistic": a["statistic"], "center": a["center"], "lcl": a["lcl"],
-            "ucl": a["ucl"], "sigma": a["sigma"], "phase": g["phase"], "stage": g["stage"],
+            "ucl": a["ucl"], _SIGMA_COL: a["sigma"], "phase": g["phase"], "stage": g["stage"],
             "excluded": g["excluded"], "exclude_reason": g["exclude_reason"],
             "signal": texts != "", "rules": texts.astype(str), "part": parts,
         }))

@@ -19,6 +19,8 @@ from leankit.errors import AssumptionWarning, InsufficientDataError, SchemaError
 from leankit.spc._results import FRAME_COLUMNS
 from leankit.spc._run_chart import anhoej_limits, runs_analysis, swed_eisenhart_limits
 
+SIGMA = next(c for c in FRAME_COLUMNS if c.startswith("sigma"))  # sigma of the statistic
+
 # --------------------------------------------------------------------------- run chart
 
 LEAD = [5, 7, 6, 8, 6, 7, 3, 2, 4, 3, 2, 3]
@@ -34,7 +36,7 @@ def test_run_chart_frame_and_analysis(shift: pd.DataFrame) -> None:
     frame = chart.to_frame()
     assert tuple(frame.columns) == FRAME_COLUMNS
     assert frame["panel"].eq("run").all()
-    assert frame[["lcl", "ucl", "sigma"]].isna().all().all()
+    assert frame[["lcl", "ucl", SIGMA]].isna().all().all()
     assert frame["center"].eq(4.5).all()  # median of the 12 values
     r = chart.runs.iloc[0]
     assert (r.n_useful, r.longest_run, r.longest_run_max, r.crossings, r.crossings_min) == (
@@ -169,7 +171,7 @@ def test_zmr_frame_has_part_and_standard_limits(short_runs: pd.DataFrame) -> Non
     frame = chart.to_frame()
     assert tuple(frame.columns) == (*FRAME_COLUMNS, "part")
     z = frame[frame["panel"] == "z"]
-    assert z[["center", "lcl", "ucl", "sigma"]].drop_duplicates().values.tolist() == [
+    assert z[["center", "lcl", "ucl", SIGMA]].drop_duplicates().values.tolist() == [
         [0.0, -3.0, 3.0, 1.0]]
     mr = frame[frame["panel"] == "mr"]
     assert mr["center"].iloc[0] == pytest.approx(2 / math.sqrt(math.pi))  # d2(2)
