@@ -107,6 +107,16 @@ class ZmrChart(ControlChart):
         """The Z panel."""
         return self.panel("z")
 
+    def figure(self, **style: Any) -> Any:
+        """A plotly figure (see :func:`leankit.spc.chart_figure` for options); each
+        point's hover text names its part ("subgroup 7 · part B")."""
+        from leankit.spc._figures import chart_figure
+
+        pts = self.points.copy()
+        pts["subgroup"] = [f"{sg} · part {part}" for sg, part in
+                           zip(pts["subgroup"].tolist(), pts["part"].tolist(), strict=True)]
+        return chart_figure(dataclasses.replace(self, points=pts), **style)
+
     def frozen_parts(self, stage: Any = None) -> pd.DataFrame:
         """The ``part, mean, sigma`` table of a stage (default: the last), for ``nominal=``."""
         if stage is None:

@@ -265,7 +265,10 @@ def test_zmr_result_object(short_runs: pd.DataFrame) -> None:
     assert "part" in chart.signals.columns
     text = str(chart.summary())
     assert "Parts" in text and "by part" in text
-    assert isinstance(chart.figure(), go.Figure)
+    fig = chart.figure()
+    assert isinstance(fig, go.Figure)
+    hover = [str(t.text[7]) for t in fig.data if t.text is not None]
+    assert hover and all(h.startswith("subgroup 7 · part B") for h in hover)
     again = pickle.loads(pickle.dumps(chart))
     assert isinstance(again, spc.ZmrChart)
     pd.testing.assert_frame_equal(again.to_frame(), chart.to_frame())
