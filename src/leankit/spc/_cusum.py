@@ -22,13 +22,16 @@ from leankit.spc._ewma import (
     SmoothingChartError,
     _real,
     base_options,
+    block_size,
     check_finite,
     check_positive,
     data_table,
+    first_position,
     first_series,
     frame,
     limit_rows,
     monitor_groups,
+    new_block,
     parameters,
     stage_blocks,
     stage_parameters,
@@ -78,28 +81,28 @@ def tabular_cusum(y: npt.ArrayLike, start: float = 0.0) -> _FloatArray:
     return out
 
 
-def _runs(c: _FloatArray, used: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    """Position of the first point of the current excursion of each sum (the point after
-    it was last 0; the stage's first point if it never was)."""
-    idx = np.arange(len(c))
-    zero = (c == 0.0) & used
-    last_zero = np.maximum.accumulate(np.where(zero, idx, -1))
-    out: npt.NDArray[np.int64] = last_zero + 1
+def _excursion_start(c: _FloatArray, used: npt.NDArray[np.bool_],
+                     stage_first: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Position of the first point of the current excursion of a sum at every point: the
+    point after it was last 0, or the stage's first point if it has not been 0 since."""
+    idx = np.arange(len(c), dtype=np.int64)
+    last = np.where((c == 0.0) & used, idx, -1)
+    last[stage_first] = np.maximum(last[stage_first], stage_first - 1)
+    np.maximum.accumulate(last, out=last)
+    out: npt.NDArray[np.int64] = last + 1
     return out
 
 
-def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float, h: float,
-                  head_start: float) -> dict[str, Any]:
+def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float,
+                  head_start: float, upper: _FloatArray, lower: _FloatArray,
+                  stages: tuple[np.ndarray, pd.Index, list[Any]]) -> dict[str, _FloatArray]:
+    """Fill the *upper* and *lower* sums; return z, σ/√n and μ0 per point."""
     m = len(g)
     x = g["mean"].to_numpy(dtype=float)
     n = g["n"].to_numpy(dtype=float)
     used_all = ~g["excluded"].to_numpy(dtype=bool)
-    upper, lower = np.empty(m), np.empty(m)
-    z_all = np.full(m, np.nan)
-    start = {"upper": np.empty(m, dtype=np.int64), "lower": np.empty(m, dtype=np.int64)}
-    scale = np.empty(m)  # σ/√n_i, the sigma of each plotted mean
-    mu_all = np.empty(m)
-    _, labels, blocks = stage_blocks(g)
+    z_all, scale, mu_all = np.empty(m), np.empty(m), np.empty(m)
+    _, labels, blocks = stages
     for stage, idx in zip(labels, blocks, strict=True):
         p = stage_limits[stage].params
         mu, sigma = float(p["mu"]), float(p["sigma"])
@@ -109,18 +112,19 @@ def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float,
         z_all[idx] = z
         scale[idx] = se
         mu_all[idx] = mu
-        for name, out, y in (("upper", upper, z - k), ("lower", lower, -z - k)):
-            y = np.where(used, y, np.nan)
-            c = np.empty(len(idx))
-            c_used = tabular_cusum(y[used], head_start)
-            c[used] = c_used
-            if not used.all():  # an excluded point carries the sum over
-                last = np.maximum.accumulate(np.where(used, np.arange(len(idx)), -1))
-                c = np.where(last >= 0, c[np.maximum(last, 0)], head_start)
-            out[idx] = c
-            start[name][idx] = idx[0] + _runs(c, used)
-    return {"upper": upper, "lower": lower, "z": z_all, "start": start, "scale": scale,
-            "mu": mu_all}
+        for out, sign in ((upper, 1.0), (lower, -1.0)):
+            y = sign * z
+            y -= k
+            if used.all():
+                out[idx] = tabular_cusum(y, head_start)
+                continue
+            size = block_size(idx, m)
+            c = np.empty(size)
+            c[used] = tabular_cusum(y[used], head_start)
+            # an excluded point carries the sum over
+            last = np.maximum.accumulate(np.where(used, np.arange(size), -1))
+            out[idx] = np.where(last >= 0, c[np.maximum(last, 0)], head_start)
+    return {"z": z_all, "scale": scale, "mu": mu_all}
 
 
 def _cusum_build(series: Series, opts: Mapping[str, Any],
@@ -129,49 +133,64 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     check_finite("cusum", g)
     k, h, hs = opts["k"], opts["h"], opts["head_start"]
     frozen = stage_parameters("cusum", g, opts, given)
-    res = _cusum_arrays(g, frozen, k, h, hs)
     m = len(g)
+    stages = stage_blocks(g)
+    block, arrays = new_block(2, m)
+    res = _cusum_arrays(g, frozen, k, hs, arrays[0]["statistic"], arrays[1]["statistic"],
+                        stages)
     excluded = g["excluded"].to_numpy(dtype=bool)
-    arrays, signal, frames = [], [], []
-    stage_code, _, blocks = stage_blocks(g)
-    stage_first = np.array([blk[0] for blk in blocks], dtype=np.int64)
-    cs = np.concatenate([[0.0], np.cumsum(res["scale"])])
-    for name, rule in zip(CUSUM_PANELS, CUSUM_RULES, strict=True):
-        c = res[name]
-        arrays.append({"statistic": c, "center": np.zeros(m), "lcl": np.full(m, np.nan),
-                       "ucl": np.full(m, h), "sigma": np.ones(m)})
-        fired = (c > h) & ~excluded
+    used = ~excluded
+    signal, frames = [], []
+    stage_code, _, blocks = stages
+    stage_first = np.array([first_position(blk) for blk in blocks], dtype=np.int64)
+    cs: _FloatArray | None = None
+    for j, (name, rule) in enumerate(zip(CUSUM_PANELS, CUSUM_RULES, strict=True)):
+        a = arrays[j]
+        c = a["statistic"]
+        a["center"][:] = 0.0
+        a["lcl"][:] = np.nan
+        a["ucl"][:] = h
+        a["sigma"][:] = 1.0
+        fired = c > h
+        if excluded.any():
+            fired &= used
         signal.append(fired)
         pos = np.flatnonzero(fired)
-        first = res["start"][name][pos]
-        length = (pos - first + 1).astype(float)
+        length = np.zeros(0)
+        se_mean = np.zeros(0)
+        first = pos
+        if len(pos):
+            first = _excursion_start(c, used, stage_first)[pos]
+            length = (pos - first + 1).astype(float)
+            if cs is None:
+                cs = np.concatenate([[0.0], np.cumsum(res["scale"])])
+            # the mean sigma of the plotted means over the excursion (σ/√n for constant n)
+            se_mean = (cs[pos + 1] - cs[first]) / length
         # an excursion that began at the stage's start contains the head start: leave it
         # out of the estimated shift
         from_start = first == stage_first[stage_code[pos]]
-        excess = (c[pos] - np.where(from_start, hs, 0.0)) / length
-        # the mean sigma of the plotted means over the excursion (σ/√n for constant n)
-        se_mean = (cs[pos + 1] - cs[first]) / length
+        excess = (c[pos] - np.where(from_start, hs, 0.0)) / np.maximum(length, 1.0)
         sign = 1.0 if name == "upper" else -1.0
         shift_sigmas = sign * (k + excess)
         frames.append(pd.DataFrame({
-            "panel": name, "subgroup": g["subgroup"].to_numpy()[pos],
-            "time": g["time"].to_numpy()[pos], "position": pos,
-            "stage": g["stage"].to_numpy()[pos], "phase": g["phase"].to_numpy()[pos],
+            "panel": name, "subgroup": g["subgroup"].take(pos).to_numpy(),
+            "time": g["time"].take(pos).to_numpy(), "position": pos,
+            "stage": g["stage"].take(pos).to_numpy(), "phase": g["phase"].take(pos).to_numpy(),
             "statistic": c[pos], "rule": rule, "description": _RULE_TEXT[name],
-            "shift_start": g["subgroup"].to_numpy()[first],
+            "shift_start": g["subgroup"].take(first).to_numpy(),
             "shift_start_position": first, "run_length": length.astype(np.int64),
             "estimated_mean": res["mu"][pos] + shift_sigmas * se_mean,
             "shift": shift_sigmas * se_mean, "shift_sigmas": shift_sigmas,
         }, columns=[*SIGNAL_COLUMNS, "shift_start", "shift_start_position", "run_length",
                     "estimated_mean", "shift", "shift_sigmas"]))
-    points = frame("cusum", CUSUM_PANELS, g, arrays, signal, list(CUSUM_RULES))
+    limits = limit_rows(CUSUM_PANELS, g, frozen, arrays, {"k": k, "h": h, "head_start": hs},
+                        stages)
+    points = frame(CUSUM_PANELS, g, block, signal, list(CUSUM_RULES))
     points["z"] = np.tile(res["z"], 2)
     signals = pd.concat(frames, ignore_index=True).sort_values(
         ["position", "panel"], kind="stable", ignore_index=True)
     if not len(signals):
         signals = frames[0]
-    limits = limit_rows("cusum", CUSUM_PANELS, g, frozen, arrays,
-                        {"k": k, "h": h, "head_start": hs})
 
     def monitor(new_data: pd.DataFrame) -> ControlChart:
         return _cusum_build(monitor_groups(series, new_data, list(frozen)[-1]), opts, frozen)

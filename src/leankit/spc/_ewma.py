@@ -126,7 +126,8 @@ def summarizer(chart: str, data: pd.DataFrame, *, value: str, subgroup: str | No
     def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
         x = _numeric(df[value], "value")
         key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
-        if key.is_unique:  # individual values: one row per point, no group-by
+        # individual values: one row per point, no group-by
+        if df.index.is_unique if subgroup is None else key.is_unique:
             groups = pd.DataFrame({"n": 1, "mean": x.to_numpy()}, index=key.to_numpy())
             return _finish_groups(groups, df, key=key, time=time, stage=stage,
                                   exclude=exclude, sub_col=subgroup, one_row_each=True)
@@ -224,10 +225,44 @@ def base_options(chart: str, *, nsigmas: float, limits: Limits | Mapping[str, An
     return opts
 
 
-def stage_blocks(g: pd.DataFrame) -> tuple[np.ndarray, pd.Index, list[np.ndarray]]:
-    """Stage codes per point, the stage labels and the positions of each stage."""
-    codes, values = pd.factorize(g["stage"])
-    return codes, pd.Index(values), [np.flatnonzero(codes == j) for j in range(len(values))]
+def stage_blocks(g: pd.DataFrame) -> tuple[np.ndarray, pd.Index, list[Any]]:
+    """Stage codes per point, the stage labels and the positions of each stage (a slice
+    where the stage's points are contiguous, as they usually are)."""
+    stage = g["stage"]
+    arr = stage.to_numpy()
+    if len(arr) and arr.dtype.kind in "iuf" and arr.min() == arr.max():  # one stage
+        return np.zeros(len(arr), dtype=np.intp), pd.Index(arr[:1]), [slice(0, len(g))]
+    codes, values = pd.factorize(stage)
+    if len(values) == 1:
+        return codes, pd.Index(values), [slice(0, len(g))]
+    blocks: list[Any] = []
+    for j in range(len(values)):
+        idx = np.flatnonzero(codes == j)
+        contiguous = len(idx) and idx[-1] - idx[0] + 1 == len(idx)
+        blocks.append(slice(int(idx[0]), int(idx[-1]) + 1) if contiguous else idx)
+    return codes, pd.Index(values), blocks
+
+
+def first_position(idx: Any) -> int:
+    """The first position of a stage block (slice or index array)."""
+    return int(idx.start) if isinstance(idx, slice) else int(idx[0])
+
+
+def block_size(idx: Any, m: int) -> int:
+    return len(range(*idx.indices(m))) if isinstance(idx, slice) else len(idx)
+
+
+#: The float columns of a smoothing chart's points table, stored as one block.
+FLOAT_COLUMNS = ("statistic", "center", "lcl", "ucl", "sigma", "mean")
+
+
+def new_block(n_panels: int, m: int) -> tuple[_FloatArray, list[dict[str, _FloatArray]]]:
+    """One float block for all panels' points (no copy when it becomes the frame) and,
+    per panel, a view of each of its columns to fill in place."""
+    block = np.empty((len(FLOAT_COLUMNS), n_panels * m))
+    views = [{key: block[r, j * m:(j + 1) * m] for r, key in enumerate(FLOAT_COLUMNS)}
+             for j in range(n_panels)]
+    return block, views
 
 
 def carry_forward(values: _FloatArray, used: npt.NDArray[np.bool_], start: float
@@ -241,30 +276,41 @@ def carry_forward(values: _FloatArray, used: npt.NDArray[np.bool_], start: float
     return out
 
 
-def frame(chart: str, panels: Sequence[str], g: pd.DataFrame,
-          arrays: Sequence[Mapping[str, _FloatArray]], signal: Sequence[npt.NDArray[np.bool_]],
-          rule_id: Sequence[str]) -> pd.DataFrame:
-    """The points table (:data:`FRAME_COLUMNS`, then ``mean``) of a smoothing chart."""
+def _tile_text(s: pd.Series, times: int) -> Any:
+    """A text column repeated *times* times (through codes: no Python object per row)."""
+    if times == 1:
+        return s.reset_index(drop=True)
+    codes, uniques = pd.factorize(s)
+    return _text_column([str(u) for u in uniques], np.tile(codes, times))
+
+
+def frame(panels: Sequence[str], g: pd.DataFrame, block: _FloatArray,
+          signal: Sequence[npt.NDArray[np.bool_]], rule_id: Sequence[str]) -> pd.DataFrame:
+    """The points table (:data:`FRAME_COLUMNS`, then ``mean``) of a smoothing chart, built
+    around the filled float *block* without copying it."""
     m, n_panels = len(g), len(panels)
-    cols: dict[str, Any] = {
-        "panel": _text_column(list(panels), np.repeat(np.arange(n_panels), m)),
-        "subgroup": _tile(g["subgroup"], n_panels),
-        "time": _tile(g["time"], n_panels),
-        "n": _tile(g["n"], n_panels),
+    means = g["mean"].to_numpy(dtype=float)
+    for j in range(n_panels):
+        block[FLOAT_COLUMNS.index("mean"), j * m:(j + 1) * m] = means
+    points = pd.DataFrame(block.T, columns=list(FLOAT_COLUMNS), copy=False)
+    codes = np.zeros(n_panels * m, dtype=np.int64)
+    for j, fired in enumerate(signal):
+        codes[j * m:(j + 1) * m][fired] = j + 1
+    others: dict[str, Callable[[], Any]] = {
+        "panel": lambda: _text_column(list(panels), np.repeat(np.arange(n_panels), m)),
+        "subgroup": lambda: _tile(g["subgroup"], n_panels),
+        "time": lambda: _tile(g["time"], n_panels),
+        "n": lambda: _tile(g["n"], n_panels),
+        "phase": lambda: _tile_text(g["phase"], n_panels),
+        "stage": lambda: _tile(g["stage"], n_panels),
+        "excluded": lambda: _tile(g["excluded"], n_panels),
+        "exclude_reason": lambda: _tile_text(g["exclude_reason"], n_panels),
+        "signal": lambda: codes > 0,
+        "rules": lambda: _text_column(["", *rule_id], codes),
     }
-    for key in ("statistic", "center", "lcl", "ucl", "sigma"):
-        cols[key] = np.concatenate([a[key] for a in arrays])
-    cols.update({
-        "phase": _tile(g["phase"], n_panels), "stage": _tile(g["stage"], n_panels),
-        "excluded": _tile(g["excluded"], n_panels),
-        "exclude_reason": _tile(g["exclude_reason"], n_panels),
-        "signal": np.concatenate(list(signal)),
-    })
-    texts = ["", *rule_id]
-    codes = np.concatenate([np.where(s, j + 1, 0) for j, s in enumerate(signal)])
-    cols["rules"] = _text_column(texts, codes)
-    points = pd.DataFrame({c: cols[c] for c in FRAME_COLUMNS})
-    points["mean"] = np.tile(g["mean"].to_numpy(dtype=float), n_panels)
+    for pos, name in enumerate(FRAME_COLUMNS):
+        if name in others:
+            points.insert(pos, name, others[name]())
     return points
 
 
@@ -368,33 +414,45 @@ def ewma_sigma(sigma: float, n: npt.ArrayLike, lam: float, limits: EwmaLimits) -
 
 
 def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float,
-                 nsigmas: float, limits: EwmaLimits) -> dict[str, _FloatArray]:
+                 nsigmas: float, limits: EwmaLimits, out: Mapping[str, _FloatArray],
+                 stages: tuple[np.ndarray, pd.Index, list[Any]]) -> None:
+    """Fill *out* (statistic, center, sigma, lcl, ucl) for every stage."""
     m = len(g)
-    out = {k: np.empty(m) for k in ("statistic", "center", "sigma", "lcl", "ucl")}
     x = g["mean"].to_numpy(dtype=float)
     n = g["n"].to_numpy(dtype=float)
     used_all = ~g["excluded"].to_numpy(dtype=bool)
-    _, labels, blocks = stage_blocks(g)
+    _, labels, blocks = stages
     for stage, idx in zip(labels, blocks, strict=True):
         p = stage_limits[stage].params
         mu, sigma = float(p["mu"]), float(p["sigma"])
         used = used_all[idx]
-        xi, ni = x[idx][used], n[idx][used]
-        z = carry_forward(_fill(len(idx), used, ewma_statistic(xi, lam, mu)), used, mu)
-        s_used = ewma_sigma(sigma, ni, lam, limits)
-        if limits == "asymptotic":
+        if used.all():
+            z = ewma_statistic(x[idx], lam, mu)
             s = ewma_sigma(sigma, n[idx], lam, limits)
         else:
-            # an excluded point carries the variance of the last used one (before the
-            # first used point: the first used point's, where z is still the center)
-            first = float(s_used[0]) if len(s_used) else sigma * lam
-            s = carry_forward(_fill(len(idx), used, s_used), used, first)
+            size = block_size(idx, m)
+            z = carry_forward(_fill(size, used, ewma_statistic(x[idx][used], lam, mu)), used,
+                              mu)
+            if limits == "asymptotic":
+                s = ewma_sigma(sigma, n[idx], lam, limits)
+            else:
+                # an excluded point carries the variance of the last used one (before the
+                # first used point: the first used point's, where z is still the center)
+                s_used = ewma_sigma(sigma, n[idx][used], lam, limits)
+                first = float(s_used[0]) if len(s_used) else sigma * lam
+                s = carry_forward(_fill(size, used, s_used), used, first)
         out["statistic"][idx] = z
         out["center"][idx] = mu
         out["sigma"][idx] = s
-        out["lcl"][idx] = mu - nsigmas * s
-        out["ucl"][idx] = mu + nsigmas * s
-    return out
+        if isinstance(idx, slice):  # in place, no temporary arrays
+            lcl, ucl = out["lcl"][idx], out["ucl"][idx]
+            np.multiply(s, -nsigmas, out=lcl)
+            lcl += mu
+            np.multiply(s, nsigmas, out=ucl)
+            ucl += mu
+        else:
+            out["lcl"][idx] = mu - nsigmas * s
+            out["ucl"][idx] = mu + nsigmas * s
 
 
 def _fill(m: int, used: npt.NDArray[np.bool_], values: _FloatArray) -> _FloatArray:
@@ -403,26 +461,30 @@ def _fill(m: int, used: npt.NDArray[np.bool_], values: _FloatArray) -> _FloatArr
     return out
 
 
-def limit_rows(chart: str, panels: Sequence[str], g: pd.DataFrame,
-               stage_limits: Mapping[Any, Limits], arrays: Sequence[Mapping[str, _FloatArray]],
-               extra: Mapping[str, float]) -> pd.DataFrame:
+def limit_rows(panels: Sequence[str], g: pd.DataFrame, stage_limits: Mapping[Any, Limits],
+               arrays: Sequence[Mapping[str, _FloatArray]], extra: Mapping[str, float],
+               stages: tuple[np.ndarray, pd.Index, list[Any]]) -> pd.DataFrame:
     """One row per (panel, stage): limits at the stage's typical n (the last point's
     for time-varying limits, i.e. close to the asymptote), parameters, method."""
     rows = []
     baseline = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
     sizes_all = g["n"].to_numpy()
-    _, labels, blocks = stage_blocks(g)
+    _, labels, blocks = stages
     for j, panel in enumerate(panels):
         for stage, idx in zip(labels, blocks, strict=True):
             lim = stage_limits[stage]
             sizes = sizes_all[idx]
-            typical = pd.Series(sizes).mode().iloc[0] if len(sizes) else np.nan
+            if len(sizes) and sizes.min() == sizes.max():
+                typical = sizes[0]
+            else:
+                typical = pd.Series(sizes).mode().iloc[0] if len(sizes) else np.nan
             at = int(np.flatnonzero(sizes == typical)[-1]) if len(sizes) else 0
             a = arrays[j]
+            at = at + first_position(idx) if isinstance(idx, slice) else int(idx[at])
             rows.append({
                 "panel": panel, "stage": stage, "n": typical,
-                "center": a["center"][idx][at], "lcl": a["lcl"][idx][at],
-                "ucl": a["ucl"][idx][at], "mu": lim.params.get("mu", np.nan),
+                "center": a["center"][at], "lcl": a["lcl"][at],
+                "ucl": a["ucl"][at], "mu": lim.params.get("mu", np.nan),
                 "sigma": lim.params.get("sigma", np.nan), **extra, "method": lim.method,
                 "baseline_subgroups": int(baseline[idx].sum()),
             })
@@ -441,20 +503,25 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
     g = series.groups
     check_finite("ewma", g)
     frozen = stage_parameters("ewma", g, opts, given)
-    arrays = _ewma_arrays(g, frozen, opts["lam"], opts["nsigmas"], opts["limits_kind"])
+    stages = stage_blocks(g)
+    block, views = new_block(1, len(g))
+    arrays = views[0]
+    _ewma_arrays(g, frozen, opts["lam"], opts["nsigmas"], opts["limits_kind"], arrays, stages)
     stat = arrays["statistic"]
     with np.errstate(invalid="ignore"):
-        signal = ((stat > arrays["ucl"]) | (stat < arrays["lcl"])) & ~g["excluded"].to_numpy(
-            dtype=bool)
-    points = frame("ewma", ("ewma",), g, [arrays], [signal], [EWMA_RULE])
+        signal = (stat > arrays["ucl"]) | (stat < arrays["lcl"])
+    excluded = g["excluded"].to_numpy(dtype=bool)
+    if excluded.any():
+        signal &= ~excluded
+    points = frame(("ewma",), g, block, [signal], [EWMA_RULE])
     pos = np.flatnonzero(signal)
     signals = pd.DataFrame({
-        "panel": "ewma", "subgroup": g["subgroup"].to_numpy()[pos],
-        "time": g["time"].to_numpy()[pos], "position": pos,
-        "stage": g["stage"].to_numpy()[pos], "phase": g["phase"].to_numpy()[pos],
+        "panel": "ewma", "subgroup": g["subgroup"].take(pos).to_numpy(),
+        "time": g["time"].take(pos).to_numpy(), "position": pos,
+        "stage": g["stage"].take(pos).to_numpy(), "phase": g["phase"].take(pos).to_numpy(),
         "statistic": stat[pos], "rule": EWMA_RULE, "description": EWMA_RULE_TEXT,
     }, columns=SIGNAL_COLUMNS)
-    limits = limit_rows("ewma", ("ewma",), g, frozen, [arrays], {"lam": opts["lam"]})
+    limits = limit_rows(("ewma",), g, frozen, [arrays], {"lam": opts["lam"]}, stages)
 
     def monitor(new_data: pd.DataFrame) -> ControlChart:
         return _ewma_build(monitor_groups(series, new_data, list(frozen)[-1]), opts, frozen)
