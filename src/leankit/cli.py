@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +225,8 @@ def _profiles(_args: argparse.Namespace) -> int:
     return 0
 
 
+#: The built-in chart types (``--type`` accepts any registered family id or alias:
+#: ``leankit.spc.families()``).
 _CHART_TYPES = ("xbar_r", "xbar_s", "i_mr", "p", "np", "c", "u")
 
 
@@ -253,28 +255,26 @@ def _chart(args: argparse.Namespace) -> int:
     from leankit import spc
     from leankit.io._dataset import atomic_write_bytes
 
+    fam = spc.get_family(args.type)  # FamilyError (a LeankitError) names the known types
     df = _filtered(args)
-    charts: dict[str, Callable[..., Any]] = {
-        "xbar_r": spc.xbar_r, "xbar_s": spc.xbar_s, "i_mr": spc.i_mr, "p": spc.p_chart,
-        "np": spc.np_chart, "c": spc.c_chart, "u": spc.u_chart}
-    fn = charts[args.type]
     rules = args.rules.split(",") if "," in args.rules else args.rules
     kwargs: dict[str, Any] = {"rules": rules, "time": args.time, "stage": args.stage,
                               "nsigmas": args.nsigmas}
-    if args.type in ("xbar_r", "xbar_s", "i_mr"):
-        if not args.value:
-            raise LeankitError(f"--value is required for a {args.type} chart")
-        kwargs["value"] = args.value
-    else:
-        if not args.count:
-            raise LeankitError(f"--count is required for a {args.type} chart")
-        kwargs["count"] = args.count
-        if args.size:
-            kwargs["size"] = args.size
-    if args.subgroup:
-        kwargs["subgroup"] = args.subgroup
-    elif args.type in ("xbar_r", "xbar_s"):
-        raise LeankitError(f"--subgroup is required for a {args.type} chart")
+    given = {"value": args.value, "subgroup": args.subgroup, "count": args.count,
+             "size": args.size}
+    for col in fam.columns:
+        if not given[col]:
+            raise LeankitError(f"--{col} is required for a {args.type} chart")
+    for col, name in given.items():
+        if name and col not in fam.column_args:
+            raise LeankitError(f"--{col} does not apply to a {args.type} chart; it takes "
+                               + ", ".join(f"--{c}" for c in fam.column_args))
+        if name:
+            kwargs[col] = name
+
+    def fn(data: Any, **kw: Any) -> Any:
+        return spc.chart(data, type=fam.id, **kw)
+
     if args.baseline_until:
         if not args.time:
             raise LeankitError("--baseline-until needs --time")
@@ -400,7 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("chart", help="control chart of a column of a Parquet table")
     ch.add_argument("path", help="Parquet (or CSV) file, or a dataset folder with --kind")
     ch.add_argument("--kind", choices=_schema.KINDS, help="table of a dataset folder")
-    ch.add_argument("--type", required=True, choices=_CHART_TYPES, help="chart type")
+    ch.add_argument("--type", required=True, metavar="TYPE",
+                    help="chart type: a registered chart family id or alias ("
+                    + ", ".join(_CHART_TYPES) + " and any added family)")
     ch.add_argument("--value", help="column of measured values (variables charts)")
     ch.add_argument("--subgroup", help="column of subgroup ids")
     ch.add_argument("--count", help="column of counts (attribute charts)")

@@ -97,9 +97,9 @@ def test_shift_moves_location_panel_and_leaves_dispersion(kind: str, data: st.Da
     scale = max(1.0, abs(c) + 20)
     for col in ("statistic", "center", "lcl", "ucl"):
         np.testing.assert_allclose(fb[col], fa[col] + c, rtol=0, atol=1e-9 * scale)
-    np.testing.assert_allclose(fb["sigma"], fa["sigma"], rtol=1e-6, atol=1e-9 * scale)
+    np.testing.assert_allclose(fb["sigma_statistic"], fa["sigma_statistic"], rtol=1e-6, atol=1e-9 * scale)
     da, db = frame(a, disp), frame(b, disp)
-    for col in ("statistic", "center", "lcl", "ucl", "sigma"):
+    for col in ("statistic", "center", "lcl", "ucl", "sigma_statistic"):
         np.testing.assert_allclose(db[col], da[col], rtol=1e-6, atol=1e-9 * scale)
 
 
@@ -110,7 +110,7 @@ def test_positive_scale_scales_everything(kind: str, data: st.DataObject, k: flo
     a, b = build(kind, df), build(kind, df.assign(x=df["x"] * k))
     for panel in panels(kind):
         fa, fb = frame(a, panel), frame(b, panel)
-        for col in ("statistic", "center", "lcl", "ucl", "sigma"):
+        for col in ("statistic", "center", "lcl", "ucl", "sigma_statistic"):
             np.testing.assert_allclose(fb[col], fa[col] * k, rtol=1e-9, atol=1e-12 * k)
     sa, sb = a.frozen_limits().params["sigma"], b.frozen_limits().params["sigma"]
     assert sb == pytest.approx(sa * k, rel=RTOL)
@@ -129,10 +129,10 @@ def test_signals_invariant_under_shift_and_scale(kind: str, data: st.DataObject,
     b = build(kind, df.assign(x=df["x"] * k + shift), rules=rules, dispersion_rules="we")
     for panel in panels(kind):
         f = frame(a, panel).dropna(subset=["statistic"])
-        z = ((f["statistic"] - f["center"]) / f["sigma"]).abs().to_numpy()
+        z = ((f["statistic"] - f["center"]) / f["sigma_statistic"]).abs().to_numpy()
         bounds = np.array([0.0, 1.0, 2.0, 3.0])
         assume(np.all(np.abs(z[:, None] - bounds[None, :]) > 1e-7))
-        assume(np.all(np.abs(f["statistic"] - f["lcl"]) > 1e-9 * f["sigma"]))
+        assume(np.all(np.abs(f["statistic"] - f["lcl"]) > 1e-9 * f["sigma_statistic"]))
     assert signal_set(a) == signal_set(b)
 
 
@@ -146,7 +146,7 @@ def test_permuting_within_subgroups_changes_nothing(kind: str, data: st.DataObje
                 .apply(lambda g: g.iloc[rng.permutation(len(g))]).reset_index(drop=True))
     a, b = build(kind, df), build(kind, shuffled)
     fa, fb = a.to_frame(), b.to_frame()
-    num = ["n", "statistic", "center", "lcl", "ucl", "sigma"]
+    num = ["n", "statistic", "center", "lcl", "ucl", "sigma_statistic"]
     np.testing.assert_allclose(fb[num].to_numpy(float), fa[num].to_numpy(float), rtol=1e-12,
                                atol=1e-12)
     assert fa["rules"].tolist() == fb["rules"].tolist()
@@ -166,7 +166,7 @@ def test_pooled_center_and_row_order_with_time(chart: str, df: pd.DataFrame,
     b = fn(shuffled, count="d", size="n", subgroup="sg", time="t")
     fa, fb = a.to_frame(), b.to_frame()
     assert fb["subgroup"].tolist() == fa["subgroup"].tolist() == df["sg"].tolist()
-    num = ["statistic", "center", "lcl", "ucl", "sigma"]
+    num = ["statistic", "center", "lcl", "ucl", "sigma_statistic"]
     np.testing.assert_allclose(fb[num].to_numpy(float), fa[num].to_numpy(float), rtol=1e-12)
     assert signal_set(a) == signal_set(b)
 

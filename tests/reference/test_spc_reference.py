@@ -487,7 +487,7 @@ def test_orange_juice_phase1_vs_qcc(kind: str) -> None:
         np.testing.assert_allclose(pts["center"], ex["center_per_point"], rtol=TIGHT)
         np.testing.assert_allclose(pts["lcl"], ex["lcl_per_point"], rtol=TIGHT)
         np.testing.assert_allclose(pts["ucl"], ex["ucl_per_point"], rtol=TIGHT)
-        np.testing.assert_allclose(pts["sigma"], ex["std_dev"], rtol=TIGHT)
+        np.testing.assert_allclose(pts["sigma_statistic"], ex["std_dev"], rtol=TIGHT)
         assert_rules(chart, ex["violations"], ids, families=families)
     assert fired(chart, "nelson_1") == [15, 23]
 
@@ -547,7 +547,7 @@ def test_orange_juice_revised_and_phase2_vs_qcc(kind: str) -> None:
     assert ex["violations"]["nelson"]["rule8_8_outside_1sigma_both_sides"]["one_based"] == []
     assert fired(same, "nelson_8") == []
     zone = same.to_frame().set_index("subgroup").loc[34:46]
-    assert (zone["statistic"] < zone["center"] - zone["sigma"]).all()
+    assert (zone["statistic"] < zone["center"] - zone["sigma_statistic"]).all()
     # leankit's run rules still see the excluded (plotted) samples: the 4-of-5 window
     # 20-24 contains excluded sample 23, so WE rule 3 fires at 24, which qcc (whose
     # sequence skips 23) does not flag. A difference of convention, not of arithmetic.
@@ -578,7 +578,7 @@ def test_peaches_p_chart_variable_n_closed_form() -> None:
     np.testing.assert_allclose(pts["center"], pbar, rtol=TIGHT)
     np.testing.assert_allclose(pts["ucl"], pbar + half, rtol=TIGHT)
     np.testing.assert_allclose(pts["lcl"], pbar - half, rtol=TIGHT)
-    np.testing.assert_allclose(pts["sigma"], half / 3, rtol=TIGHT)
+    np.testing.assert_allclose(pts["sigma_statistic"], half / 3, rtol=TIGHT)
     # limits narrower for the 2-crate shipments; no point outside
     assert pts.loc[pts["n"] == 500, "ucl"].max() < pts.loc[pts["n"] == 250, "ucl"].min()
     assert fired(chart, "we_1") == []
@@ -608,7 +608,7 @@ def test_circuit_boards_c_phase1_vs_qcc_and_textbook() -> None:
     pts = chart.to_frame()
     np.testing.assert_allclose(pts["statistic"], ex["statistics"], rtol=TIGHT)
     np.testing.assert_allclose(pts["center"], ex["center"], rtol=TIGHT)
-    np.testing.assert_allclose(pts["sigma"], ex["std_dev"], rtol=TIGHT)
+    np.testing.assert_allclose(pts["sigma_statistic"], ex["std_dev"], rtol=TIGHT)
     np.testing.assert_allclose(pts["lcl"], ex["lcl"], rtol=TIGHT)
     np.testing.assert_allclose(pts["ucl"], ex["ucl"], rtol=TIGHT)
     assert_rules(chart, ex["violations"], CB["data"]["phase1_sample_ids"])
@@ -666,7 +666,7 @@ def test_circuit_boards_u_size_100_vs_qcc() -> None:
     np.testing.assert_allclose(kept["center"], ex["center_per_point"], rtol=TIGHT)
     np.testing.assert_allclose(kept["lcl"], ex["lcl_per_point"], rtol=TIGHT)
     np.testing.assert_allclose(kept["ucl"], ex["ucl_per_point"], rtol=TIGHT)
-    np.testing.assert_allclose(kept["sigma"] * 10, ex["std_dev"], rtol=TIGHT)  # sqrt(u/100)
+    np.testing.assert_allclose(kept["sigma_statistic"] * 10, ex["std_dev"], rtol=TIGHT)  # sqrt(u/100)
     assert_beyond_limits_kept(chart, ex["violations"], ids)
     assert fired(chart, "we_4") == [30]
     same = qcc_revised(spc.u_chart, chart, cb[cb["trial"]], cb[~cb["trial"]], "sample",
@@ -716,7 +716,7 @@ def test_pcmanufact_u_vs_qcc() -> None:
     assert lim["lcl"] == pytest.approx(q["LCL"], rel=PRINTED7)
     assert lim["ucl"] == pytest.approx(q["UCL"], rel=PRINTED7)
     assert lim["ucl"] == pytest.approx(1.93 + 3 * math.sqrt(1.93 / 5), rel=TIGHT)
-    assert chart.to_frame()["sigma"].iloc[0] * math.sqrt(5) == pytest.approx(
+    assert chart.to_frame()["sigma_statistic"].iloc[0] * math.sqrt(5) == pytest.approx(
         q["std_dev"], rel=PRINTED7)
     assert chart.signals.empty
 

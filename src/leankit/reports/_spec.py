@@ -21,6 +21,8 @@ __all__ = ["CharacteristicSpec", "ReportSpec", "ReportSpecError", "load_spec"]
 
 SECTIONS = ("summary", "attention", "spc", "capability", "pareto", "rootcause", "oee",
             "data_quality", "methods")
+#: The built-in chart types of measurements (a spec's ``chart =`` accepts any registered
+#: chart family whose input is measurements: see :func:`chart_types`).
 CHARTS = ("xbar_r", "xbar_s", "i_mr")
 KPIS = ("fpy", "scrap_rate", "oee", "dpmo", "out_of_control")
 
@@ -176,8 +178,12 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         _check_keys(c, ("name", "chart", "subgroup", "lsl", "usl", "target",
                         "capability_target", "rules"), where)
         chart = c.get("chart", "xbar_s")
-        if chart not in CHARTS:
-            raise ReportSpecError(f"{where}: chart = {chart!r}; use one of {', '.join(CHARTS)}")
+        known = chart_types()
+        if not isinstance(chart, str) or chart_id(chart) not in known:
+            raise ReportSpecError(f"{where}: chart = {chart!r}"
+                                  f"{suggest(str(chart), known) or ';'} use one of "
+                                  f"{', '.join(known)}")
+        chart = chart_id(chart)
         kw: dict[str, Any] = {k: _number(c[k], f"{where} {k}") for k in
                               ("lsl", "usl", "target") if k in c}
         if "capability_target" in c:
@@ -225,6 +231,24 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         targets=targets, opportunities=opportunities,
         factors=tuple(dict.fromkeys(factors)), sections=include,
         source=source, sha256=sha256)
+
+
+def chart_types() -> tuple[str, ...]:
+    """The chart ids a report spec accepts: every registered chart family that charts
+    measurements (``input`` "values" or "subgroups"; counts belong to other sections)."""
+    from leankit.spc import families
+
+    return tuple(f.id for f in families() if f.input in ("values", "subgroups"))
+
+
+def chart_id(name: str) -> str:
+    """The family id of a chart id or alias (*name* itself when it is not registered)."""
+    from leankit.spc import FamilyError, get_family
+
+    try:
+        return get_family(name).id
+    except FamilyError:
+        return name
 
 
 def load_spec(path: str | Path) -> ReportSpec:

@@ -220,22 +220,21 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
     results: list[dict[str, Any]] = []
     from leankit import spc
 
-    fns: dict[str, Callable[..., Any]] = {"xbar_r": spc.xbar_r, "xbar_s": spc.xbar_s,
-                                          "i_mr": spc.i_mr}
     for c in chars:
         say(f"chart {c.name}")
         rows = meas[meas["characteristic"] == c.name]
         base = _in(rows, "timestamp", b0, b1)
         recent = _in(rows, "timestamp", shown_from, end)
         kw: dict[str, Any] = {"value": "value", "time": "timestamp", "rules": list(c.rules)}
-        if c.chart != "i_mr":
+        subgrouped = spc.get_family(c.chart).input == "subgroups"
+        if subgrouped:
             kw["subgroup"] = c.subgroup
         res: dict[str, Any] = {"spec": c, "rows": len(rows)}
         try:
             if base.empty:
                 raise InsufficientDataError(f"no baseline data between {b0:%Y-%m-%d} and "
                                             f"{b1:%Y-%m-%d}")
-            chart = fns[c.chart](base, **kw)
+            chart = spc.chart(base, type=c.chart, **kw)
             if len(recent):
                 chart = chart.monitor(recent)
         except (LeankitError, ValueError) as exc:
@@ -274,7 +273,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         wk = _in(rows, "timestamp", start, end)
         pv = _in(rows, "timestamp", prev_start, start)
         kwc: dict[str, Any] = {"value": "value", "lsl": lsl, "usl": usl, "target": target}
-        if c.chart != "i_mr":
+        if spc.get_family(c.chart).input == "subgroups":
             kwc["subgroup"] = c.subgroup
         dist: Any = "auto"
         for key, frame in (("cap", wk), ("cap_prev", pv)):

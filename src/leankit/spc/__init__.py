@@ -1,4 +1,5 @@
-"""Statistical process control: Shewhart control charts, run rules, constants.
+"""Statistical process control: control charts (a registry of chart families), run
+rules, constants, capability.
 
 Examples
 --------
@@ -18,6 +19,8 @@ from leankit.spc._capability import (
 from leankit.spc._charts import (
     aggregate_counts,
     c_chart,
+    chart,
+    chart_by,
     i_mr,
     np_chart,
     p_chart,
@@ -36,6 +39,14 @@ from leankit.spc._constants import (
 )
 from leankit.spc._cusum import cusum
 from leankit.spc._ewma import SmoothingChartError, ewma
+from leankit.spc._families import (
+    ChartFamily,
+    FamilyError,
+    Panel,
+    families,
+    get_family,
+    register_family,
+)
 from leankit.spc._normality import anderson_darling_normal, shapiro_wilk
 from leankit.spc._results import ChartCollection, ControlChart, Limits
 from leankit.spc._rules import RULE_SETS, RULES, Rule, RuleError, evaluate, resolve_rules
@@ -51,8 +62,11 @@ __all__ = [
     "Capability",
     "CapabilityTable",
     "ChartCollection",
+    "ChartFamily",
     "ControlChart",
+    "FamilyError",
     "Limits",
+    "Panel",
     "Rule",
     "RuleError",
     "RunChart",
@@ -66,10 +80,12 @@ __all__ = [
     "arl",
     "attribute_capability",
     "c4",
+    "c_chart",
     "capability",
     "capability_figure",
+    "chart",
+    "chart_by",
     "chart_figure",
-    "c_chart",
     "constants_table",
     "cusum",
     "d2",
@@ -77,10 +93,13 @@ __all__ = [
     "evaluate",
     "ewma",
     "factors",
+    "families",
+    "get_family",
     "i_mr",
     "median_range",
     "np_chart",
     "p_chart",
+    "register_family",
     "resolve_rules",
     "run_chart",
     "shapiro_wilk",
@@ -102,7 +121,7 @@ def __getattr__(name: str) -> object:
 
 
 for _name in ("AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
-              "ControlChart", "Limits", "Rule", "RuleError", "RunChart", "RunLength",
-              "RunLengthError", "SmoothingChartError", "UnsupportedSubgroupError",
-              "ZmrChart"):
+              "ChartFamily", "ControlChart", "FamilyError", "Limits", "Panel", "Rule",
+              "RuleError", "RunChart", "RunLength", "RunLengthError",
+              "SmoothingChartError", "UnsupportedSubgroupError", "ZmrChart"):
     globals()[_name].__module__ = __name__

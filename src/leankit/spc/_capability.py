@@ -612,9 +612,17 @@ def capability(
     sigma_w_given: float | None = None
     if isinstance(data, ControlChart):
         chart = data
-        if chart.chart not in ("xbar_r", "xbar_s", "i_mr", "xbar", "r", "s", "i", "mr"):
-            raise ValueError(f"capability needs a variables chart, not a {chart.chart} chart; "
-                             "use attribute_capability for counts")
+        from leankit.spc._families import FamilyError, get_family
+
+        try:
+            within = get_family(chart.family).process_sigma
+        except FamilyError:
+            within = False
+        if not within or "sigma" not in chart.frozen_limits().params:
+            raise ValueError(f"capability needs a variables chart whose limits give a "
+                             f"within-subgroup process sigma (X̄-R, X̄-S, I-MR), not a "
+                             f"{chart.family} chart; pass the measurements DataFrame "
+                             "instead, or use attribute_capability for counts")
         last = list(chart.stage_limits)[-1]
         d = chart.data
         d = d[(d["stage"] == last) & (d["phase"] == "I") & ~d["excluded"].astype(bool)]
@@ -622,7 +630,8 @@ def capability(
             raise InsufficientDataError("the chart has no baseline (Phase I) values to assess; "
                                         "pass the DataFrame instead")
         x_all = d["value"].to_numpy(dtype=float)
-        groups = d["subgroup"].to_numpy() if chart.chart.startswith("xbar") else None
+        groups = (d["subgroup"].to_numpy() if get_family(chart.family).input == "subgroups"
+                  else None)
         sigma_w_given = float(chart.frozen_limits().params["sigma"])
         sigma_desc = (f"from the control chart ({chart.parameters.get('sigma_method')}, "
                       "baseline values of its last stage)")

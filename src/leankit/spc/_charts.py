@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -27,9 +27,11 @@ from leankit.errors import (
     InsufficientDataError,
     LeankitError,
     SchemaError,
+    suggest,
 )
 from leankit.spc import _sigma
 from leankit.spc._constants import UnsupportedSubgroupError, c4, d2, d3
+from leankit.spc._families import ChartFamily, FamilyError, Panel, get_family, register_family
 from leankit.spc._results import FRAME_COLUMNS, ChartCollection, ControlChart, Limits
 from leankit.spc._rules import Rule, evaluate, resolve_rules
 
@@ -165,16 +167,24 @@ def _exclusion_reasons(groups: pd.DataFrame, df: pd.DataFrame, exclude: Exclude,
 # ------------------------------------------------------------------------ families
 
 
-@dataclass(frozen=True)
-class _Family:
-    """How one chart type summarises, estimates and draws its panels."""
+def _Family(chart: str, panels: tuple[str, ...], estimate: Any, arrays: Any,  # noqa: N802
+            param_names: tuple[str, ...] = ()) -> ChartFamily:
+    """Transition helper for modules written against the engine before the registry:
+    an unregistered :class:`ChartFamily` (first panel "main" rules, the others
+    "dispersion"; an ``arrays`` result's old ``sigma`` key is read as
+    ``sigma_statistic``). New code declares a :class:`ChartFamily` and registers it."""
 
-    chart: str
-    panels: tuple[str, ...]
-    estimate: Callable[[pd.DataFrame, Mapping[str, Any]], dict[str, float]]
-    arrays: Callable[[str, pd.DataFrame, Mapping[str, float], float, Mapping[str, Any]],
-                     dict[str, np.ndarray]]
-    param_names: tuple[str, ...] = field(default=())
+    def renamed(*args: Any) -> Mapping[str, np.ndarray]:
+        out = dict(arrays(*args))
+        if "sigma_statistic" not in out and "sigma" in out:
+            out["sigma_statistic"] = out.pop("sigma")
+        return out
+
+    return ChartFamily(
+        id=chart, title=f"{chart} chart", description="", input="counts",
+        panels=tuple(Panel(name=p, title=p, rules="main" if i == 0 else "dispersion")
+                     for i, p in enumerate(panels)),
+        param_names=tuple(param_names), estimate=estimate, arrays=renamed)
 
 
 def _sizes(g: pd.DataFrame) -> np.ndarray:
@@ -241,7 +251,8 @@ def _var_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
     if panel == "xbar":
         center = np.full(len(g), p["mu"])
         sig = sigma / np.sqrt(n)
-        return {"statistic": g["mean"].to_numpy(float), "center": center, "sigma": sig,
+        return {"statistic": g["mean"].to_numpy(float), "center": center,
+                "sigma_statistic": sig,
                 "lcl": center - k * sig, "ucl": center + k * sig}
     if panel == "r":
         center = sigma * _per_size(d2, n)
@@ -252,7 +263,7 @@ def _var_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
         center = sigma * cc4
         sig = sigma * np.sqrt(1.0 - cc4**2)
         stat = g["sd"].to_numpy(float)
-    return {"statistic": stat, "center": center, "sigma": sig,
+    return {"statistic": stat, "center": center, "sigma_statistic": sig,
             "lcl": np.maximum(0.0, center - k * sig), "ucl": center + k * sig}
 
 
@@ -302,7 +313,8 @@ def _imr_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
     if panel == "i":
         center = np.full(m, p["mu"])
         sig = np.full(m, sigma)
-        return {"statistic": g["value"].to_numpy(float), "center": center, "sigma": sig,
+        return {"statistic": g["value"].to_numpy(float), "center": center,
+                "sigma_statistic": sig,
                 "lcl": center - k * sig, "ucl": center + k * sig}
     span = int(opts["span"])
     center_value = p.get("mr_center", sigma * d2(span))
@@ -310,7 +322,7 @@ def _imr_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
     sig = np.full(m, sigma * d3(span))
     upper = sigma * d2(span) + k * sig
     lower = np.maximum(0.0, sigma * d2(span) - k * sig)
-    return {"statistic": g["mr"].to_numpy(float), "center": center, "sigma": sig,
+    return {"statistic": g["mr"].to_numpy(float), "center": center, "sigma_statistic": sig,
             "lcl": lower, "ucl": upper}
 
 
@@ -349,34 +361,72 @@ def _attr_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
     else:
         stat, center = count / size, np.full(m, p["u"])
         sig = np.sqrt(p["u"] / size)
-    return {"statistic": stat, "center": center, "sigma": sig,
+    return {"statistic": stat, "center": center, "sigma_statistic": sig,
             "lcl": np.maximum(0.0, center - k * sig),
             "ucl": np.minimum(upper_cap, center + k * sig)}
 
 
-_FAMILIES = {
-    "xbar_r": _Family("xbar_r", ("xbar", "r"), _var_estimate, _var_arrays, ("mu", "sigma")),
-    "xbar_s": _Family("xbar_s", ("xbar", "s"), _var_estimate, _var_arrays, ("mu", "sigma")),
-    "i_mr": _Family("i_mr", ("i", "mr"), _imr_estimate, _imr_arrays, ("mu", "sigma")),
-    "p": _Family("p", ("p",), _attr_estimate, _attr_arrays, ("p",)),
-    "np": _Family("np", ("np",), _attr_estimate, _attr_arrays, ("p",)),
-    "c": _Family("c", ("c",), _attr_estimate, _attr_arrays, ("c",)),
-    "u": _Family("u", ("u",), _attr_estimate, _attr_arrays, ("u",)),
-}
-
-
 # -------------------------------------------------------------------------- engine
+
+#: The run rules of a ``limits_only`` panel (EWMA, CUSUM ...): points beyond the limits.
+_LIMITS_ONLY = resolve_rules("limits")
+
+
+def _label(fam: ChartFamily) -> str:
+    """The name a user called: the constructor's name (``p_chart``) or the family id."""
+    return fam.constructor.__name__ if fam.constructor is not None else fam.id
 
 
 @dataclass(frozen=True)
 class _Spec:
     """Everything needed to (re)build a chart: summarised subgroups plus settings."""
 
-    family: _Family
+    family: ChartFamily
     groups: pd.DataFrame  # one row per subgroup, in plotting order
     opts: Mapping[str, Any]
     exclusions: pd.DataFrame
     summarize: Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
+
+
+class _Monitor:
+    """``chart.monitor(new_data)`` of an engine-built chart: the chart's subgroups,
+    settings and frozen limits, re-built with the new subgroups appended as Phase II.
+
+    A plain object (no closure), so a pickled chart can still monitor new data.
+    """
+
+    picklable = True
+    __slots__ = ("frozen", "panel", "spec")
+
+    def __init__(self, spec: _Spec, frozen: Mapping[Any, Limits], panel: str | None = None
+                 ) -> None:
+        self.spec, self.frozen, self.panel = spec, dict(frozen), panel
+
+    def for_panel(self, panel: str) -> _Monitor:
+        return _Monitor(self.spec, self.frozen, panel)
+
+    def __call__(self, new_data: pd.DataFrame) -> ControlChart:
+        spec = self.spec
+        new_groups, new_excl = spec.summarize(new_data, use_exclude=False)
+        last = list(self.frozen)[-1]
+        new_groups = new_groups.assign(stage=last, phase="II", excluded=False, exclude_reason="")
+        clash = set(new_groups["subgroup"]) & set(spec.groups["subgroup"])
+        if clash:
+            raise ValueError(
+                f"monitor(): subgroup id(s) {sorted(clash, key=str)[:5]} are already on the "
+                "chart; give new subgroups new ids"
+            )
+        groups = pd.concat([spec.groups, new_groups], ignore_index=True)
+        excl = pd.concat([spec.exclusions, new_excl], ignore_index=True)
+        chart = _build(_Spec(spec.family, groups, spec.opts, excl, spec.summarize), self.frozen)
+        return chart if self.panel is None else chart.panel(self.panel)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"spec": self.spec, "frozen": self.frozen, "panel": self.panel}
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        for k in self.__slots__:
+            setattr(self, k, state[k])
 
 
 def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, Limits]:
@@ -394,48 +444,60 @@ def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, 
             params = dict(standards)  # known standards: nothing to estimate
         else:
             rows = g[(g["stage"] == stage) & (g["phase"] == "I") & ~g["excluded"]]
+            if fam.prepare is not None and len(rows):
+                # derived columns over the baseline sequence (excluded points left out)
+                rows = rows.assign(**fam.prepare(rows, opts))
             params = fam.estimate(rows, opts)
             params.update(standards)
-        if fam.chart in ("xbar_r", "xbar_s", "i_mr") and params.get("sigma", 1.0) == 0.0:
+        if fam.process_sigma and params.get("sigma", 1.0) == 0.0:
             warnings.warn(
                 f"stage {stage!r}: the sigma estimate is 0 (all baseline values identical "
                 "within subgroups); check the gauge resolution. Limits collapse onto the center.",
                 DataQualityWarning, stacklevel=4)
         method = "standard" if standards and set(standards) >= set(fam.param_names) else (
             opts.get("sigma_method") or "estimated")
-        out[stage] = Limits(chart=fam.chart, params=params, nsigmas=opts["nsigmas"], method=method)
+        out[stage] = Limits(chart=fam.id, params=params, nsigmas=opts["nsigmas"], method=method)
     return out
 
 
 def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlChart:
-    # a shallow copy: only a column is added (the moving ranges), nothing is modified
+    # a shallow copy: only columns are added (e.g. the moving ranges), nothing is modified
     fam, g, opts = spec.family, spec.groups.copy(deep=False), spec.opts
     stage_codes, stage_values = pd.factorize(g["stage"])
     stage_rows = [np.flatnonzero(stage_codes == j) for j in range(len(stage_values))]
-    if fam.chart == "i_mr":
-        span = int(opts["span"])
-        values = g["value"].to_numpy(float)
-        mr = np.full(len(g), np.nan)
+    derived: list[str] = []
+    if fam.prepare is not None:
+        columns: dict[str, np.ndarray] = {}
         for idx in stage_rows:
-            mr[idx] = _moving_range(values[idx], span)
-        g["mr"] = mr
-    _refuse_overflow(fam.chart, g)
+            part = fam.prepare(g if len(idx) == len(g) else g.iloc[idx], opts)
+            for col, values in part.items():
+                if col not in columns:
+                    columns[col] = np.full(len(g), np.nan)
+                columns[col][idx] = values
+        for col, values in columns.items():
+            g[col] = values
+        derived = list(columns)
+    _refuse_overflow(fam.id, g, derived)
     with np.errstate(over="ignore", invalid="ignore"):
         params = _stage_params(spec, given)
     k = float(opts["nsigmas"])
     m, n_panels = len(g), len(fam.panels)
+    panel_names = fam.panel_names
     baseline = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
     sizes_all = g["n"].to_numpy()
     # the five float columns of every panel, written in place (one block, no concatenation)
-    float_cols = ("statistic", "center", "lcl", "ucl", "sigma")
+    float_cols = ("statistic", "center", "lcl", "ucl", "sigma_statistic")
     # (every point belongs to a stage, and every stage's part fills all five rows)
     block = np.empty((len(float_cols), n_panels * m))
-    numeric = g[[c for c in g.columns if c in _NUMERIC_GROUP_COLUMNS]]
+    numeric = g[[c for c in g.columns if c in _NUMERIC_GROUP_COLUMNS or c in derived]]
     signal = np.zeros(n_panels * m, dtype=bool)
     rule_codes = np.zeros(n_panels * m, dtype=np.int64)
     rule_texts: dict[str, int] = {"": 0}
     signal_frames, limit_rows = [], []
-    for j, panel in enumerate(fam.panels):
+    rule_sets = {"main": opts["rules"], "dispersion": opts["dispersion_rules"],
+                 "limits_only": _LIMITS_ONLY}
+    for j, pan in enumerate(fam.panels):
+        panel = pan.name
         arrays: dict[str, np.ndarray] = {
             key: block[r, j * m:(j + 1) * m] for r, key in enumerate(float_cols)}
         for stage, lim in params.items():
@@ -443,8 +505,12 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
             rows = numeric if len(idx) == m else numeric.iloc[idx]
             with np.errstate(over="ignore", invalid="ignore"):
                 part = fam.arrays(panel, rows, lim.params, k, opts)
-            for key, values in part.items():
-                arrays[key][idx] = values
+            missing_keys = set(float_cols) - set(part)
+            if missing_keys:
+                raise FamilyError(f"the {fam.id} family's arrays() returned no "
+                                  f"{', '.join(sorted(missing_keys))} for panel {panel!r}")
+            for key in float_cols:
+                arrays[key][idx] = part[key]
             sizes = sizes_all[idx]
             if len(sizes) and sizes.min() == sizes.max():
                 typical: Any = sizes[0]
@@ -456,17 +522,17 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
                 typical, at = np.nan, 0
             limit_rows.append({
                 "panel": panel, "stage": stage, "n": typical,
-                "center": part["center"][at] if len(idx) else np.nan,
-                "lcl": part["lcl"][at] if len(idx) else np.nan,
-                "ucl": part["ucl"][at] if len(idx) else np.nan,
+                "center": arrays["center"][idx[at]] if len(idx) else np.nan,
+                "lcl": arrays["lcl"][idx[at]] if len(idx) else np.nan,
+                "ucl": arrays["ucl"][idx[at]] if len(idx) else np.nan,
                 **{name: lim.params.get(name, np.nan) for name in fam.param_names},
                 "method": lim.method,
                 "baseline_subgroups": int(baseline[idx].sum()),
             })
-        _check_finite(fam.chart, panel, arrays, g)
-        rules = opts["rules"] if panel == fam.panels[0] else opts["dispersion_rules"]
-        fired = evaluate(rules, arrays["statistic"], arrays["center"], arrays["sigma"],
-                         arrays["lcl"], arrays["ucl"], segment=stage_codes)
+        _check_finite(fam.id, pan, arrays, g)
+        fired = evaluate(rule_sets[pan.rules], arrays["statistic"], arrays["center"],
+                         arrays["sigma_statistic"], arrays["lcl"], arrays["ucl"],
+                         segment=stage_codes)
         if len(fired):
             pos = fired["position"].to_numpy(dtype=np.int64)
             ids = fired["rule"].to_numpy(dtype=object)
@@ -493,7 +559,7 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
     points = pd.DataFrame(block.T, columns=list(float_cols), copy=False)
     del block
     others: dict[str, Callable[[], Any]] = {
-        "panel": lambda: _text_column(fam.panels, panel_codes),
+        "panel": lambda: _text_column(panel_names, panel_codes),
         "subgroup": lambda: _tile(g["subgroup"], n_panels),
         "time": lambda: _tile(g["time"], n_panels),
         "n": lambda: _tile(g["n"], n_panels),
@@ -517,44 +583,35 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
     parameters["rules"] = tuple(r.id for r in opts["rules"])
     parameters["dispersion_rules"] = tuple(r.id for r in opts["dispersion_rules"])
     frozen = dict(params)
+    return ControlChart(
+        chart=fam.id, family=fam.id, points=points,
+        limits=pd.DataFrame(limit_rows), signals=signals, exclusions=spec.exclusions,
+        data=_data_table(fam, g), parameters=parameters, stage_limits=frozen,
+        panel_names=panel_names, _monitor=_Monitor(spec, frozen),
+    )
 
-    def monitor(new_data: pd.DataFrame) -> ControlChart:
-        new_groups, new_excl = spec.summarize(new_data, use_exclude=False)
-        last = list(frozen)[-1]
-        new_groups = new_groups.assign(stage=last, phase="II", excluded=False, exclude_reason="")
-        clash = set(new_groups["subgroup"]) & set(spec.groups["subgroup"])
-        if clash:
-            raise ValueError(
-                f"monitor(): subgroup id(s) {sorted(clash, key=str)[:5]} are already on the "
-                "chart; give new subgroups new ids"
-            )
-        groups = pd.concat([spec.groups, new_groups], ignore_index=True)
-        excl = pd.concat([spec.exclusions, new_excl], ignore_index=True)
-        return _build(_Spec(fam, groups, opts, excl, spec.summarize), frozen)
 
+def _data_table(fam: ChartFamily, g: pd.DataFrame) -> pd.DataFrame:
+    """The values behind the chart (``ControlChart.data``), by input kind."""
     if "values" in g:
         vals = g["values"].to_numpy()
         lengths = np.fromiter((len(v) for v in vals), dtype=np.int64, count=len(vals))
         rows = np.repeat(np.arange(len(g)), lengths)
-        data = pd.DataFrame({
+        return pd.DataFrame({
             "subgroup": g["subgroup"].take(rows).reset_index(drop=True),
             "value": np.concatenate([np.asarray(v, dtype=float) for v in vals])
             if len(vals) else np.zeros(0),
             **{c: g[c].take(rows).reset_index(drop=True) for c in ("phase", "stage",
                                                                     "excluded")},
         })
-    elif fam.chart == "i_mr":
-        data = g[["subgroup", "value", "phase", "stage", "excluded"]].reset_index(drop=True)
-    else:
-        data = g[["subgroup", "count", "size", "phase", "stage", "excluded"]].copy()
-    return ControlChart(
-        chart=fam.chart, points=points,
-        limits=pd.DataFrame(limit_rows), signals=signals, exclusions=spec.exclusions, data=data,
-        parameters=parameters, stage_limits=frozen, panel_names=fam.panels, _monitor=monitor,
-    )
+    if fam.input == "values" or "count" not in g:
+        cols = ["subgroup", "value"] if "value" in g else ["subgroup"]
+        return g[[*cols, "phase", "stage", "excluded"]].reset_index(drop=True)
+    return g[["subgroup", "count", "size", "phase", "stage", "excluded"]].copy()
 
 
-#: Columns of the subgroup table that the estimators and limit builders read.
+#: Columns of the subgroup table that the estimators and limit builders read (plus the
+#: columns a family's ``prepare`` derives).
 _NUMERIC_GROUP_COLUMNS = frozenset({"n", "mean", "range", "sd", "value", "mr", "count", "size"})
 
 _OVERFLOW_HINT = (
@@ -564,11 +621,11 @@ _OVERFLOW_HINT = (
 )
 
 
-def _refuse_overflow(chart: str, g: pd.DataFrame) -> None:
+def _refuse_overflow(chart: str, g: pd.DataFrame, derived: Sequence[str] = ()) -> None:
     """Refuse subgroup statistics that overflowed (finite values near ±1e308)."""
-    cols = [c for c in ("mean", "range", "sd", "value", "mr") if c in g.columns]
+    cols = [c for c in ("mean", "range", "sd", "value", "mr", *derived) if c in g.columns]
     bad = np.zeros(len(g), dtype=bool)
-    for c in cols:
+    for c in dict.fromkeys(cols):
         bad |= np.isinf(g[c].to_numpy(dtype=float))
     if bad.any():
         raise SchemaError(
@@ -576,20 +633,25 @@ def _refuse_overflow(chart: str, g: pd.DataFrame) -> None:
             f"{g['subgroup'].to_numpy()[np.flatnonzero(bad)[:5]].tolist()}: {_OVERFLOW_HINT}")
 
 
-def _check_finite(chart: str, panel: str, arrays: Mapping[str, np.ndarray],
+def _check_finite(chart: str, panel: Panel, arrays: Mapping[str, np.ndarray],
                   g: pd.DataFrame) -> None:
     """Refuse statistics or limits that overflowed float64 (values near ±1e308): a chart
     would otherwise show a mean of 0 or an infinite range without a word."""
     stat = arrays["statistic"]
     bad = np.isinf(stat)
-    if panel != "mr":  # the first moving range of each stage is NaN by design
+    if not panel.allow_missing:  # e.g. the first moving range of each stage is NaN
         bad |= np.isnan(stat)
-    limits_bad = ~np.isfinite(arrays["center"]) | ~np.isfinite(arrays["ucl"])
+    center, ucl = arrays["center"], arrays["ucl"]
+    limits_bad = np.isinf(center) | np.isinf(ucl)
+    if panel.show_center:
+        limits_bad |= np.isnan(center)
+    if panel.show_ucl:
+        limits_bad |= np.isnan(ucl)
     if bad.any() or limits_bad.any():
         where = np.flatnonzero(bad | limits_bad)
         raise SchemaError(
-            f"{chart} chart: the {panel} statistic or its limits are not finite at subgroup(s) "
-            f"{g['subgroup'].to_numpy()[where[:5]].tolist()}: {_OVERFLOW_HINT}"
+            f"{chart} chart: the {panel.name} statistic or its limits are not finite at "
+            f"subgroup(s) {g['subgroup'].to_numpy()[where[:5]].tolist()}: {_OVERFLOW_HINT}"
         )
 
 
@@ -693,13 +755,15 @@ def _options(chart: str, *, rules: Rules, rule_params: Mapping[str, Mapping[str,
 
 def _make(chart: str, data: pd.DataFrame, summarize: Callable[..., tuple[pd.DataFrame,
           pd.DataFrame]], opts: dict[str, Any]) -> ControlChart:
+    fam = get_family(chart)
     groups, excl = summarize(data)
     if opts.get("limits") is not None or (
-        opts["standards"] and set(opts["standards"]) >= set(_FAMILIES[chart].param_names)
+        opts["standards"] and set(opts["standards"]) >= set(fam.param_names)
     ):
         groups["phase"] = "II"
-    spec = _Spec(_FAMILIES[chart], groups, opts, excl, summarize)
+    spec = _Spec(fam, groups, opts, excl, summarize)
     return _build(spec)
+
 
 
 def _by(fn: Callable[..., Any], data: pd.DataFrame, by: str | Sequence[str],
@@ -723,6 +787,260 @@ def _by(fn: Callable[..., Any], data: pd.DataFrame, by: str | Sequence[str],
     return ChartCollection(charts, cols, failures)
 
 
+# ------------------------------------------------------------------ input kinds
+
+
+@dataclass(frozen=True)
+class _Summariser:
+    """Raw rows -> (subgroup table, exclusions) for one family and its column names.
+
+    A plain object (not a closure) so a chart's ``monitor`` survives pickling.
+    """
+
+    family: ChartFamily
+    columns: Mapping[str, str | None]  # value / subgroup / count / size -> column name
+    time: str | None
+    stage: str | None
+    exclude: Exclude
+    missing: Missing
+    opts: Mapping[str, Any]
+
+    def __call__(self, df: pd.DataFrame, use_exclude: bool = True
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        cols = self.columns
+        data_cols = [c for c in (cols.get("value"), cols.get("count"), cols.get("size"),
+                                 cols.get("subgroup")) if c]
+        keep = [*data_cols, *(c for c in (self.time, self.stage) if c)]
+        if use_exclude and isinstance(self.exclude, str):
+            keep.append(self.exclude)
+        _require(df, **{c: c for c in keep})
+        check = [c for c in dict.fromkeys(keep) if c not in (
+            self.time or "", self.stage or "", self.exclude if isinstance(self.exclude, str)
+            else "")]
+        df, excl = _handle_missing(df, check, self.missing)
+        if df.empty:
+            raise InsufficientDataError("no rows left to chart (all missing or empty data)")
+        to_groups = _TO_GROUPS[self.family.input]
+        return to_groups(self, df, self.exclude if use_exclude else None), excl
+
+    def finish(self, groups: pd.DataFrame, df: pd.DataFrame, key: pd.Series, exclude: Exclude,
+               one_row_each: bool) -> pd.DataFrame:
+        if self.family.check is not None:
+            self.family.check(groups, df, self.opts)
+        return _finish_groups(groups, df, key=key, time=self.time, stage=self.stage,
+                              exclude=exclude, sub_col=self.columns.get("subgroup"),
+                              one_row_each=one_row_each)
+
+
+def _groups_of_values(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
+    """Individual values: one subgroup of size 1 per row."""
+    value, subgroup = s.columns["value"], s.columns.get("subgroup")
+    assert value is not None
+    x = _numeric(df[value], "value")
+    key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
+    if key.duplicated().any():
+        dup = key[key.duplicated()].head(3).tolist()
+        raise SchemaError(
+            f"{_label(s.family)} needs one row per point, but labels {dup} repeat in "
+            f"{subgroup or 'the index'}; use xbar_r/xbar_s for subgroups"
+        )
+    groups = pd.DataFrame({"n": 1, "value": x.to_numpy()}, index=key.to_numpy())
+    return s.finish(groups, df, key, exclude, one_row_each=True)
+
+
+def _groups_of_subgroups(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
+    """Raw values with a subgroup column: n, mean, range, sd and the values of each."""
+    value, subgroup = s.columns["value"], s.columns["subgroup"]
+    assert value is not None and subgroup is not None
+    x = _numeric(df[value], "value")
+    key = df[subgroup]
+    grp = x.groupby(key, sort=False)
+    groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
+                           "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
+    groups["values"] = _values_per_group(x.to_numpy(), key, groups.index)
+    least = s.family.min_size
+    small = groups.index[groups["n"] < least]
+    if len(small):
+        have = "1" if least == 2 else f"fewer than {least}"
+        raise UnsupportedSubgroupError(
+            f"{_label(s.family)} needs subgroups of at least {least} values; subgroup(s) "
+            f"{list(small[:5])} have {have}. Use i_mr for individual values, or drop them."
+        )
+    return s.finish(groups, df, key, exclude, one_row_each=False)
+
+
+def _groups_of_counts(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
+    """One row per subgroup with a count and a size (1 without a size column)."""
+    count, size, subgroup = s.columns["count"], s.columns.get("size"), s.columns.get("subgroup")
+    assert count is not None
+    name = _label(s.family)
+    cnt = _numeric(df[count], "count")
+    sz = _numeric(df[size], "size") if size else pd.Series(1.0, index=df.index)
+    key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
+    if key.duplicated().any():
+        dup = key[key.duplicated()].head(3).tolist()
+        raise SchemaError(
+            f"{name} needs one row per subgroup, but {dup} repeat in "
+            f"{subgroup or 'the index'}. Aggregate first with "
+            "leankit.spc.aggregate_counts(data, subgroup=..., count=..., size=..., lot=...) "
+            "(which counts each inspection lot's size once)"
+        )
+    if (cnt < 0).any() or (sz <= 0).any():
+        bad = df[(cnt < 0) | (sz <= 0)].head(5)
+        raise SchemaError(f"{name}: counts must be >= 0 and sizes > 0; offending "
+                          f"rows: {bad.index.tolist()}", failure_cases=bad)
+    groups = pd.DataFrame({"n": sz.to_numpy(), "count": cnt.to_numpy(),
+                           "size": sz.to_numpy()}, index=key.to_numpy())
+    return s.finish(groups, df, key, exclude, one_row_each=True)
+
+
+_TO_GROUPS: Mapping[str, Callable[[_Summariser, pd.DataFrame, Exclude], pd.DataFrame]] = {
+    "values": _groups_of_values, "subgroups": _groups_of_subgroups, "counts": _groups_of_counts,
+}
+
+
+# ------------------------------------------------------------- generic builder
+
+_COMMON = ("time", "stage", "exclude", "rules", "rule_params", "dispersion_rules", "nsigmas",
+           "limits", "missing")
+
+
+def build_chart(family: str | ChartFamily, data: pd.DataFrame, *, value: str | None = None,
+                subgroup: str | None = None, count: str | None = None, size: str | None = None,
+                time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+                rules: Rules = "we", rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+                dispersion_rules: Rules = "limits", nsigmas: float = 3.0,
+                limits: Limits | Mapping[str, Any] | None = None,
+                standards: Mapping[str, float | None] | None = None,
+                missing: Missing = "raise", **settings: Any) -> ControlChart:
+    """Build a chart of a registered family with the generic engine (no ``by=``).
+
+    This is what every family's constructor calls (and :func:`chart` for a family
+    without one): it checks the column arguments against the family's input kind,
+    summarises the rows into subgroups (:class:`ChartFamily` ``input``), estimates the
+    parameters per stage from the Phase I baseline (or takes ``standards`` / ``limits``),
+    computes every panel and evaluates its run rules. ``settings`` are the family's own
+    options (``ChartFamily.settings``; unknown names raise :class:`TypeError`).
+    ``standards`` maps parameter names to known values (``None`` = estimate it).
+    """
+    fam = get_family(family)
+    name = _label(fam)
+    cols: dict[str, str | None] = {"value": value, "subgroup": subgroup, "count": count,
+                                   "size": size}
+    for c in fam.columns:
+        if cols[c] is None:
+            raise TypeError(f"{name} needs {c}= (the column of "
+                            f"{_COLUMN_WORDS[c]}); it takes {', '.join(fam.column_args)}")
+    for c, v in cols.items():
+        if v is not None and c not in fam.column_args:
+            raise TypeError(f"{name} does not take {c}=; its column arguments are "
+                            f"{', '.join(fam.column_args)}")
+    unknown = sorted(set(settings) - set(fam.settings))
+    if unknown:
+        options = sorted(fam.settings)
+        raise TypeError(f"{name} got unexpected setting(s) {', '.join(unknown)}"
+                        f"{suggest(unknown[0], options)} Its settings: "
+                        f"{', '.join(options) or 'none'}")
+    _require(data, **cols, time=time, stage=stage)
+    opts = _options(fam.id, rules=rules, rule_params=rule_params,
+                    dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
+                    standards=dict(standards or {}), **{**fam.settings, **settings},
+                    **{c: cols[c] for c in fam.column_args}, time=time, stage=stage)
+    summarize = _Summariser(fam, {c: cols[c] for c in fam.column_args}, time, stage, exclude,
+                            missing, opts)
+    return _make(fam.id, data, summarize, opts)
+
+
+_COLUMN_WORDS = {"value": "measured values", "subgroup": "subgroup ids",
+                 "count": "counts", "size": "units inspected per subgroup"}
+
+
+def chart(data: pd.DataFrame, *, type: str, **kwargs: Any) -> ControlChart:
+    """Any registered chart type by id: ``chart(data, type="xbar_r", value=..., ...)``.
+
+    The one generic entry point (the CLI's ``leankit chart --type`` and the weekly
+    report's ``chart =`` use it): it calls the family's constructor
+    (``type="xbar_r"`` is :func:`xbar_r`), or :func:`build_chart` for a family
+    registered without one.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy data (see the family's constructor).
+    type : str
+        A registered chart id or alias (:func:`families` lists them).
+    **kwargs
+        The constructor's keyword arguments: column names (``value=``, ``subgroup=``,
+        ``count=``, ``size=``, as the family's input needs), the common settings
+        (``time, stage, exclude, rules, rule_params, nsigmas, limits, missing``) and
+        the family's own settings. Not ``by=``: use :func:`chart_by`.
+
+    Returns
+    -------
+    ControlChart
+
+    Raises
+    ------
+    FamilyError
+        Unknown chart type (the message lists the registered ones).
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> rings = datasets.piston_rings().head(125)
+    >>> spc.chart(rings, type="xbar_r", value="diameter", subgroup="sample")
+    <ControlChart xbar_r: 25 subgroups, n=5, 0 signals>
+    """
+    fam = get_family(type)
+    if "by" in kwargs:
+        raise TypeError("chart() does not take by=; use spc.chart_by(data, by=..., type=...) "
+                        "for one chart per group")
+    if fam.constructor is None:
+        return build_chart(fam, data, **kwargs)
+    out = fam.constructor(data, **kwargs)
+    assert isinstance(out, ControlChart)
+    return out
+
+
+def chart_by(data: pd.DataFrame, *, by: str | Sequence[str], type: str,
+             **kwargs: Any) -> ChartCollection:
+    """One chart per group of the ``by`` column(s): always a :class:`ChartCollection`.
+
+    The grouped path of every chart type (``xbar_r(..., by=...)`` is the same call).
+    Groups that cannot be charted (too little data, unsupported subgroups) are listed
+    in ``collection.failures`` instead of failing the whole call.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy data with the ``by`` column(s).
+    by : str or list of str
+        Column(s) to group by.
+    type : str
+        A registered chart id or alias.
+    **kwargs
+        As for :func:`chart`.
+
+    Returns
+    -------
+    ChartCollection
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> rings = datasets.piston_rings()
+    >>> rings = rings.assign(line=rings["sample"] % 2)
+    >>> spc.chart_by(rings, by="line", type="xbar_r", value="diameter", subgroup="sample")
+    <ChartCollection by line: 2 charts, 2 with signals>
+    """
+    fam = get_family(type)
+
+    def one(part: pd.DataFrame, **kw: Any) -> ControlChart:
+        return chart(part, type=fam.id, **kw)
+
+    return _by(one, data, by, dict(kwargs))
+
+
 # ------------------------------------------------------------------- public: vars
 
 
@@ -734,39 +1052,12 @@ def _variables(chart: str, data: pd.DataFrame, *, value: str, subgroup: str, tim
     allowed = ("rbar", "sbar", "pooled")
     if sigma_method not in allowed:
         raise ValueError(f"sigma_method= must be one of {', '.join(allowed)}, got {sigma_method!r}")
-    _require(data, value=value, subgroup=subgroup, time=time, stage=stage)
-    keep = [c for c in (value, subgroup, time, stage) if c]
-    if isinstance(exclude, str):
-        keep.append(exclude)
+    return build_chart(chart, data, value=value, subgroup=subgroup, time=time, stage=stage,
+                       exclude=exclude, rules=rules, rule_params=rule_params,
+                       dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
+                       standards={"mu": mu, "sigma": sigma}, missing=missing,
+                       sigma_method=sigma_method)
 
-    def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
-        x = _numeric(df[value], "value")
-        key = df[subgroup]
-        grp = x.groupby(key, sort=False)
-        groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
-                               "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
-        groups["values"] = _values_per_group(x.to_numpy(), key, groups.index)
-        small = groups.index[groups["n"] < 2]
-        if len(small):
-            raise UnsupportedSubgroupError(
-                f"{chart} needs subgroups of at least 2 values; subgroup(s) "
-                f"{list(small[:5])} have 1. Use i_mr for individual values, or drop them."
-            )
-        if chart == "xbar_r" and groups["n"].nunique() > 1:
-            warnings.warn(
-                f"subgroup sizes vary ({int(groups['n'].min())}..{int(groups['n'].max())}): "
-                "X-bar/R limits vary per point; an X-bar/S chart is usually preferred",
-                DataQualityWarning, stacklevel=5)
-        return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
-                              sub_col=subgroup)
-
-    summarize = _prepare(time=time, stage=stage, exclude=exclude,
-                         rows_to_groups=to_groups, keep=keep, missing=missing)
-    opts = _options(chart, rules=rules, rule_params=rule_params,
-                    dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
-                    standards={"mu": mu, "sigma": sigma}, sigma_method=sigma_method,
-                    value=value, subgroup=subgroup, time=time, stage=stage)
-    return _make(chart, data, summarize, opts)
 
 
 def xbar_r(
@@ -1014,31 +1305,11 @@ def i_mr(
         raise ValueError(f"sigma_method= must be one of {', '.join(allowed)}, got {sigma_method!r}")
     if not (isinstance(span, int) and span >= 2):
         raise UnsupportedSubgroupError(f"span= must be an integer >= 2, got {span!r}")
-    _require(data, value=value, time=time, subgroup=subgroup, stage=stage)
-    keep = [c for c in (value, time, subgroup, stage) if c]
-    if isinstance(exclude, str):
-        keep.append(exclude)
-
-    def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
-        x = _numeric(df[value], "value")
-        key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
-        if key.duplicated().any():
-            dup = key[key.duplicated()].head(3).tolist()
-            raise SchemaError(
-                f"i_mr needs one row per point, but labels {dup} repeat in "
-                f"{subgroup or 'the index'}; use xbar_r/xbar_s for subgroups"
-            )
-        groups = pd.DataFrame({"n": 1, "value": x.to_numpy()}, index=key.to_numpy())
-        return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
-                              sub_col=subgroup, one_row_each=True)
-
-    summarize = _prepare(time=time, stage=stage, exclude=exclude,
-                         rows_to_groups=to_groups, keep=keep, missing=missing)
-    opts = _options("i_mr", rules=rules, rule_params=rule_params,
-                    dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
-                    standards={"mu": mu, "sigma": sigma}, sigma_method=sigma_method, span=span,
-                    value=value, subgroup=subgroup, time=time, stage=stage)
-    return _make("i_mr", data, summarize, opts)
+    return build_chart("i_mr", data, value=value, subgroup=subgroup, time=time, stage=stage,
+                       exclude=exclude, rules=rules, rule_params=rule_params,
+                       dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
+                       standards={"mu": mu, "sigma": sigma}, missing=missing,
+                       sigma_method=sigma_method, span=span)
 
 
 # ---------------------------------------------------------------- public: attributes
@@ -1051,64 +1322,16 @@ def _attributes(chart: str, data: pd.DataFrame, *, count: str, size: str | None,
                 limits: Limits | Mapping[str, Any] | None, missing: Missing) -> ControlChart:
     if chart in ("p", "np", "u") and size is None:
         raise TypeError(f"{chart}_chart needs size= (the column of units inspected per subgroup)")
-    _require(data, count=count, size=size, subgroup=subgroup, time=time, stage=stage)
-    keep = [c for c in (count, size, subgroup, time, stage) if c]
-    if isinstance(exclude, str):
-        keep.append(exclude)
-
-    def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
-        cnt = _numeric(df[count], "count")
-        sz = _numeric(df[size], "size") if size else pd.Series(1.0, index=df.index)
-        key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
-        if key.duplicated().any():
-            dup = key[key.duplicated()].head(3).tolist()
-            raise SchemaError(
-                f"{chart}_chart needs one row per subgroup, but {dup} repeat in "
-                f"{subgroup or 'the index'}. Aggregate first with "
-                "leankit.spc.aggregate_counts(data, subgroup=..., count=..., size=..., lot=...) "
-                "(which counts each inspection lot's size once)"
-            )
-        if (cnt < 0).any() or (sz <= 0).any():
-            bad = df[(cnt < 0) | (sz <= 0)].head(5)
-            raise SchemaError(f"{chart}_chart: counts must be >= 0 and sizes > 0; offending "
-                              f"rows: {bad.index.tolist()}", failure_cases=bad)
-        frac = cnt != np.round(cnt)
-        if chart in ("p", "np"):
-            frac |= sz != np.round(sz)
-        if frac.any():
-            bad = df[frac.to_numpy()].head(5)
-            what = "counts and sizes" if chart in ("p", "np") else "counts"
-            raise SchemaError(
-                f"{chart}_chart: {what} must be whole numbers (defectives, defects and units "
-                f"inspected are counted); rows {bad.index.tolist()} have fractions. Round or "
-                "fix them" + ("; a fractional area of opportunity belongs in u_chart's size="
-                              if chart != "u" else ""), failure_cases=bad)
-        if chart in ("p", "np") and (cnt > sz).any():
-            bad = df[cnt > sz].head(5)
-            raise SchemaError(f"{chart}_chart: more defectives than units inspected in rows "
-                              f"{bad.index.tolist()}; for defect counts use u_chart/c_chart",
-                              failure_cases=bad)
-        if chart in ("np", "c") and size and sz.nunique() > 1:
-            raise UnsupportedSubgroupError(
-                f"{chart}_chart needs a constant sample size, but {size!r} varies "
-                f"({sz.min():g}..{sz.max():g}); use {'p' if chart == 'np' else 'u'}_chart"
-            )
-        groups = pd.DataFrame({"n": sz.to_numpy(), "count": cnt.to_numpy(),
-                               "size": sz.to_numpy()}, index=key.to_numpy())
-        return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
-                              sub_col=subgroup, one_row_each=True)
-
-    summarize = _prepare(time=time, stage=stage, exclude=exclude,
-                         rows_to_groups=to_groups, keep=keep, missing=missing)
     name = {"p": "p", "np": "p", "c": "c", "u": "u"}[chart]
     if standard is not None and chart in ("p", "np") and not 0 < standard < 1:
         raise ValueError(f"p= must be between 0 and 1, got {standard!r}")
     if standard is not None and chart in ("c", "u") and not standard > 0:
         raise ValueError(f"{name}= must be positive, got {standard!r}")
-    opts = _options(chart, rules=rules, rule_params=rule_params, dispersion_rules="none",
-                    nsigmas=nsigmas, limits=limits, standards={name: standard},
-                    count=count, size=size, subgroup=subgroup, time=time, stage=stage)
-    return _make(chart, data, summarize, opts)
+    return build_chart(chart, data, count=count, size=size, subgroup=subgroup, time=time,
+                       stage=stage, exclude=exclude, rules=rules, rule_params=rule_params,
+                       dispersion_rules="none", nsigmas=nsigmas, limits=limits,
+                       standards={name: standard}, missing=missing)
+
 
 
 _ATTR_DOC = """
@@ -1311,6 +1534,96 @@ def aggregate_counts(data: pd.DataFrame, *, subgroup: str, count: str, size: str
         sizes = per_lot["first"].groupby(level=0, sort=False).sum()
     return pd.DataFrame({subgroup: counts.index, count: counts.to_numpy(),
                          size: sizes.reindex(counts.index).to_numpy()})
+
+
+
+
+# ------------------------------------------------------------- the built-in families
+
+
+def _xbar_r_check(groups: pd.DataFrame, rows: pd.DataFrame, opts: Mapping[str, Any]) -> None:
+    if groups["n"].nunique() > 1:
+        warnings.warn(
+            f"subgroup sizes vary ({int(groups['n'].min())}..{int(groups['n'].max())}): "
+            "X-bar/R limits vary per point; an X-bar/S chart is usually preferred",
+            DataQualityWarning, stacklevel=8)
+
+
+def _imr_prepare(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    return {"mr": _moving_range(g["value"].to_numpy(float), int(opts["span"]))}
+
+
+def _attr_check(groups: pd.DataFrame, rows: pd.DataFrame, opts: Mapping[str, Any]) -> None:
+    """Counting rules of the p, np, c and u charts (messages name the input rows)."""
+    chart, size = opts["chart"], opts.get("size")
+    cnt, sz = groups["count"].to_numpy(float), groups["size"].to_numpy(float)
+    frac = cnt != np.round(cnt)
+    if chart in ("p", "np"):
+        frac |= sz != np.round(sz)
+    if frac.any():
+        bad = rows[frac].head(5)
+        what = "counts and sizes" if chart in ("p", "np") else "counts"
+        raise SchemaError(
+            f"{chart}_chart: {what} must be whole numbers (defectives, defects and units "
+            f"inspected are counted); rows {bad.index.tolist()} have fractions. Round or "
+            "fix them" + ("; a fractional area of opportunity belongs in u_chart's size="
+                          if chart != "u" else ""), failure_cases=bad)
+    if chart in ("p", "np") and (cnt > sz).any():
+        bad = rows[cnt > sz].head(5)
+        raise SchemaError(f"{chart}_chart: more defectives than units inspected in rows "
+                          f"{bad.index.tolist()}; for defect counts use u_chart/c_chart",
+                          failure_cases=bad)
+    if chart in ("np", "c") and size and len(np.unique(sz)) > 1:
+        raise UnsupportedSubgroupError(
+            f"{chart}_chart needs a constant sample size, but {size!r} varies "
+            f"({sz.min():g}..{sz.max():g}); use {'p' if chart == 'np' else 'u'}_chart"
+        )
+
+
+_XBAR = Panel(name="xbar", title="X̄", y_title="subgroup mean")
+
+register_family(ChartFamily(
+    id="xbar_r", title="X̄-R chart", constructor=xbar_r, input="subgroups", min_size=2,
+    description="subgroups of 2 to about 10 measurements: mean and range",
+    panels=(_XBAR, Panel(name="r", title="R", y_title="subgroup range", rules="dispersion")),
+    param_names=("mu", "sigma"), estimate=_var_estimate, arrays=_var_arrays,
+    check=_xbar_r_check, settings={"sigma_method": "rbar"}, process_sigma=True))
+register_family(ChartFamily(
+    id="xbar_s", title="X̄-S chart", constructor=xbar_s, input="subgroups", min_size=2,
+    description="subgroups of any size (also varying): mean and standard deviation",
+    panels=(_XBAR, Panel(name="s", title="S", y_title="subgroup standard deviation",
+                         rules="dispersion")),
+    param_names=("mu", "sigma"), estimate=_var_estimate, arrays=_var_arrays,
+    settings={"sigma_method": "sbar"}, process_sigma=True))
+register_family(ChartFamily(
+    id="i_mr", title="I-MR chart", constructor=i_mr, input="values", aliases=("imr",),
+    description="one measurement at a time: individual values and moving ranges",
+    panels=(Panel(name="i", title="Individual value", y_title="value"),
+            Panel(name="mr", title="Moving range", y_title="moving range", rules="dispersion",
+                  allow_missing=True)),
+    param_names=("mu", "sigma"), estimate=_imr_estimate, arrays=_imr_arrays,
+    prepare=_imr_prepare, settings={"sigma_method": "mrbar", "span": 2}, process_sigma=True))
+register_family(ChartFamily(
+    id="p", title="p chart", constructor=p_chart, input="counts", aliases=("p_chart",),
+    description="defectives out of a (varying) number inspected: fraction defective",
+    panels=(Panel(name="p", title="Proportion defective", y_title="fraction defective"),),
+    param_names=("p",), estimate=_attr_estimate, arrays=_attr_arrays, check=_attr_check))
+register_family(ChartFamily(
+    id="np", title="np chart", constructor=np_chart, input="counts", aliases=("np_chart",),
+    description="defectives out of a constant number inspected: number defective",
+    panels=(Panel(name="np", title="Number defective", y_title="defectives"),),
+    param_names=("p",), estimate=_attr_estimate, arrays=_attr_arrays, check=_attr_check))
+register_family(ChartFamily(
+    id="c", title="c chart", constructor=c_chart, input="counts", aliases=("c_chart",),
+    columns=("count",), optional_columns=("size", "subgroup"),
+    description="defects per constant inspection unit (area of opportunity)",
+    panels=(Panel(name="c", title="Defects", y_title="defects"),),
+    param_names=("c",), estimate=_attr_estimate, arrays=_attr_arrays, check=_attr_check))
+register_family(ChartFamily(
+    id="u", title="u chart", constructor=u_chart, input="counts", aliases=("u_chart",),
+    description="defects per unit, (varying) number of units inspected",
+    panels=(Panel(name="u", title="Defects per unit", y_title="defects per unit"),),
+    param_names=("u",), estimate=_attr_estimate, arrays=_attr_arrays, check=_attr_check))
 
 
 __all__ = ["aggregate_counts", "c_chart", "i_mr", "np_chart", "p_chart", "u_chart", "xbar_r",

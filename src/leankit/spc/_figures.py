@@ -12,6 +12,8 @@ from plotly.subplots import make_subplots
 
 from leankit._text import LABEL_CHARS, fig_hover, fig_text
 from leankit._theme import theme
+from leankit.spc._families import FamilyError, Panel, get_family
+from leankit.spc._results import chart_title
 
 if TYPE_CHECKING:  # pragma: no cover
     from leankit.spc._capability import Capability
@@ -19,10 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["capability_figure", "chart_figure"]
 
-_TITLES = {
-    "xbar": "X̄", "r": "R", "s": "S", "i": "Individual value", "mr": "Moving range",
-    "p": "Proportion defective", "np": "Number defective", "c": "Defects", "u": "Defects per unit",
-}
 _COLORS = {"point": "#1f77b4", "signal": "#d62728", "limit": "#d62728", "center": "#2ca02c",
            "zone": "#9e9e9e", "excluded": "#7f7f7f", "phase2": "rgba(31,119,180,0.07)"}
 WEBGL_THRESHOLD = 2000
@@ -209,12 +207,13 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     removed, and long labels are shortened (see ``leankit._text``).
     """
     panels = chart.panel_names
+    hints = _panels(chart)
     points = chart.points
     panel_col = points["panel"].to_numpy()
     has_time = bool(points["time"].notna().any()) if len(points) else False
     use_time = x == "time" or (x == "auto" and has_time)
     fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[_TITLES.get(p, p) for p in panels])
+                        subplot_titles=[hints[p].title for p in panels])
     rule_text = dict(zip(chart.signals["rule"], chart.signals["description"], strict=True))
     shapes: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
@@ -250,12 +249,15 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
             return full[i] if full is not None else _fmt_x(raw_x[i], compact and use_time)
 
         xs = at(keep) if full is None else full
+        hint = hints[panel]
         if decimated:
-            drawn_note.append(f"{_TITLES.get(panel, panel)} {len(keep):,} of {n:,}")
+            drawn_note.append(f"{hint.title} {len(keep):,} of {n:,}")
         gl = webgl if webgl is not None else len(keep) > WEBGL_THRESHOLD
         scatter = go.Scattergl if gl else go.Scatter
         for name, col, dash in (("UCL", "ucl", "dash"), ("Center", "center", "solid"),
                                 ("LCL", "lcl", "dash")):
+            if not {"ucl": hint.show_ucl, "center": hint.show_center, "lcl": hint.show_lcl}[col]:
+                continue
             yv = frame[col].to_numpy(dtype=float)
             if compact or decimated:
                 li = _line(yv, decimated, must)
@@ -269,7 +271,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 name=name, legendgroup=name, showlegend=row == 1, hoverinfo="skip"), row=row, col=1)
         if show_zones:
             center = frame["center"].to_numpy(dtype=float)
-            sigma = frame["sigma"].to_numpy(dtype=float)
+            sigma = frame["sigma_statistic"].to_numpy(dtype=float)
             for z in (1, 2):
                 for sign in (1, -1):
                     zy = center + sign * z * sigma
@@ -289,19 +291,19 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         mode = "lines" if decimated else "lines+markers"
         if compact:
             fig.add_trace(scatter(
-                x=xs, y=np.round(ys, 7), mode=mode, name=_TITLES.get(panel, panel),
+                x=xs, y=np.round(ys, 7), mode=mode, name=hint.title,
                 line={"color": _COLORS["point"], "width": 1}, marker={"size": 4},
                 hovertemplate="%{x}: %{y:.6g}<extra></extra>", showlegend=False),
                 row=row, col=1)
         elif decimated:  # details on the signals; the line shows where and how much
             fig.add_trace(scatter(
-                x=xs, y=ys, mode=mode, name=_TITLES.get(panel, panel),
+                x=xs, y=ys, mode=mode, name=hint.title,
                 line={"color": _COLORS["point"], "width": 1},
                 hovertemplate="%{x}<br>value %{y:.6g}<extra></extra>", showlegend=False),
                 row=row, col=1)
         else:
             fig.add_trace(scatter(
-                x=xs, y=ys, mode=mode, name=_TITLES.get(panel, panel),
+                x=xs, y=ys, mode=mode, name=hint.title,
                 line={"color": _COLORS["point"], "width": 1}, marker={"size": 5},
                 text=_hover(frame, keep, rule_text, times, tz),
                 hovertemplate="%{text}<extra></extra>", showlegend=False), row=row, col=1)
@@ -319,6 +321,13 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 marker={"color": "white", "size": 9, "symbol": "circle-open",
                         "line": {"color": _COLORS["excluded"], "width": 2}},
                 hoverinfo="skip"), row=row, col=1)
+        if hint.reference is not None:
+            xref, yref = _axis(row)
+            shapes.append({"type": "line", "xref": f"{xref} domain", "yref": yref,
+                           "x0": 0, "x1": 1, "y0": hint.reference, "y1": hint.reference,
+                           "line": {"dash": "dot", "color": _COLORS["zone"], "width": 1}})
+        if hint.y_title:
+            fig.update_yaxes(title_text=fig_text(hint.y_title), row=row, col=1)
         _stage_and_phase(stages, frame["stage"], phase2, at, row, shapes, notes)
     if not use_time and main_sub is not None:
         step = max(1, len(main_sub) // 25)
@@ -335,7 +344,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                               f"last, min and max of {BUCKETS:,} buckets; all {nsig:,} "
                               "signals). Every point was computed."})
     value = chart.parameters.get("value") or chart.parameters.get("count") or ""
-    default_title = f"{_chart_name(chart.chart)}" + (f": {value}" if value else "")
+    default_title = chart_title(chart) + (f": {value}" if value else "")
     fig.update_layout(
         shapes=shapes, annotations=[*fig.layout.annotations, *notes],
         title={"text": fig_text(title if title is not None else default_title)},
@@ -346,10 +355,21 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     return fig
 
 
-def _chart_name(chart: str) -> str:
-    return {"xbar_r": "X̄-R chart", "xbar_s": "X̄-S chart", "i_mr": "I-MR chart",
-            "p": "p chart", "np": "np chart", "c": "c chart", "u": "u chart"}.get(
-        chart, _TITLES.get(chart, chart) + " chart")
+def _panels(chart: ControlChart) -> dict[str, Panel]:
+    """The drawing hints of each panel, from the chart's family (a plain panel of the
+    same name when the family is not registered)."""
+    try:
+        fam = get_family(chart.family)
+    except FamilyError:
+        return {p: Panel(name=p, title=p) if p.isidentifier() else Panel(name="x", title=p)
+                for p in chart.panel_names}
+    out = {}
+    for p in chart.panel_names:
+        try:
+            out[p] = fam.panel(p)
+        except FamilyError:
+            out[p] = Panel(name="x", title=p)
+    return out
 
 
 def _axis(row: int) -> tuple[str, str]:

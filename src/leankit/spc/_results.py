@@ -3,9 +3,11 @@ and :class:`Limits` (frozen parameters that carry Phase I limits into Phase II).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -16,24 +18,62 @@ from leankit.errors import LeankitError
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
-__all__ = ["ChartCollection", "ControlChart", "Limits"]
+__all__ = ["ChartCollection", "ControlChart", "FrozenParams", "Limits"]
 
 #: Columns of ``ControlChart.to_frame()`` (one row per plotted point).
 FRAME_COLUMNS = (
-    "panel", "subgroup", "time", "n", "statistic", "center", "lcl", "ucl", "sigma", "phase",
-    "stage", "excluded", "exclude_reason", "signal", "rules",
+    "panel", "subgroup", "time", "n", "statistic", "center", "lcl", "ucl", "sigma_statistic",
+    "phase", "stage", "excluded", "exclude_reason", "signal", "rules",
 )
 
-_PANEL_TITLES = {
-    "xbar": "X-bar", "r": "Range", "s": "Standard deviation", "i": "Individuals",
-    "mr": "Moving range", "p": "Proportion defective", "np": "Number defective",
-    "c": "Defects", "u": "Defects per unit",
-}
+#: The tables a :class:`ControlChart` hands out as copies (mutating them leaves the chart
+#: unchanged).
+_COPIED = frozenset({"limits", "signals", "exclusions", "data"})
 
-_CHART_TITLES = {
-    "xbar_r": "X-bar and R chart", "xbar_s": "X-bar and S chart", "i_mr": "I-MR chart",
-    "p": "p chart", "np": "np chart", "c": "c chart", "u": "u chart",
-}
+
+class FrozenParams(Mapping[str, float]):
+    """The parameters of :class:`Limits`: a read-only, hashable mapping name -> value.
+
+    Examples
+    --------
+    >>> p = FrozenParams({"sigma": 0.5, "mu": 10.0})
+    >>> p["mu"], list(p), hash(p) == hash(FrozenParams({"mu": 10.0, "sigma": 0.5}))
+    (10.0, ['mu', 'sigma'], True)
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        self._items: tuple[tuple[str, float], ...] = tuple(sorted(
+            (str(k), float(v)) for k, v in (params or {}).items()))
+
+    def __getitem__(self, key: str) -> float:
+        for k, v in self._items:
+            if k == key:
+                return v
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenParams):
+            return self._items == other._items
+        if isinstance(other, Mapping):
+            return dict(self._items) == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(dict(self._items))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenParams, (dict(self._items),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,25 +86,33 @@ class Limits:
     Attributes
     ----------
     chart : str
-        Chart type (``"xbar_r"``, ``"i_mr"``, ``"p"`` ...).
-    params : dict
-        The parameters: ``mu`` and ``sigma`` (variables charts), ``p``, ``c`` or ``u``.
+        Chart family id (``"xbar_r"``, ``"i_mr"``, ``"p"`` ...).
+    params : FrozenParams
+        The parameters (``ChartFamily.param_names``): ``mu`` and ``sigma`` (process
+        mean and within-subgroup process sigma of the variables charts), ``p``, ``c``
+        or ``u``. Given as any mapping, stored read-only and hashable, so a
+        :class:`Limits` is hashable (a dict key, a set member).
     nsigmas : float
-        Width of the limits in sigmas.
+        Width of the limits in sigmas of the plotted statistic.
     method : str
         How the parameters were obtained (sigma estimator or ``"standard"``).
 
     Examples
     --------
     >>> lim = Limits(chart="p", params={"p": 0.2}, nsigmas=3.0, method="standard")
-    >>> Limits.from_dict(lim.to_dict()) == lim
-    True
+    >>> Limits.from_json(lim.to_json()) == lim, len({lim, Limits.from_dict(lim.to_dict())})
+    (True, 1)
     """
 
     chart: str
     params: Mapping[str, float]
     nsigmas: float = 3.0
     method: str = "standard"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, FrozenParams):
+            object.__setattr__(self, "params", FrozenParams(self.params))
+        object.__setattr__(self, "nsigmas", float(self.nsigmas))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict (JSON-ready) form."""
@@ -78,22 +126,34 @@ class Limits:
                    nsigmas=float(d.get("nsigmas", 3.0)), method=str(d.get("method", "standard")))
 
     def to_json(self) -> str:
-        """JSON text."""
+        """JSON text (:meth:`from_json` reads it back)."""
         return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> Limits:
+        """Rebuild from :meth:`to_json` output."""
+        return cls.from_dict(json.loads(text))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ControlChart:
-    """A computed control chart (one or two panels).
+    """A computed control chart (one or more panels).
+
+    The tables it hands out (``limits``, ``signals``, ``exclusions``, ``data`` and
+    :meth:`to_frame`) are copies, and ``parameters`` / ``stage_limits`` are read-only
+    mappings: nothing a caller does to them changes the chart.
 
     Attributes
     ----------
     chart : str
-        ``"xbar_r"``, ``"xbar_s"``, ``"i_mr"``, ``"p"``, ``"np"``, ``"c"``, ``"u"``, or the
-        panel name (``"xbar"``, ``"r"``, ``"s"``, ``"i"``, ``"mr"``) for one panel of a
-        two-panel chart.
+        The chart family id (``"xbar_r"``, ``"i_mr"``, ``"p"`` ..., see
+        :func:`leankit.spc.families`), or the panel name (``"xbar"``, ``"r"``, ``"mr"``
+        ...) for one panel of a multi-panel chart (``chart.panel(name)``).
+    family : str
+        The chart family id, also for a one-panel view (default: ``chart``).
     points : pandas.DataFrame
-        One row per plotted point and panel (see :meth:`to_frame` for the columns).
+        One row per plotted point and panel (see :meth:`to_frame` for the columns);
+        the chart's own table: read it, or take a copy with :meth:`to_frame`.
     limits : pandas.DataFrame
         One row per (panel, stage): parameters, estimator and the limits at the typical
         subgroup size.
@@ -103,13 +163,15 @@ class ControlChart:
     exclusions : pandas.DataFrame
         Input rows or subgroups not used for the limits, with the reason.
     data : pandas.DataFrame
-        The values behind the chart, one row per value (variables charts: ``subgroup,
-        value``; attribute charts: ``subgroup, count, size``), with ``phase, stage,
-        excluded``.
-    parameters : dict
+        The values behind the chart, one row per value (``input`` "values" and
+        "subgroups": ``subgroup, value``; "counts": ``subgroup, count, size``), with
+        ``phase, stage, excluded``.
+    parameters : mapping
         The settings that produced the chart (column names, estimator, rules, nsigmas ...).
-    stage_limits : dict
+    stage_limits : mapping
         Stage -> :class:`Limits` (the frozen parameters of each stage).
+    panel_names : tuple of str
+        The panels, top to bottom.
     """
 
     chart: str
@@ -121,15 +183,37 @@ class ControlChart:
     parameters: Mapping[str, Any]
     stage_limits: Mapping[Any, Limits]
     panel_names: tuple[str, ...] = ()
+    family: str = ""
     _monitor: Any = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if not self.family:
+            object.__setattr__(self, "family", self.chart)
+        for name in ("parameters", "stage_limits"):
+            value = object.__getattribute__(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name in _COPIED:
+            return value.copy()
+        return value
+
     def __reduce__(self) -> tuple[Any, ...]:
-        # The monitor closure cannot be pickled: an unpickled chart keeps every table
-        # and its frozen limits (use limits=chart.frozen_limits() to score new data).
-        state = {f: getattr(self, f) for f in (
-            "chart", "points", "limits", "signals", "exclusions", "data", "parameters",
-            "stage_limits", "panel_names")}
-        return (_unpickled_chart, (state,))
+        # An engine-built chart's monitor is a plain object (its subgroups, settings
+        # and frozen limits) and is pickled with it; a closure (a chart built outside
+        # the engine) is not picklable: such a chart unpickles without monitor().
+        state = {f: object.__getattribute__(self, f) for f in (
+            "chart", "points", "limits", "signals", "exclusions", "data", "panel_names",
+            "family")}
+        state["parameters"] = dict(self.parameters)
+        state["stage_limits"] = dict(self.stage_limits)
+        mon = self._monitor
+        state["_monitor"] = mon if getattr(mon, "picklable", False) else None
+        extra = {f.name: object.__getattribute__(self, f.name)
+                 for f in dataclasses.fields(self) if f.name not in state}
+        return (_unpickled_chart, (type(self), {**state, **extra}))
 
     # ------------------------------------------------------------------ panels
     def panel(self, name: str) -> ControlChart:
@@ -152,12 +236,14 @@ class ControlChart:
             return df[df["panel"] == name].reset_index(drop=True)
 
         parent = self
+        mon = self._monitor
         return ControlChart(
-            chart=name, points=sub(self.points), limits=sub(self.limits),
+            chart=name, family=self.family, points=sub(self.points), limits=sub(self.limits),
             signals=sub(self.signals), exclusions=self.exclusions, data=self.data,
             parameters=self.parameters,
             stage_limits=self.stage_limits, panel_names=(name,),
-            _monitor=(lambda new: parent.monitor(new).panel(name)),
+            _monitor=(mon.for_panel(name) if hasattr(mon, "for_panel")
+                      else (lambda new: parent.monitor(new).panel(name))),
         )
 
     @property
@@ -189,8 +275,10 @@ class ControlChart:
     def to_frame(self) -> pd.DataFrame:
         """One row per plotted point (and panel), as a new DataFrame.
 
-        Columns: ``panel, subgroup, time, n, statistic, center, lcl, ucl, sigma`` (sigma of
-        the plotted statistic at that point), ``phase`` ("I" baseline, "II" monitored),
+        Columns: ``panel, subgroup, time, n, statistic, center, lcl, ucl,
+        sigma_statistic`` (the standard deviation of the plotted statistic at that point,
+        the zone width of the run rules; not the process sigma of ``limits``), ``phase``
+        ("I" baseline, "II" monitored),
         ``stage``, ``excluded``, ``exclude_reason``, ``signal`` (any rule fired) and
         ``rules`` (ids of the rules that fired, comma-separated).
         """
@@ -217,7 +305,7 @@ class ControlChart:
         """Key figures, limits per stage and the signals, with numbered notes."""
         p = self.parameters
         rows: list[tuple[str, object]] = [
-            ("chart", _CHART_TITLES.get(self.chart, _PANEL_TITLES.get(self.chart, self.chart))),
+            ("chart", chart_title(self)),
             ("points", len(self.points[self.points["panel"] == self.panel_names[0]])),
             ("signals", self.n_signals),
         ]
@@ -229,8 +317,7 @@ class ControlChart:
             notes.append(f"Sigma estimator: {ESTIMATORS.get(method, method)}.")
         if p.get("standards"):
             notes.append(f"Known standards used: {p['standards']}.")
-        notes.append("Rules: " + ", ".join(p.get("rules", ())) + " (dispersion panels: "
-                     + ", ".join(p.get("dispersion_rules", ())) + ").")
+        notes.append(_rules_note(self))
         n_ex = int(self.points.loc[self.points["panel"] == self.panel_names[0], "excluded"].sum())
         if n_ex:
             notes.append(f"{n_ex} subgroup(s) excluded from the limit calculation but plotted.")
@@ -253,12 +340,14 @@ class ControlChart:
 
         The new subgroups are appended after the existing points with ``phase == "II"``,
         using the limits of the last stage; run rules are evaluated over the whole
-        series, so a run may straddle the Phase I / Phase II boundary.
+        series, so a run may straddle the Phase I / Phase II boundary, and a sequential
+        statistic (moving range, EWMA, CUSUM) continues from Phase I into Phase II.
+        Works on an unpickled chart too.
         """
         if self._monitor is None:
             raise LeankitError(
-                "this chart was restored from a pickle and has no data to extend; score the "
-                "new data with the same function and limits=chart.frozen_limits()"
+                "this chart has no data to extend (it was not built by the chart engine); "
+                "score the new data with the same function and limits=chart.frozen_limits()"
             )
         result = self._monitor(new_data)
         assert isinstance(result, ControlChart)
@@ -272,8 +361,52 @@ class ControlChart:
         return chart_figure(self, **style)
 
 
-def _unpickled_chart(state: dict[str, Any]) -> ControlChart:
-    return ControlChart(**state)
+def chart_title(chart: ControlChart) -> str:
+    """Display title of a chart (its family's title; "..., X̄ panel" for a panel view)."""
+    from leankit.spc._families import FamilyError, get_family
+
+    try:
+        fam = get_family(chart.family)
+    except FamilyError:
+        return chart.chart
+    if chart.chart == fam.id:
+        return fam.title
+    try:
+        return f"{fam.title}, {fam.panel(chart.chart).title} panel"
+    except FamilyError:
+        return chart.chart
+
+
+def _rules_note(chart: ControlChart) -> str:
+    """Which rules ran on which panel (from the family's panel declarations)."""
+    from leankit.spc._families import FamilyError, get_family
+
+    p = chart.parameters
+    main = ", ".join(p.get("rules", ())) or "none"
+    disp = ", ".join(p.get("dispersion_rules", ())) or "none"
+    try:
+        panels = get_family(chart.family).panels
+    except FamilyError:
+        return f"Rules: {main} (dispersion panels: {disp})."
+    kinds = {pan.rules for pan in panels if pan.name in chart.panel_names}
+    if kinds == {"main"}:
+        return f"Rules: {main}."
+    parts = []
+    for pan in panels:
+        if pan.name in chart.panel_names:
+            used = {"main": main, "dispersion": disp, "limits_only": "beyond the limits only"}
+            parts.append(f"{pan.title}: {used[pan.rules]}")
+    if kinds == {"main", "dispersion"}:
+        return f"Rules: {main} (dispersion panels: {disp})."
+    return "Rules: " + "; ".join(parts) + "."
+
+
+def _unpickled_chart(cls: Any, state: dict[str, Any] | None = None) -> ControlChart:
+    if state is None:  # pickles written before the chart type was stored
+        cls, state = ControlChart, cls
+    out = cls(**state)
+    assert isinstance(out, ControlChart)
+    return out
 
 
 class ChartCollection(Mapping[Any, ControlChart]):

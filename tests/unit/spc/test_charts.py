@@ -238,7 +238,7 @@ def test_limits_round_trip_through_dict(which: str) -> None:
     for given in (again, d):
         second = make(limits=given)
         a, b = first.to_frame(), second.to_frame()
-        for col in ("center", "lcl", "ucl", "sigma"):
+        for col in ("center", "lcl", "ucl", "sigma_statistic"):
             np.testing.assert_array_equal(b[col].to_numpy(), a[col].to_numpy())
         assert (b["phase"] == "II").all()
 
@@ -413,7 +413,7 @@ def test_summary_renders_with_estimator(rings: pd.DataFrame) -> None:
     text, html = str(chart.summary()), chart.summary().to_html()
     for out in (text, html):
         assert "R-bar/d2" in out
-        assert "X-bar and R chart" in out
+        assert "X̄-R chart" in out  # the family's title (spc.get_family("xbar_r").title)
     assert "<table" in html
     assert "Signals" in text  # the full data has signals
     imr = spc.i_mr(datasets.viscosity(), value="viscosity", subgroup="batch",
@@ -460,7 +460,12 @@ def test_chart_pickles(rings: pd.DataFrame) -> None:
     again = pickle.loads(pickle.dumps(chart))
     pd.testing.assert_frame_equal(again.to_frame(), chart.to_frame())
     assert again.frozen_limits() == chart.frozen_limits()
-    with pytest.raises(LeankitError, match="frozen_limits"):
+    # an unpickled chart still monitors new data, with the same result as the original
+    trial = spc.xbar_r(rings[rings.trial], value="diameter", subgroup="sample")
+    new = rings[~rings.trial]
+    restored = pickle.loads(pickle.dumps(trial)).monitor(new)
+    pd.testing.assert_frame_equal(restored.to_frame(), trial.monitor(new).to_frame())
+    with pytest.raises(ValueError, match="already on the chart"):
         again.monitor(rings)
 
 
