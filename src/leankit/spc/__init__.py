@@ -47,7 +47,9 @@ from leankit.spc._families import (
     get_family,
     register_family,
 )
+from leankit.spc._laney import laney_p, laney_u
 from leankit.spc._normality import anderson_darling_normal, shapiro_wilk
+from leankit.spc._rare_events import g_chart, t_chart
 from leankit.spc._results import ChartCollection, ControlChart, Limits
 from leankit.spc._rules import RULE_SETS, RULES, Rule, RuleError, evaluate, resolve_rules
 from leankit.spc._run_chart import RunChart, run_chart
@@ -94,8 +96,11 @@ __all__ = [
     "ewma",
     "factors",
     "families",
+    "g_chart",
     "get_family",
     "i_mr",
+    "laney_p",
+    "laney_u",
     "median_range",
     "np_chart",
     "p_chart",
@@ -103,6 +108,7 @@ __all__ = [
     "resolve_rules",
     "run_chart",
     "shapiro_wilk",
+    "t_chart",
     "u_chart",
     "xbar_r",
     "xbar_s",
