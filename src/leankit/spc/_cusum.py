@@ -8,6 +8,7 @@ dated (the point after the sum was last 0) and sized (Montgomery, sec. 9.1.3).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -54,9 +55,10 @@ _RULE_TEXT = {
 _BLOCK = 1 << 16
 
 
-def tabular_cusum(y: npt.ArrayLike, start: float = 0.0) -> _FloatArray:
+def tabular_cusum(y: npt.ArrayLike, start: float = 0.0,
+                  out: _FloatArray | None = None) -> _FloatArray:
     """One-sided sums C_t = max(0, C_{t−1} + y_t), C_0 = *start*, without a Python loop
-    over points.
+    over points (written into *out* if given).
 
     Uses the Lindley form C_t = S_t − min(−C_0, min_{j≤t} S_j) with S_t = Σ_{j≤t} y_j,
     in blocks of 65,536 points (each block restarts from the last sum, so rounding never
@@ -69,16 +71,18 @@ def tabular_cusum(y: npt.ArrayLike, start: float = 0.0) -> _FloatArray:
     [1.0, 1.0, 1.1, 0.0, 0.5]
     """
     ys = np.asarray(y, dtype=float)
-    out = np.empty(len(ys))
+    res: _FloatArray = np.empty(len(ys)) if out is None else out
     c = float(start)
+    low = np.empty(min(len(ys), _BLOCK))
     for a in range(0, len(ys), _BLOCK):
-        s = np.cumsum(ys[a:a + _BLOCK])
-        low = np.minimum.accumulate(s)
-        np.minimum(low, -c, out=low)
-        block = s - low
-        out[a:a + _BLOCK] = block
-        c = float(block[-1])
-    return out
+        part = res[a:a + _BLOCK]
+        np.cumsum(ys[a:a + _BLOCK], out=part)
+        lo = low[:len(part)]
+        np.minimum.accumulate(part, out=lo)
+        np.minimum(lo, -c, out=lo)
+        part -= lo
+        c = float(part[-1])
+    return res
 
 
 def _excursion_start(c: _FloatArray, used: npt.NDArray[np.bool_],
@@ -94,29 +98,29 @@ def _excursion_start(c: _FloatArray, used: npt.NDArray[np.bool_],
 
 
 def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float,
-                  head_start: float, upper: _FloatArray, lower: _FloatArray,
-                  stages: tuple[np.ndarray, pd.Index, list[Any]]) -> dict[str, _FloatArray]:
-    """Fill the *upper* and *lower* sums; return z, σ/√n and μ0 per point."""
+                  head_start: float, upper: _FloatArray, lower: _FloatArray, z_all: _FloatArray,
+                  stages: tuple[np.ndarray, pd.Index, list[Any]]) -> None:
+    """Fill the standardised means *z_all* and the *upper* and *lower* sums."""
     m = len(g)
     x = g["mean"].to_numpy(dtype=float)
-    n = g["n"].to_numpy(dtype=float)
+    n = g["n"].to_numpy()
     used_all = ~g["excluded"].to_numpy(dtype=bool)
-    z_all, scale, mu_all = np.empty(m), np.empty(m), np.empty(m)
     _, labels, blocks = stages
     for stage, idx in zip(labels, blocks, strict=True):
         p = stage_limits[stage].params
         mu, sigma = float(p["mu"]), float(p["sigma"])
         used = used_all[idx]
-        se = sigma / np.sqrt(n[idx])
+        ni = n[idx]
+        se: Any = (sigma / math.sqrt(float(ni[0])) if len(ni) and ni.min() == ni.max()
+                   else sigma / np.sqrt(ni.astype(float)))
         z = (x[idx] - mu) / se
         z_all[idx] = z
-        scale[idx] = se
-        mu_all[idx] = mu
-        for out, sign in ((upper, 1.0), (lower, -1.0)):
-            y = sign * z
-            y -= k
+        for out, y in ((upper, z - k), (lower, np.negative(z, out=z) - k)):
             if used.all():
-                out[idx] = tabular_cusum(y, head_start)
+                if isinstance(idx, slice):
+                    tabular_cusum(y, head_start, out=out[idx])
+                else:
+                    out[idx] = tabular_cusum(y, head_start)
                 continue
             size = block_size(idx, m)
             c = np.empty(size)
@@ -124,7 +128,15 @@ def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float,
             # an excluded point carries the sum over
             last = np.maximum.accumulate(np.where(used, np.arange(size), -1))
             out[idx] = np.where(last >= 0, c[np.maximum(last, 0)], head_start)
-    return {"z": z_all, "scale": scale, "mu": mu_all}
+
+
+def _scale(g: pd.DataFrame, stage_limits: Mapping[Any, Limits],
+           stages: tuple[np.ndarray, pd.Index, list[Any]]) -> _FloatArray:
+    """σ/√n_i of every point (the sigma of each plotted mean)."""
+    codes, labels, _ = stages
+    sigmas = np.array([float(stage_limits[s].params["sigma"]) for s in labels])
+    out: _FloatArray = sigmas[codes] / np.sqrt(g["n"].to_numpy(dtype=float))
+    return out
 
 
 def _cusum_build(series: Series, opts: Mapping[str, Any],
@@ -136,8 +148,10 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     m = len(g)
     stages = stage_blocks(g)
     block, arrays = new_block(2, m)
-    res = _cusum_arrays(g, frozen, k, hs, arrays[0]["statistic"], arrays[1]["statistic"],
-                        stages)
+    z_all = np.empty(m)
+    _cusum_arrays(g, frozen, k, hs, arrays[0]["statistic"], arrays[1]["statistic"], z_all,
+                  stages)
+    mu_of = np.array([float(frozen[s].params["mu"]) for s in stages[1]])
     excluded = g["excluded"].to_numpy(dtype=bool)
     used = ~excluded
     signal, frames = [], []
@@ -163,7 +177,7 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
             first = _excursion_start(c, used, stage_first)[pos]
             length = (pos - first + 1).astype(float)
             if cs is None:
-                cs = np.concatenate([[0.0], np.cumsum(res["scale"])])
+                cs = np.concatenate([[0.0], np.cumsum(_scale(g, frozen, stages))])
             # the mean sigma of the plotted means over the excursion (σ/√n for constant n)
             se_mean = (cs[pos + 1] - cs[first]) / length
         # an excursion that began at the stage's start contains the head start: leave it
@@ -179,14 +193,14 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
             "statistic": c[pos], "rule": rule, "description": _RULE_TEXT[name],
             "shift_start": g["subgroup"].take(first).to_numpy(),
             "shift_start_position": first, "run_length": length.astype(np.int64),
-            "estimated_mean": res["mu"][pos] + shift_sigmas * se_mean,
+            "estimated_mean": mu_of[stage_code[pos]] + shift_sigmas * se_mean,
             "shift": shift_sigmas * se_mean, "shift_sigmas": shift_sigmas,
         }, columns=[*SIGNAL_COLUMNS, "shift_start", "shift_start_position", "run_length",
                     "estimated_mean", "shift", "shift_sigmas"]))
     limits = limit_rows(CUSUM_PANELS, g, frozen, arrays, {"k": k, "h": h, "head_start": hs},
                         stages)
     points = frame(CUSUM_PANELS, g, block, signal, list(CUSUM_RULES))
-    points["z"] = np.tile(res["z"], 2)
+    points["z"] = np.tile(z_all, 2)
     signals = pd.concat(frames, ignore_index=True).sort_values(
         ["position", "panel"], kind="stable", ignore_index=True)
     if not len(signals):

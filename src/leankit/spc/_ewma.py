@@ -385,32 +385,47 @@ def ewma_statistic(x: npt.ArrayLike, lam: float, start: float) -> _FloatArray:
     return np.asarray(out, dtype=float)
 
 
-def ewma_sigma(sigma: float, n: npt.ArrayLike, lam: float, limits: EwmaLimits) -> _FloatArray:
-    """Standard deviation of z_i for a process sigma *sigma* and subgroup sizes *n*.
+def ewma_sigma(sigma: float, n: npt.ArrayLike, lam: float, limits: EwmaLimits,
+               out: _FloatArray | None = None) -> _FloatArray:
+    """Standard deviation of z_i for a process sigma *sigma* and subgroup sizes *n*
+    (written into *out* if given).
 
     Exact: Var(z_i) = Σ_j λ²(1 − λ)^{2(i−j)} σ²/n_j (for constant n:
-    σ²/n · λ/(2−λ) · (1 − (1 − λ)^{2i})); asymptotic: σ/√n_i · √(λ/(2−λ)).
+    σ²/n · λ/(2−λ) · (1 − (1 − λ)^{2i}), which equals its asymptote to the last bit once
+    (1 − λ)^{2i} < 2⁻⁶⁰, so only that head is computed); asymptotic: σ/√n_i · √(λ/(2−λ)).
 
     Examples
     --------
     >>> ewma_sigma(2.0, [1, 1, 1], 0.5, "time_varying").round(6).tolist()
     [1.0, 1.118034, 1.145644]
     """
-    ns = np.asarray(n, dtype=float)
+    raw = np.asarray(n)
+    m = len(raw)
+    res: _FloatArray = np.empty(m) if out is None else out
+    if m == 0:
+        return res
+    constant = bool(raw.min() == raw.max())
+    ratio = lam / (2.0 - lam)
     if limits == "asymptotic":
-        out: _FloatArray = sigma / np.sqrt(ns) * math.sqrt(lam / (2.0 - lam))
-        return out
-    if len(ns) == 0:
-        return np.zeros(0)
+        if constant:
+            res.fill(sigma / math.sqrt(float(raw[0])) * math.sqrt(ratio))
+        else:
+            np.multiply(1.0 / np.sqrt(raw.astype(float)), sigma * math.sqrt(ratio), out=res)
+        return res
     a2 = (1.0 - lam) ** 2
-    if ns.min() == ns.max():
-        i = np.arange(1, len(ns) + 1, dtype=float)
-        var = sigma**2 / ns[0] * lam / (2.0 - lam) * -np.expm1(i * math.log(a2)) if a2 > 0 \
-            else np.full(len(ns), sigma**2 / ns[0] * lam**2)
-    else:
-        var, _ = lfilter([lam**2], [1.0, -a2], sigma**2 / ns, zi=np.zeros(1))
-    sd: _FloatArray = np.sqrt(np.asarray(var, dtype=float))
-    return sd
+    if constant:
+        var = sigma**2 / float(raw[0]) * ratio
+        if a2 == 0.0:  # λ = 1: the Shewhart sigma from the first point on
+            res.fill(math.sqrt(sigma**2 / float(raw[0])))
+            return res
+        head = min(m, int(math.ceil(-60.0 * math.log(2.0) / math.log(a2))) + 1)
+        i = np.arange(1, head + 1, dtype=float)
+        res[:head] = np.sqrt(var * -np.expm1(i * math.log(a2)))
+        res[head:] = math.sqrt(var)
+        return res
+    v, _ = lfilter([lam**2], [1.0, -a2], sigma**2 / raw.astype(float), zi=np.zeros(1))
+    np.sqrt(np.asarray(v, dtype=float), out=res)
+    return res
 
 
 def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float,
@@ -419,7 +434,7 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
     """Fill *out* (statistic, center, sigma, lcl, ucl) for every stage."""
     m = len(g)
     x = g["mean"].to_numpy(dtype=float)
-    n = g["n"].to_numpy(dtype=float)
+    n = g["n"].to_numpy()
     used_all = ~g["excluded"].to_numpy(dtype=bool)
     _, labels, blocks = stages
     for stage, idx in zip(labels, blocks, strict=True):
@@ -427,8 +442,12 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
         mu, sigma = float(p["mu"]), float(p["sigma"])
         used = used_all[idx]
         if used.all():
-            z = ewma_statistic(x[idx], lam, mu)
-            s = ewma_sigma(sigma, n[idx], lam, limits)
+            out["statistic"][idx] = ewma_statistic(x[idx], lam, mu)
+            if isinstance(idx, slice):  # written in place
+                s = ewma_sigma(sigma, n[idx], lam, limits, out=out["sigma"][idx])
+            else:
+                s = ewma_sigma(sigma, n[idx], lam, limits)
+                out["sigma"][idx] = s
         else:
             size = block_size(idx, m)
             z = carry_forward(_fill(size, used, ewma_statistic(x[idx][used], lam, mu)), used,
@@ -441,9 +460,9 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
                 s_used = ewma_sigma(sigma, n[idx][used], lam, limits)
                 first = float(s_used[0]) if len(s_used) else sigma * lam
                 s = carry_forward(_fill(size, used, s_used), used, first)
-        out["statistic"][idx] = z
+            out["statistic"][idx] = z
+            out["sigma"][idx] = s
         out["center"][idx] = mu
-        out["sigma"][idx] = s
         if isinstance(idx, slice):  # in place, no temporary arrays
             lcl, ucl = out["lcl"][idx], out["ucl"][idx]
             np.multiply(s, -nsigmas, out=lcl)
