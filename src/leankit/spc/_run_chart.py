@@ -348,6 +348,10 @@ class RunChart(ControlChart):
             "crossings than qbinom(0.05, n - 1, 0.5) signals non-random variation; n counts "
             "the useful points (not on the center line, not excluded).",
         ]
+        requested = self.parameters.get("rules_requested")
+        if requested:
+            notes.append(f"rules= {', '.join(requested)} need sigma limits, which a run chart "
+                         "does not have: the Anhøj rules were applied instead.")
         tests = self.parameters.get("tests", ())
         if "swed_eisenhart" in tests:
             notes.append("Swed–Eisenhart runs test: the number of runs outside its two-sided "
@@ -503,6 +507,9 @@ def _build(groups: pd.DataFrame, opts: Mapping[str, Any], exclusions: pd.DataFra
         "lcl": np.nan, "ucl": np.nan, "method": lim.method,
         "baseline_subgroups": int(((stage_codes == j) & ~excluded
                                    & (g["phase"].to_numpy() == "I")).sum()),
+        # the runs analysis next to the center line (what the CLI prints)
+        **{key: runs_rows[j][key] for key in ("n_useful", "longest_run", "longest_run_max",
+                                              "crossings", "crossings_min")},
     } for j, (st, lim) in enumerate(stage_limits.items())])
     parameters = {k: v for k, v in opts.items()}
     frozen_now = dict(stage_limits)
@@ -687,3 +694,79 @@ def run_chart(
             "rules": tests_t}
     groups, excl = summarize(data)
     return _build(groups, opts, excl, summarize)
+
+
+# ------------------------------------------------------------------------- registry
+
+
+def _registry_run_chart(data: pd.DataFrame, *, rules: Any = None, nsigmas: float | None = None,
+                        tests: RunTest | Sequence[RunTest] | None = None,
+                        **kwargs: Any) -> RunChart:
+    """:func:`run_chart` for generic callers (``spc.chart(type="run")``, the CLI, report
+    specs), which pass the Shewhart arguments ``rules=`` and ``nsigmas=``.
+
+    ``rules=`` naming run-chart tests (``"anhoej"``, ``"swed_eisenhart"``, ``"trend"``)
+    selects them; Shewhart rules (``"we"``, ``"nelson_2"`` ...) need sigma limits, which
+    a run chart does not have, so the Anhøj rules are used instead and the summary says
+    so. ``nsigmas=`` other than 3 is refused (there are no sigma limits to widen).
+    """
+    for name in ("limits", "dispersion_rules", "rule_params", "by"):
+        if kwargs.get(name) not in (None, "limits"):
+            raise TypeError(f"run_chart does not take {name}=: a run chart has no sigma "
+                            "limits (see leankit.spc.run_chart)")
+        kwargs.pop(name, None)
+    if nsigmas is not None and float(nsigmas) != 3.0:
+        raise ValueError(f"nsigmas={nsigmas!r} does not apply to a run chart: it has no sigma "
+                         "limits, only the median and a runs analysis")
+    requested: tuple[str, ...] = ()
+    if tests is None and rules is not None:
+        items = (rules,) if isinstance(rules, str) else tuple(
+            r if isinstance(r, str) else getattr(r, "id", str(r)) for r in rules)
+        if items and all(r in RUN_TESTS for r in items):
+            tests = items  # type: ignore[assignment]
+        else:
+            requested = items
+    chart = run_chart(data, tests=tests if tests is not None else "anhoej", **kwargs)
+    if not requested:
+        return chart
+    params = {**chart.parameters, "rules_requested": requested}
+    return dataclasses.replace(chart, parameters=params)
+
+
+_registry_run_chart.__name__ = "run_chart"
+
+
+def _run_estimate(baseline: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
+    """Engine path: the center is the median of the baseline values."""
+    x = baseline["value"].to_numpy(dtype=float)
+    if len(x) == 0:
+        raise InsufficientDataError("no baseline points to take the median of")
+    return {"center": float(np.median(x))}
+
+
+def _run_arrays(panel: str, g: pd.DataFrame, params: Mapping[str, float], k: float,
+                opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Engine path: the values around the median, no limits (NaN)."""
+    m = len(g)
+    nan = np.full(m, np.nan)
+    return {"statistic": g["value"].to_numpy(dtype=float),
+            "center": np.full(m, float(params["center"])), "sigma_statistic": nan,
+            "lcl": nan.copy(), "ucl": nan.copy()}
+
+
+def _register() -> None:
+    from leankit.spc._families import ChartFamily, Panel, register_family
+
+    register_family(ChartFamily(
+        id="run", title="Run chart", aliases=("run_chart",),
+        description="no baseline yet, few points or a first look: values around their "
+                    "median with the Anhøj runs analysis (no sigma limits)",
+        panels=(Panel(name="run", title="Value", y_title="value", show_lcl=False,
+                      show_ucl=False),),
+        input="values", param_names=("center",), estimate=_run_estimate,
+        arrays=_run_arrays, constructor=_registry_run_chart,
+        settings={"center": "median", "tests": "anhoej", "trend_points": 6,
+                  "min_points": MIN_POINTS}), replace=True)
+
+
+_register()

@@ -625,3 +625,51 @@ def zmr(
     }
     return _build(_Spec(groups, opts, excl, summarize))
 
+
+
+# ------------------------------------------------------------------------- registry
+
+
+def _registry_zmr(data: pd.DataFrame, **kwargs: Any) -> ZmrChart:
+    """:func:`zmr` for generic callers (``spc.chart(type="zmr", ...)``): the same, with a
+    clear error when ``part=`` is missing (the CLI's ``--type zmr`` and report specs have
+    no part column argument yet)."""
+    if not kwargs.get("part"):
+        raise TypeError(
+            "a Z-MR chart needs part= (the column of part numbers); call "
+            "leankit.spc.zmr(data, value=..., part=...) or spc.chart(data, type='zmr', "
+            "value=..., part=...). The command line and report specs cannot pass a part "
+            "column yet")
+    limits = kwargs.pop("limits", None)
+    if limits is not None:
+        raise TypeError("zmr does not take limits=: its frozen parameters are per part; pass "
+                        "nominal=chart.frozen_parts() (or use chart.monitor(new_data))")
+    return zmr(data, **kwargs)
+
+
+_registry_zmr.__name__ = "zmr"
+
+
+def _engine_refused(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise InsufficientDataError(
+        "the Z-MR chart is built by leankit.spc.zmr (its means and sigmas are per part), "
+        "not by the generic engine; call spc.zmr(data, value=..., part=...)")
+
+
+def _register() -> None:
+    from leankit.spc._families import ChartFamily, Panel, register_family
+
+    register_family(ChartFamily(
+        id="zmr", title="Z-MR chart", aliases=("z_mr",),
+        description="short runs: many part numbers with few values each, standardised "
+                    "per part on one chart (z and moving range of z)",
+        panels=(Panel(name="z", title="Z", y_title="standardised value z"),
+                Panel(name="mr", title="Moving range of z", y_title="moving range",
+                      rules="dispersion", allow_missing=True)),
+        input="values", param_names=("center", "sigma"), estimate=_engine_refused,
+        arrays=_engine_refused, constructor=_registry_zmr,
+        settings={"part": None, "sigma_method": "by_part", "mr_method": "mrbar", "span": 2,
+                  "nominal": None}), replace=True)
+
+
+_register()

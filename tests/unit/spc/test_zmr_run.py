@@ -276,3 +276,35 @@ def test_zmr_result_object(short_runs: pd.DataFrame) -> None:
         spc.zmr(short_runs, value="bore", part="part", sigma_method="constant")  # type: ignore[arg-type]
     with pytest.raises(SchemaError, match="one row per value"):
         spc.zmr(short_runs.assign(k=1), value="bore", part="part", subgroup="k")
+
+
+# ---------------------------------------------------------------------------- registry
+
+
+def test_families_are_registered(shift: pd.DataFrame, short_runs: pd.DataFrame) -> None:
+    ids = [f.id for f in spc.families()]
+    assert "run" in ids and "zmr" in ids
+    run_fam, zmr_fam = spc.get_family("run_chart"), spc.get_family("zmr")
+    assert run_fam.panel_names == ("run",) and zmr_fam.panel_names == ("z", "mr")
+    hint = run_fam.panel("run")
+    assert hint.show_center and not hint.show_lcl and not hint.show_ucl
+    assert zmr_fam.panel("mr").rules == "dispersion" and zmr_fam.panel("mr").allow_missing
+    assert not run_fam.process_sigma and not zmr_fam.process_sigma
+    # the generic entry point (CLI, report specs) reaches the constructors
+    chart = spc.chart(short_runs, type="zmr", value="bore", part="part")
+    assert isinstance(chart, spc.ZmrChart) and chart.family == "zmr"
+    with pytest.raises(TypeError, match="needs part="):
+        spc.chart(short_runs, type="zmr", value="bore")
+    run = spc.chart(shift, type="run", value="lead_time", time="week", rules="we",
+                    nsigmas=3.0)
+    assert isinstance(run, spc.RunChart) and run.parameters["tests"] == ("anhoej",)
+    assert "the Anhøj rules were applied instead" in str(run.summary())
+    assert spc.chart(shift, type="run", value="lead_time",
+                     rules=["anhoej", "trend"]).parameters["tests"] == ("anhoej", "trend")
+    with pytest.raises(ValueError, match="no sigma limits"):
+        spc.chart(shift, type="run", value="lead_time", nsigmas=2.0)
+    # the limits table carries the runs analysis (the CLI prints it)
+    row = run.limits.iloc[0]
+    assert (row.longest_run, row.longest_run_max, row.crossings, row.crossings_min) == (
+        6, 7, 1, 3)
+    assert [t.name for t in run.figure().data if t.name in ("UCL", "LCL")] == []
