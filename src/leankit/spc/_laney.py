@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -346,6 +346,26 @@ class _Reading:
         self.inner = state["inner"]
 
 
+@overload
+def laney_p(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: None = None, rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+            p: float | None = None, sigma_z: float | None = None, nsigmas: float = 3.0,
+            limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart: ...
+
+
+@overload
+def laney_p(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: str | Sequence[str], rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+            p: float | None = None, sigma_z: float | None = None, nsigmas: float = 3.0,
+            limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ChartCollection: ...
+
+
 def laney_p(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
             time: str | None = None, stage: str | None = None, exclude: Exclude = None,
             by: str | Sequence[str] | None = None, rules: Rules = "we",
@@ -423,6 +443,26 @@ def laney_p(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None =
                   stage=stage, exclude=exclude, rules=rules, rule_params=rule_params,
                   standard=p, sigma_z=sigma_z, nsigmas=nsigmas, limits=limits,
                   missing=missing)
+
+
+@overload
+def laney_u(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: None = None, rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+            u: float | None = None, sigma_z: float | None = None, nsigmas: float = 3.0,
+            limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart: ...
+
+
+@overload
+def laney_u(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: str | Sequence[str], rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+            u: float | None = None, sigma_z: float | None = None, nsigmas: float = 3.0,
+            limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ChartCollection: ...
 
 
 def laney_u(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -588,6 +588,28 @@ def _rare(chart: str, family: str, data: pd.DataFrame, *, value: str | None,
 # --------------------------------------------------------------------------- public
 
 
+@overload
+def g_chart(data: pd.DataFrame, *, value: str | None = None, events: str | None = None,
+            subgroup: str | None = None, time: str | None = None, stage: str | None = None,
+            exclude: Exclude = None, by: None = None,
+            rules: GRules = "limits", rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+            method: GLimits = "probability", center: GCenter = "median",
+            gbar: float | None = None, nsigmas: float = 3.0,
+            limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart: ...
+
+
+@overload
+def g_chart(data: pd.DataFrame, *, value: str | None = None, events: str | None = None,
+            subgroup: str | None = None, time: str | None = None, stage: str | None = None,
+            exclude: Exclude = None, by: str | Sequence[str],
+            rules: GRules = "limits", rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+            method: GLimits = "probability", center: GCenter = "median",
+            gbar: float | None = None, nsigmas: float = 3.0,
+            limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ChartCollection: ...
+
+
 def g_chart(data: pd.DataFrame, *, value: str | None = None, events: str | None = None,
             subgroup: str | None = None, time: str | None = None, stage: str | None = None,
             exclude: Exclude = None, by: str | Sequence[str] | None = None,
@@ -697,6 +719,28 @@ def g_chart(data: pd.DataFrame, *, value: str | None = None, events: str | None 
                  time=time, stage=stage, exclude=exclude, rules=rules, below=below,
                  standards={"gbar": gbar}, nsigmas=nsigmas, limits=limits, missing=missing,
                  settings={"method": method, "center": center})
+
+
+@overload
+def t_chart(data: pd.DataFrame, *, value: str | None = None, events: str | None = None,
+            unit: str = "D", subgroup: str | None = None, time: str | None = None,
+            stage: str | None = None, exclude: Exclude = None,
+            by: None = None, rules: Literal["limits"] = "limits",
+            method: TMethod = "weibull", shape: float | None = None,
+            scale: float | None = None, nsigmas: float = 3.0,
+            limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart: ...
+
+
+@overload
+def t_chart(data: pd.DataFrame, *, value: str | None = None, events: str | None = None,
+            unit: str = "D", subgroup: str | None = None, time: str | None = None,
+            stage: str | None = None, exclude: Exclude = None,
+            by: str | Sequence[str], rules: Literal["limits"] = "limits",
+            method: TMethod = "weibull", shape: float | None = None,
+            scale: float | None = None, nsigmas: float = 3.0,
+            limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ChartCollection: ...
 
 
 def t_chart(data: pd.DataFrame, *, value: str | None = None, events: str | None = None,

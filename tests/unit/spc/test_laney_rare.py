@@ -384,3 +384,38 @@ def test_t_chart_known_weibull_parameters_are_phase_two():
 def test_rare_charts_figure_builds():
     chart = spc.g_chart(pd.DataFrame({"g": [3, 10, 4, 50, 7]}), value="g")
     assert len(chart.figure().data) >= 1
+
+
+# ----------------------------------------------------------------- registry round trip
+
+
+def _round_trip_cases() -> list[tuple[str, pd.DataFrame, dict[str, str], pd.DataFrame]]:
+    days = _days(40)
+    gaps = pd.DataFrame({"g": [12, 40, 3, 95, 60, 17, 80, 33, 5, 41, 70, 22]})
+    hours = gaps.astype(float) + 0.5
+    return [
+        ("laney_p", days.assign(defects=days["defects"] // 10, units=days["units"] // 10),
+         {"count": "defects", "size": "units", "subgroup": "day"}, days.iloc[:0]),
+        ("laney_u", days, {"count": "defects", "size": "units", "subgroup": "day"},
+         days.iloc[:0]),
+        ("g", gaps, {"value": "g"}, gaps.iloc[:0]),
+        ("t", hours, {"value": "g"}, hours.iloc[:0]),
+        ("t_transform", hours, {"value": "g"}, hours.iloc[:0]),
+    ]
+
+
+@pytest.mark.parametrize("case", _round_trip_cases(), ids=lambda c: c[0])
+def test_registry_round_trip(case: tuple[str, pd.DataFrame, dict[str, str], pd.DataFrame]):
+    import pickle
+
+    family, data, cols, _ = case
+    base, new = data.iloc[:-3], data.iloc[-3:]
+    chart = spc.chart(base, type=family, **cols)
+    assert chart.chart == family
+    assert tuple(chart.to_frame().columns) == FRAME_COLUMNS
+    restored = pickle.loads(pickle.dumps(chart))
+    later = restored.monitor(new)
+    assert (later.to_frame()["phase"] == "II").sum() == 3
+    np.testing.assert_allclose(later.limits["center"], chart.limits["center"], rtol=1e-12)
+    assert len(later.figure().data) >= 1
+    assert spc.chart_by(data.assign(k=1), by="k", type=family, **cols)[1].chart == family
