@@ -635,7 +635,9 @@ def _registry_zmr(data: pd.DataFrame, **kwargs: Any) -> ZmrChart:
     clear error when ``part=`` is missing (the CLI's ``--type zmr`` and report specs have
     no part column argument yet)."""
     if not kwargs.get("part"):
-        raise TypeError(
+        from leankit.spc._families import FamilyError
+
+        raise FamilyError(
             "a Z-MR chart needs part= (the column of part numbers); call "
             "leankit.spc.zmr(data, value=..., part=...) or spc.chart(data, type='zmr', "
             "value=..., part=...). The command line and report specs cannot pass a part "

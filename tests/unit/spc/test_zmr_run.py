@@ -293,7 +293,7 @@ def test_families_are_registered(shift: pd.DataFrame, short_runs: pd.DataFrame) 
     # the generic entry point (CLI, report specs) reaches the constructors
     chart = spc.chart(short_runs, type="zmr", value="bore", part="part")
     assert isinstance(chart, spc.ZmrChart) and chart.family == "zmr"
-    with pytest.raises(TypeError, match="needs part="):
+    with pytest.raises(spc.FamilyError, match="needs part="):
         spc.chart(short_runs, type="zmr", value="bore")
     run = spc.chart(shift, type="run", value="lead_time", time="week", rules="we",
                     nsigmas=3.0)
