@@ -14,7 +14,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -1060,6 +1060,50 @@ def _variables(chart: str, data: pd.DataFrame, *, value: str, subgroup: str, tim
 
 
 
+@overload
+def xbar_r(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    subgroup: str,
+    time: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: None = None,
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["rbar", "sbar", "pooled"] = "rbar",
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ControlChart: ...
+
+
+@overload
+def xbar_r(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    subgroup: str,
+    time: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: str | Sequence[str],
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["rbar", "sbar", "pooled"] = "rbar",
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ChartCollection: ...
+
+
 def xbar_r(
     data: pd.DataFrame,
     *,
@@ -1174,6 +1218,50 @@ def xbar_r(
     return _variables("xbar_r", data, **kwargs)  # type: ignore[arg-type]
 
 
+@overload
+def xbar_s(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    subgroup: str,
+    time: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: None = None,
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["rbar", "sbar", "pooled"] = "sbar",
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ControlChart: ...
+
+
+@overload
+def xbar_s(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    subgroup: str,
+    time: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: str | Sequence[str],
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["rbar", "sbar", "pooled"] = "sbar",
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ChartCollection: ...
+
+
 def xbar_s(
     data: pd.DataFrame,
     *,
@@ -1228,6 +1316,52 @@ def xbar_s(
     if by is not None:
         return _by(xbar_s, data, by, kwargs)
     return _variables("xbar_s", data, **kwargs)  # type: ignore[arg-type]
+
+
+@overload
+def i_mr(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    time: str | None = None,
+    subgroup: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: None = None,
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["mrbar", "median_mr", "sd"] = "mrbar",
+    span: int = 2,
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ControlChart: ...
+
+
+@overload
+def i_mr(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    time: str | None = None,
+    subgroup: str | None = None,
+    stage: str | None = None,
+    exclude: Exclude = None,
+    by: str | Sequence[str],
+    rules: Rules = "we",
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    dispersion_rules: Rules = "limits",
+    sigma_method: Literal["mrbar", "median_mr", "sd"] = "mrbar",
+    span: int = 2,
+    mu: float | None = None,
+    sigma: float | None = None,
+    nsigmas: float = 3.0,
+    limits: Limits | Mapping[str, Any] | None = None,
+    missing: Missing = "raise",
+) -> ChartCollection: ...
 
 
 def i_mr(
@@ -1356,6 +1490,24 @@ _ATTR_DOC = """
 """
 
 
+@overload
+def p_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: None = None, rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, p: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart: ...
+
+
+@overload
+def p_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: str | Sequence[str], rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, p: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ChartCollection: ...
+
+
 def p_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
             time: str | None = None, stage: str | None = None, exclude: Exclude = None,
             by: str | Sequence[str] | None = None, rules: Rules = "we",
@@ -1391,6 +1543,24 @@ def p_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None =
                        standard=p, nsigmas=nsigmas, limits=limits, missing=missing)
 
 
+@overload
+def np_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+             time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+             by: None = None, rules: Rules = "we",
+             rule_params: Mapping[str, Mapping[str, Any]] | None = None, p: float | None = None,
+             nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+             missing: Missing = "raise") -> ControlChart: ...
+
+
+@overload
+def np_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+             time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+             by: str | Sequence[str], rules: Rules = "we",
+             rule_params: Mapping[str, Mapping[str, Any]] | None = None, p: float | None = None,
+             nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+             missing: Missing = "raise") -> ChartCollection: ...
+
+
 def np_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
              time: str | None = None, stage: str | None = None, exclude: Exclude = None,
              by: str | Sequence[str] | None = None, rules: Rules = "we",
@@ -1421,6 +1591,24 @@ def np_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None 
                        standard=p, nsigmas=nsigmas, limits=limits, missing=missing)
 
 
+@overload
+def c_chart(data: pd.DataFrame, *, count: str, size: str | None = None,
+            subgroup: str | None = None, time: str | None = None, stage: str | None = None,
+            exclude: Exclude = None, by: None = None, rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, c: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart: ...
+
+
+@overload
+def c_chart(data: pd.DataFrame, *, count: str, size: str | None = None,
+            subgroup: str | None = None, time: str | None = None, stage: str | None = None,
+            exclude: Exclude = None, by: str | Sequence[str], rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, c: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ChartCollection: ...
+
+
 def c_chart(data: pd.DataFrame, *, count: str, size: str | None = None,
             subgroup: str | None = None, time: str | None = None, stage: str | None = None,
             exclude: Exclude = None, by: str | Sequence[str] | None = None, rules: Rules = "we",
@@ -1449,6 +1637,24 @@ def c_chart(data: pd.DataFrame, *, count: str, size: str | None = None,
     return _attributes("c", data, count=count, size=size, subgroup=subgroup, time=time,
                        stage=stage, exclude=exclude, rules=rules, rule_params=rule_params,
                        standard=c, nsigmas=nsigmas, limits=limits, missing=missing)
+
+
+@overload
+def u_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: None = None, rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, u: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ControlChart: ...
+
+
+@overload
+def u_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
+            time: str | None = None, stage: str | None = None, exclude: Exclude = None,
+            by: str | Sequence[str], rules: Rules = "we",
+            rule_params: Mapping[str, Mapping[str, Any]] | None = None, u: float | None = None,
+            nsigmas: float = 3.0, limits: Limits | Mapping[str, Any] | None = None,
+            missing: Missing = "raise") -> ChartCollection: ...
 
 
 def u_chart(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None = None,
