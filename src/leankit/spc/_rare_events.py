@@ -34,7 +34,7 @@ from leankit.spc._charts import Exclude, Missing, _by, _handle_missing, _require
 from leankit.spc._constants import d2
 from leankit.spc._families import ChartFamily, Panel, register_family
 from leankit.spc._results import ChartCollection, ControlChart, Limits
-from leankit.spc._rules import Rule, evaluate
+from leankit.spc._rules import Rule, RuleError, evaluate
 
 __all__ = [
     "T_EXPONENT",
@@ -539,12 +539,13 @@ def _events_table(chart: str, data: pd.DataFrame, *, events: str, unit: str, gap
 
 def _check_rules(chart: str, rules: str, allowed: Sequence[str]) -> None:
     if rules not in allowed:
-        raise ValueError(
+        raise RuleError(
             f"{chart}_chart: rules= must be one of {', '.join(map(repr, allowed))}, got "
             f"{rules!r}. The gaps between rare events are skewed (geometric or exponential), "
             "so zone and two-sided run rules have no stated false-alarm rate; only points "
             "beyond the limits" + (" and runs below the (median) center line" if chart == "g"
-                                   else "") + " are valid")
+                                   else "") + " are valid. Use rules='limits' (on the command "
+            "line: --rules limits)" + (" or rules='below'" if chart == "g" else ""))
 
 
 def _rare(chart: str, family: str, data: pd.DataFrame, *, value: str | None,

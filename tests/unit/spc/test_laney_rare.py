@@ -335,7 +335,7 @@ def test_g_chart_refuses_bad_counts(values: list[float], match: str):
 
 
 def test_g_chart_refuses_zone_rules():
-    with pytest.raises(ValueError, match="only points beyond the limits"):
+    with pytest.raises(spc.RuleError, match="only points beyond the limits.*--rules limits"):
         spc.g_chart(pd.DataFrame({"g": [3, 1, 4]}), value="g", rules="we")  # type: ignore[arg-type]
 
 
