@@ -73,7 +73,7 @@ def test_ewma_lambda_one_is_shewhart(df: pd.DataFrame, nsigmas: float) -> None:
     for kind in ("time_varying", "asymptotic"):
         e = spc.ewma(df, value="x", subgroup=_sub(df), lam=1.0, nsigmas=nsigmas,
                      limits=kind).to_frame()
-        for col in ("statistic", "center", "lcl", "ucl", "sigma"):
+        for col in ("statistic", "center", "lcl", "ucl", "sigma_statistic"):
             np.testing.assert_allclose(e[col], main[col], rtol=RTOL, atol=1e-12)
         assert e["signal"].tolist() == main["signal"].tolist()
 
@@ -129,7 +129,7 @@ def test_shift_scale(df: pd.DataFrame, a: float, b: float, lam: float) -> None:
     e1 = spc.ewma(moved, value="x", subgroup=sub, lam=lam).to_frame()
     for col in ("statistic", "center", "lcl", "ucl", "mean"):
         np.testing.assert_allclose(e1[col], a + b * e0[col], rtol=1e-9, atol=1e-9 * abs(b))
-    np.testing.assert_allclose(e1["sigma"], b * e0["sigma"], rtol=1e-9)
+    np.testing.assert_allclose(e1["sigma_statistic"], b * e0["sigma_statistic"], rtol=1e-9)
     c0 = spc.cusum(df, value="x", subgroup=sub).to_frame()
     c1 = spc.cusum(moved, value="x", subgroup=sub).to_frame()
     np.testing.assert_allclose(c1["statistic"], c0["statistic"], rtol=1e-7, atol=1e-7)

@@ -116,7 +116,7 @@ def test_ewma_qcc_testthat_explicit_parameters() -> None:
                      sigma=case["std_dev"], lam=case["lambda"], nsigmas=case["nsigmas"])
     f = chart.to_frame()
     np.testing.assert_allclose(f["statistic"], case["ewma"], rtol=TIGHT)
-    np.testing.assert_allclose(f["sigma"] ** 2, case["sigma_sq"], rtol=TIGHT)
+    np.testing.assert_allclose(f["sigma_statistic"] ** 2, case["sigma_sq"], rtol=TIGHT)
     sd = np.sqrt(case["sigma_sq"])
     np.testing.assert_allclose(f["ucl"], case["center"] + case["nsigmas"] * sd, rtol=TIGHT)
     np.testing.assert_allclose(f["lcl"], case["center"] - case["nsigmas"] * sd, rtol=TIGHT)

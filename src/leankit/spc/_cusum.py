@@ -16,29 +16,34 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from leankit.spc._charts import Exclude, Missing, _by
+from leankit.spc._charts import Exclude, Missing, Rules, _by
 from leankit.spc._ewma import (
     SIGNAL_COLUMNS,
     Series,
     SmoothingChartError,
+    SmoothMonitor,
     _real,
     base_options,
     block_size,
     check_finite,
     check_positive,
     data_table,
+    family_estimate,
+    family_prepare,
     first_position,
     first_series,
     frame,
     limit_rows,
-    monitor_groups,
     new_block,
     parameters,
     stage_blocks,
     stage_parameters,
+    stage_table,
     summarizer,
 )
+from leankit.spc._families import ChartFamily, Panel, register_family
 from leankit.spc._results import ChartCollection, ControlChart, Limits
+from leankit.spc._rules import resolve_rules
 
 __all__ = ["cusum", "tabular_cusum"]
 
@@ -164,7 +169,7 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
         a["center"][:] = 0.0
         a["lcl"][:] = np.nan
         a["ucl"][:] = h
-        a["sigma"][:] = 1.0
+        a["sigma_statistic"][:] = 1.0
         fired = c > h
         if excluded.any():
             fired &= used
@@ -206,15 +211,13 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     if not len(signals):
         signals = frames[0]
 
-    def monitor(new_data: pd.DataFrame) -> ControlChart:
-        return _cusum_build(monitor_groups(series, new_data, list(frozen)[-1]), opts, frozen)
-
     params = parameters(opts)
     params["rules"] = CUSUM_RULES
     return ControlChart(
-        chart="cusum", points=points, limits=limits, signals=signals,
+        chart="cusum", family="cusum", points=points, limits=limits, signals=signals,
         exclusions=series.exclusions, data=data_table(g), parameters=params,
-        stage_limits=frozen, panel_names=CUSUM_PANELS, _monitor=monitor)
+        stage_limits=frozen, panel_names=CUSUM_PANELS,
+        _monitor=SmoothMonitor("cusum", series, opts, frozen))
 
 
 def cusum(
@@ -235,6 +238,9 @@ def cusum(
     sigma: float | None = None,
     limits: Limits | Mapping[str, Any] | None = None,
     missing: Missing = "raise",
+    rules: Rules = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    nsigmas: float | None = None,
 ) -> ControlChart | ChartCollection:
     """Tabular CUSUM chart of subgroup means or individual values (standardised units).
 
@@ -263,6 +269,9 @@ def cusum(
     limits : Limits, optional
         Frozen parameters of an earlier CUSUM chart (``chart.frozen_limits()``): score all
         data against them as Phase II.
+    rules, rule_params, nsigmas : optional
+        Accepted for the generic API (``spc.chart``, the CLI, report specs) and checked;
+        not used: a CUSUM signals when a sum exceeds h, its only rule.
 
     Returns
     -------
@@ -325,6 +334,9 @@ def cusum(
                   mu=mu, sigma=sigma, limits=limits, missing=missing)
     if by is not None:
         return _by(cusum, data, by, kwargs)
+    resolve_rules(rules, params=rule_params)  # unknown rule ids are an error, as elsewhere
+    if nsigmas is not None:
+        check_positive("nsigmas", nsigmas, "not used by a CUSUM: its limit is h")
     h_ = check_positive("h", h, "the decision interval in sigmas")
     k_ = _real("k", k, "the reference value in sigmas")
     if k_ < 0:
@@ -342,3 +354,35 @@ def cusum(
     summarize = summarizer("cusum", data, value=value, subgroup=subgroup, time=time,
                            stage=stage, exclude=exclude, missing=missing)
     return _cusum_build(first_series(data, summarize, opts), opts)
+
+
+# ------------------------------------------------------------------------- registry
+# The constructor above builds the chart itself (shift start and size at each signal,
+# excluded points skipped by the sums); these functions serve the generic engine too.
+
+
+def _family_arrays(panel: str, table: pd.DataFrame, params: Mapping[str, float], k: float,
+                   opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    g = stage_table(table)
+    m = len(g)
+    upper, lower, z = np.empty(m), np.empty(m), np.empty(m)
+    _cusum_arrays(g, {0: Limits(chart="cusum", params=params)}, float(opts.get("k", 0.5)),
+                  float(opts.get("head_start", 0.0)), upper, lower, z, stage_blocks(g))
+    return {"statistic": upper if panel == "upper" else lower, "center": np.zeros(m),
+            "sigma_statistic": np.ones(m), "lcl": np.full(m, np.nan),
+            "ucl": np.full(m, float(opts.get("h", 5.0)))}
+
+
+FAMILY = register_family(ChartFamily(
+    id="cusum", title="CUSUM chart", constructor=cusum, input="subgroups",
+    columns=("value",), optional_columns=("subgroup",), min_size=1,
+    description="small sustained shifts of the mean, with their start and size: tabular "
+                "CUSUM of standardised subgroup means or individual values",
+    panels=(Panel(name="upper", title="Upper CUSUM C⁺", y_title="sigmas of the mean",
+                  rules="limits_only", show_center=False, show_lcl=False, reference=0.0),
+            Panel(name="lower", title="Lower CUSUM C⁻", y_title="sigmas of the mean",
+                  rules="limits_only", show_center=False, show_lcl=False, reference=0.0)),
+    param_names=("mu", "sigma"), estimate=family_estimate, arrays=_family_arrays,
+    prepare=family_prepare,
+    settings={"k": 0.5, "h": 5.0, "head_start": 0.0, "sigma_method": None, "span": 2},
+    process_sigma=True))

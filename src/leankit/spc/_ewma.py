@@ -26,12 +26,13 @@ from leankit.errors import InsufficientDataError, LeankitError, SchemaError
 from leankit.spc._charts import (
     Exclude,
     Missing,
+    Rules,
     _by,
     _finish_groups,
+    _handle_missing,
     _imr_estimate,
     _numeric,
     _options,
-    _prepare,
     _require,
     _text_column,
     _tile,
@@ -39,7 +40,9 @@ from leankit.spc._charts import (
     _var_estimate,
 )
 from leankit.spc._constants import UnsupportedSubgroupError
+from leankit.spc._families import ChartFamily, Panel, register_family
 from leankit.spc._results import FRAME_COLUMNS, ChartCollection, ControlChart, Limits
+from leankit.spc._rules import resolve_rules
 
 __all__ = ["SmoothingChartError", "ewma"]
 
@@ -111,20 +114,44 @@ class Series:
 
     groups: pd.DataFrame  # subgroup, n, mean, (range, sd, values), time, stage, phase ...
     exclusions: pd.DataFrame
-    summarize: Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
+    summarize: Summarizer
 
 
-def summarizer(chart: str, data: pd.DataFrame, *, value: str, subgroup: str | None,
-               time: str | None, stage: str | None, exclude: Exclude,
-               missing: Missing) -> Callable[..., tuple[pd.DataFrame, pd.DataFrame]]:
-    """Raw rows -> one row per point (subgroup means, or individual values)."""
-    _require(data, value=value, subgroup=subgroup, time=time, stage=stage)
-    keep = [c for c in (value, subgroup, time, stage) if c]
-    if isinstance(exclude, str):
-        keep.append(exclude)
+class Summarizer:
+    """Raw rows -> one row per point (subgroup means, or individual values) and the rows
+    not used; a plain object (no closure), so a pickled chart can still monitor."""
 
-    def to_groups(df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
-        x = _numeric(df[value], "value")
+    __slots__ = ("exclude", "missing", "stage", "subgroup", "time", "value")
+
+    def __init__(self, *, value: str, subgroup: str | None, time: str | None,
+                 stage: str | None, exclude: Exclude, missing: Missing) -> None:
+        self.value, self.subgroup, self.time, self.stage = value, subgroup, time, stage
+        self.exclude, self.missing = exclude, missing
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        for k in self.__slots__:
+            setattr(self, k, state[k])
+
+    def __call__(self, df: pd.DataFrame, use_exclude: bool = True
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        exclude = self.exclude if use_exclude else None
+        keep = [c for c in (self.value, self.subgroup, self.time, self.stage) if c]
+        if isinstance(exclude, str):
+            keep.append(exclude)
+        _require(df, **{c: c for c in keep})
+        check = [c for c in keep if c not in (self.time or "", self.stage or "",
+                                              exclude if isinstance(exclude, str) else "")]
+        df, excl = _handle_missing(df, check, self.missing)
+        if df.empty:
+            raise InsufficientDataError("no rows left to chart (all missing or empty data)")
+        return self._groups(df, exclude), excl
+
+    def _groups(self, df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
+        subgroup, time, stage = self.subgroup, self.time, self.stage
+        x = _numeric(df[self.value], "value")
         key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
         # individual values: one row per point, no group-by
         if df.index.is_unique if subgroup is None else key.is_unique:
@@ -138,8 +165,16 @@ def summarizer(chart: str, data: pd.DataFrame, *, value: str, subgroup: str | No
         return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
                               sub_col=subgroup)
 
-    return _prepare(time=time, stage=stage, exclude=exclude, rows_to_groups=to_groups,
-                    keep=keep, missing=missing)
+
+def summarizer(chart: str, data: pd.DataFrame, *, value: str, subgroup: str | None,
+               time: str | None, stage: str | None, exclude: Exclude,
+               missing: Missing) -> Summarizer:
+    """Check the column names against *data*; the summariser of the chart's points."""
+    _require(data, value=value, subgroup=subgroup, time=time, stage=stage)
+    if missing not in ("raise", "exclude"):
+        raise ValueError(f"missing= must be 'raise' or 'exclude', got {missing!r}")
+    return Summarizer(value=value, subgroup=subgroup, time=time, stage=stage, exclude=exclude,
+                      missing=missing)
 
 
 def estimate(chart: str, rows: pd.DataFrame, sigma_method: str | None, span: int
@@ -253,7 +288,7 @@ def block_size(idx: Any, m: int) -> int:
 
 
 #: The float columns of a smoothing chart's points table, stored as one block.
-FLOAT_COLUMNS = ("statistic", "center", "lcl", "ucl", "sigma", "mean")
+FLOAT_COLUMNS = ("statistic", "center", "lcl", "ucl", "sigma_statistic", "mean")
 
 
 def new_block(n_panels: int, m: int) -> tuple[_FloatArray, list[dict[str, _FloatArray]]]:
@@ -346,8 +381,41 @@ def monitor_groups(series: Series, new_data: pd.DataFrame, last_stage: Any) -> S
     return Series(groups, excl, series.summarize)
 
 
-def first_series(data: pd.DataFrame, summarize: Callable[..., tuple[pd.DataFrame,
-                 pd.DataFrame]], opts: Mapping[str, Any]) -> Series:
+class SmoothMonitor:
+    """``chart.monitor(new_data)`` of an EWMA or CUSUM chart: the chart's points, settings
+    and frozen parameters, re-built with the new points appended as Phase II (so the
+    recursion continues). A plain object, so a pickled chart can still monitor."""
+
+    picklable = True
+    __slots__ = ("frozen", "kind", "opts", "panel", "series")
+
+    def __init__(self, kind: str, series: Series, opts: Mapping[str, Any],
+                 frozen: Mapping[Any, Limits], panel: str | None = None) -> None:
+        self.kind, self.series, self.opts = kind, series, dict(opts)
+        self.frozen, self.panel = dict(frozen), panel
+
+    def for_panel(self, panel: str) -> SmoothMonitor:
+        return SmoothMonitor(self.kind, self.series, self.opts, self.frozen, panel)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        for k in self.__slots__:
+            setattr(self, k, state[k])
+
+    def __call__(self, new_data: pd.DataFrame) -> ControlChart:
+        series = monitor_groups(self.series, new_data, list(self.frozen)[-1])
+        if self.kind == "ewma":
+            chart = _ewma_build(series, self.opts, self.frozen)
+        else:
+            from leankit.spc._cusum import _cusum_build
+
+            chart = _cusum_build(series, self.opts, self.frozen)
+        return chart.panel(self.panel) if self.panel else chart
+
+
+def first_series(data: pd.DataFrame, summarize: Summarizer, opts: Mapping[str, Any]) -> Series:
     groups, excl = summarize(data)
     if opts.get("limits") is not None or {"mu", "sigma"} <= set(opts["standards"]):
         groups["phase"] = "II"
@@ -431,7 +499,7 @@ def ewma_sigma(sigma: float, n: npt.ArrayLike, lam: float, limits: EwmaLimits,
 def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float,
                  nsigmas: float, limits: EwmaLimits, out: Mapping[str, _FloatArray],
                  stages: tuple[np.ndarray, pd.Index, list[Any]]) -> None:
-    """Fill *out* (statistic, center, sigma, lcl, ucl) for every stage."""
+    """Fill *out* (statistic, center, sigma_statistic, lcl, ucl) for every stage."""
     m = len(g)
     x = g["mean"].to_numpy(dtype=float)
     n = g["n"].to_numpy()
@@ -444,10 +512,10 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
         if used.all():
             out["statistic"][idx] = ewma_statistic(x[idx], lam, mu)
             if isinstance(idx, slice):  # written in place
-                s = ewma_sigma(sigma, n[idx], lam, limits, out=out["sigma"][idx])
+                s = ewma_sigma(sigma, n[idx], lam, limits, out=out["sigma_statistic"][idx])
             else:
                 s = ewma_sigma(sigma, n[idx], lam, limits)
-                out["sigma"][idx] = s
+                out["sigma_statistic"][idx] = s
         else:
             size = block_size(idx, m)
             z = carry_forward(_fill(size, used, ewma_statistic(x[idx][used], lam, mu)), used,
@@ -461,7 +529,7 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
                 first = float(s_used[0]) if len(s_used) else sigma * lam
                 s = carry_forward(_fill(size, used, s_used), used, first)
             out["statistic"][idx] = z
-            out["sigma"][idx] = s
+            out["sigma_statistic"][idx] = s
         out["center"][idx] = mu
         if isinstance(idx, slice):  # in place, no temporary arrays
             lcl, ucl = out["lcl"][idx], out["ucl"][idx]
@@ -542,13 +610,11 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
     }, columns=SIGNAL_COLUMNS)
     limits = limit_rows(("ewma",), g, frozen, [arrays], {"lam": opts["lam"]}, stages)
 
-    def monitor(new_data: pd.DataFrame) -> ControlChart:
-        return _ewma_build(monitor_groups(series, new_data, list(frozen)[-1]), opts, frozen)
-
     return ControlChart(
-        chart="ewma", points=points, limits=limits, signals=signals,
+        chart="ewma", family="ewma", points=points, limits=limits, signals=signals,
         exclusions=series.exclusions, data=data_table(g), parameters=parameters(opts),
-        stage_limits=frozen, panel_names=("ewma",), _monitor=monitor)
+        stage_limits=frozen, panel_names=("ewma",),
+        _monitor=SmoothMonitor("ewma", series, opts, frozen))
 
 
 # --------------------------------------------------------------------------- public
@@ -571,6 +637,8 @@ def ewma(
     mu: float | None = None,
     sigma: float | None = None,
     missing: Missing = "raise",
+    rules: Rules = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ControlChart | ChartCollection:
     """EWMA chart (exponentially weighted moving average) of subgroup means or
     individual values.
@@ -604,6 +672,9 @@ def ewma(
         Individuals: values per moving range for the MR̄ estimators.
     mu, sigma : float, optional
         Known standards (target and process sigma); with both, every point is Phase II.
+    rules, rule_params : optional
+        Accepted for the generic API (``spc.chart``, the CLI, report specs) and checked,
+        but only the beyond-limits rule applies to an EWMA (its points are correlated).
 
     Returns
     -------
@@ -664,6 +735,7 @@ def ewma(
                   span=span, mu=mu, sigma=sigma, missing=missing)
     if by is not None:
         return _by(ewma, data, by, kwargs)
+    resolve_rules(rules, params=rule_params)  # unknown rule ids are an error, as elsewhere
     lam_ = check_lam(lam)
     check_positive("nsigmas", nsigmas, "L, the width of the limits in sigmas of the EWMA")
     frozen: Limits | Mapping[str, Any] | None = None
@@ -681,3 +753,50 @@ def ewma(
     summarize = summarizer("ewma", data, value=value, subgroup=subgroup, time=time,
                            stage=stage, exclude=exclude, missing=missing)
     return _ewma_build(first_series(data, summarize, opts), opts)
+
+
+# ------------------------------------------------------------------------- registry
+# The constructor above builds the chart itself (it adds the raw means, skips excluded
+# points in the recursion); these functions serve the generic engine (build_chart) too.
+
+
+def family_estimate(baseline: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
+    """μ0 and σ of one stage's baseline, as the matching Shewhart chart estimates them."""
+    return estimate(str(opts.get("chart", "ewma")), baseline, opts.get("sigma_method"),
+                    int(opts.get("span", 2)))[0]
+
+
+def family_prepare(table: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Carry the exclusion flags into the engine's stage table (the recursion skips them)."""
+    return {"skip": table["excluded"].to_numpy(dtype=float)}
+
+
+def stage_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The engine's stage table as the points of one stage of this module's charts."""
+    mean = table["mean"] if "mean" in table else table["value"]
+    skip = table["skip"].to_numpy(dtype=float) if "skip" in table else np.zeros(len(table))
+    return pd.DataFrame({"mean": mean.to_numpy(dtype=float), "n": table["n"].to_numpy(),
+                         "excluded": skip > 0, "stage": 0})
+
+
+def _family_arrays(panel: str, table: pd.DataFrame, params: Mapping[str, float], k: float,
+                   opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    g = stage_table(table)
+    _, views = new_block(1, len(g))
+    _ewma_arrays(g, {0: Limits(chart="ewma", params=params)}, float(opts.get("lam", 0.2)),
+                 k, opts.get("limits_kind", "time_varying"), views[0], stage_blocks(g))
+    return {key: views[0][key] for key in ("statistic", "center", "sigma_statistic", "lcl",
+                                           "ucl")}
+
+
+FAMILY = register_family(ChartFamily(
+    id="ewma", title="EWMA chart", constructor=ewma, input="subgroups",
+    columns=("value",), optional_columns=("subgroup",), min_size=1,
+    description="small sustained shifts of the mean: exponentially weighted moving average "
+                "of subgroup means or individual values",
+    panels=(Panel(name="ewma", title="EWMA", y_title="EWMA of the means",
+                  rules="limits_only"),),
+    param_names=("mu", "sigma"), estimate=family_estimate, arrays=_family_arrays,
+    prepare=family_prepare,
+    settings={"lam": 0.2, "limits_kind": "time_varying", "sigma_method": None, "span": 2},
+    process_sigma=True))

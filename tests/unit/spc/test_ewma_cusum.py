@@ -181,8 +181,8 @@ def test_stages_restart_and_get_own_limits() -> None:
     f = e.to_frame()
     # the recursion restarts at the new center, with the narrow first-point limits
     assert f["statistic"].iloc[30] == pytest.approx(0.2 * df.x.iloc[30] + 0.8 * lim["mu"].iloc[1])
-    assert f["sigma"].iloc[30] == pytest.approx(f["sigma"].iloc[0] * lim["sigma"].iloc[1]
-                                                / lim["sigma"].iloc[0])
+    sd = f["sigma_statistic"]
+    assert sd.iloc[30] == pytest.approx(sd.iloc[0] * lim["sigma"].iloc[1] / lim["sigma"].iloc[0])
     c = spc.cusum(df, value="x", stage="st", head_start=2.0).to_frame()
     up = c[c.panel == "upper"]
     assert up["statistic"].iloc[30] == pytest.approx(
@@ -269,3 +269,40 @@ def test_by_summary_figure_pickle_and_inputs_unchanged() -> None:
         back = pickle.loads(pickle.dumps(chart))
         pd.testing.assert_frame_equal(back.to_frame(), chart.to_frame())
         assert repr(chart).startswith(f"<ControlChart {chart.chart}: 40 subgroups, n=5")
+
+
+# ------------------------------------------------------------------------- registry
+
+
+def test_registered_families_round_trip() -> None:
+    """The registry knows both families; spc.chart(type=...) calls the constructors; the
+    generic engine (build_chart) gives the same numbers; monitor() survives pickling."""
+    from leankit.spc._charts import build_chart
+
+    ew, cs = spc.get_family("ewma"), spc.get_family("cusum")
+    assert ew.constructor is spc.ewma and cs.constructor is spc.cusum
+    assert ew.panel_names == ("ewma",) and cs.panel_names == ("upper", "lower")
+    assert {p.rules for p in (*ew.panels, *cs.panels)} == {"limits_only"}
+    assert ew.columns == ("value",) and "subgroup" in (ew.optional_columns or ())
+    for kind, fn in (("ewma", spc.ewma), ("cusum", spc.cusum)):
+        direct = fn(BASE, value="diameter", subgroup="sample")
+        generic = spc.chart(BASE, type=kind, value="diameter", subgroup="sample",
+                            rules="we", nsigmas=3.0 if kind == "ewma" else None)
+        pd.testing.assert_frame_equal(direct.to_frame(), generic.to_frame())
+        engine = build_chart(kind, BASE, value="diameter", subgroup="sample")
+        for col in ("statistic", "center", "ucl", "sigma_statistic"):
+            np.testing.assert_allclose(engine.to_frame()[col], direct.to_frame()[col],
+                                       rtol=1e-12)
+        restored = pickle.loads(pickle.dumps(direct))
+        pd.testing.assert_frame_equal(restored.monitor(NEW).to_frame(),
+                                      direct.monitor(NEW).to_frame())
+        panel = direct.panel(direct.panel_names[0])
+        assert len(panel.monitor(NEW).to_frame()) == 40
+    coll = spc.chart_by(RINGS.assign(half=RINGS["sample"] > 20), by="half", type="ewma",
+                        value="diameter", subgroup="sample")
+    assert len(coll) == 2
+
+
+def test_unknown_rule_is_an_error() -> None:
+    with pytest.raises(spc.RuleError):
+        spc.ewma(BASE, value="diameter", subgroup="sample", rules="nelsen")
