@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from leankit import lean, rca, spc
-from leankit.errors import AssumptionWarning, InsufficientDataError, LeankitError, SchemaError
+from leankit.errors import AssumptionWarning, InsufficientDataError, SchemaError
 from leankit.spc._normality import ad_pvalue_normal, anderson_darling_normal
 
 # ------------------------------------------------------------ Anderson-Darling p-value
@@ -297,12 +297,14 @@ def test_i_mr_large_matches_plain_numpy_and_keeps_pickle_and_monitor() -> None:
     assert (pts.loc[~pts["signal"], "rules"] == "").all()
     back = pickle.loads(pickle.dumps(chart))
     pd.testing.assert_frame_equal(back.to_frame(), pts)
-    with pytest.raises(LeankitError, match="restored from a pickle"):
+    with pytest.raises(ValueError, match="already on the chart"):
         back.monitor(df.head(3))
     new = pd.DataFrame({"v": [10.0, 30.0]}, index=[10**6, 10**6 + 1])
     week = chart.monitor(new)
     tail = week.to_frame().query("phase == 'II' and panel == 'i'")
     assert tail["signal"].tolist() == [False, True]
+    # an unpickled chart monitors too (its monitor is pickled with it), identically
+    pd.testing.assert_frame_equal(back.monitor(new).to_frame(), week.to_frame())
 
 
 # ------------------------------------------------------ large-n p-values and intervals
