@@ -1,11 +1,15 @@
-"""Shewhart control charts: X-bar/R, X-bar/S, I-MR, p, np, c and u.
+"""The control-chart engine and the Shewhart families: X-bar/R, X-bar/S, I-MR, p, np,
+c and u.
 
 Every public function takes a tidy DataFrame plus keyword-only column names and
 returns a frozen :class:`ControlChart` (or a :class:`ChartCollection` with ``by=``).
-The computation is shared: subgroups are summarised once, the parameters of each
-stage are estimated from its Phase I (non-excluded) subgroups or taken from known
-standards, per-point limits follow from the parameters and each subgroup's size,
-and the run rules are evaluated on every panel.
+The computation is generic over the chart families of the registry
+(:mod:`leankit.spc._families`): :func:`build_chart` summarises the rows into
+subgroups by the family's input kind, estimates each stage's parameters from its
+Phase I (non-excluded) subgroups or takes known standards, asks the family for every
+panel's statistic, center, sigma of the statistic and limits, and evaluates the run
+rules valid on each panel. :func:`chart` and :func:`chart_by` reach any registered
+family by id. The seven Shewhart families are declared at the bottom of this module.
 """
 
 from __future__ import annotations
@@ -165,26 +169,6 @@ def _exclusion_reasons(groups: pd.DataFrame, df: pd.DataFrame, exclude: Exclude,
 
 
 # ------------------------------------------------------------------------ families
-
-
-def _Family(chart: str, panels: tuple[str, ...], estimate: Any, arrays: Any,  # noqa: N802
-            param_names: tuple[str, ...] = ()) -> ChartFamily:
-    """Transition helper for modules written against the engine before the registry:
-    an unregistered :class:`ChartFamily` (first panel "main" rules, the others
-    "dispersion"; an ``arrays`` result's old ``sigma`` key is read as
-    ``sigma_statistic``). New code declares a :class:`ChartFamily` and registers it."""
-
-    def renamed(*args: Any) -> Mapping[str, np.ndarray]:
-        out = dict(arrays(*args))
-        if "sigma_statistic" not in out and "sigma" in out:
-            out["sigma_statistic"] = out.pop("sigma")
-        return out
-
-    return ChartFamily(
-        id=chart, title=f"{chart} chart", description="", input="counts",
-        panels=tuple(Panel(name=p, title=p, rules="main" if i == 0 else "dispersion")
-                     for i, p in enumerate(panels)),
-        param_names=tuple(param_names), estimate=estimate, arrays=renamed)
 
 
 def _sizes(g: pd.DataFrame) -> np.ndarray:
@@ -734,7 +718,7 @@ def _options(chart: str, *, rules: Rules, rule_params: Mapping[str, Mapping[str,
     if limits is not None:
         if not isinstance(limits, Limits):
             raise TypeError("limits= must be a Limits object (chart.frozen_limits()) or its dict")
-        if limits.chart != chart:
+        if _family_id(limits.chart) != chart:
             raise ValueError(
                 f"limits= are for a {limits.chart} chart, not {chart}; use the frozen limits of "
                 "the same chart type"
@@ -751,6 +735,14 @@ def _options(chart: str, *, rules: Rules, rule_params: Mapping[str, Mapping[str,
         "dispersion_rules": resolve_rules(dispersion_rules, params=rule_params),
         **extra,
     }
+
+
+def _family_id(name: str) -> str:
+    """The family id of a chart id or alias (*name* itself when it is not registered)."""
+    try:
+        return get_family(name).id
+    except FamilyError:
+        return name
 
 
 def _make(chart: str, data: pd.DataFrame, summarize: Callable[..., tuple[pd.DataFrame,
@@ -850,10 +842,10 @@ def _groups_of_values(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.
 
 def _groups_of_subgroups(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
     """Raw values with a subgroup column: n, mean, range, sd and the values of each."""
-    value, subgroup = s.columns["value"], s.columns["subgroup"]
-    assert value is not None and subgroup is not None
+    value, subgroup = s.columns["value"], s.columns.get("subgroup")
+    assert value is not None
     x = _numeric(df[value], "value")
-    key = df[subgroup]
+    key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
     grp = x.groupby(key, sort=False)
     groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
                            "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})

@@ -356,20 +356,13 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
 
 
 def _panels(chart: ControlChart) -> dict[str, Panel]:
-    """The drawing hints of each panel, from the chart's family (a plain panel of the
-    same name when the family is not registered)."""
+    """The drawing hints of each panel, from the chart's family (defaults, titled by
+    the panel name, for a chart whose family is not registered)."""
     try:
-        fam = get_family(chart.family)
+        declared = {p.name: p for p in get_family(chart.family).panels}
     except FamilyError:
-        return {p: Panel(name=p, title=p) if p.isidentifier() else Panel(name="x", title=p)
-                for p in chart.panel_names}
-    out = {}
-    for p in chart.panel_names:
-        try:
-            out[p] = fam.panel(p)
-        except FamilyError:
-            out[p] = Panel(name="x", title=p)
-    return out
+        declared = {}
+    return {p: declared.get(p) or Panel(name="panel", title=p) for p in chart.panel_names}
 
 
 def _axis(row: int) -> tuple[str, str]:
