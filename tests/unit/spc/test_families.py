@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import report_helpers  # tests/unit/reports/report_helpers.py: the demo dataset fixtures
 
 from leankit import datasets, spc
 from leankit.cli import main
 from leankit.errors import AssumptionWarning
-from leankit.reports import ReportSpecError
+from leankit.reports import ReportSpecError, load_spec, weekly_report
 from leankit.reports._spec import chart_types, spec_from_dict
 from leankit.spc._charts import build_chart
 from leankit.spc._families import unregister_family
@@ -254,6 +255,22 @@ def test_toy_report_spec_accepts_it(toy: spc.ChartFamily, tmp_path: Path) -> Non
     assert spec("toy_chart").characteristics[0].chart == "toy"  # an alias, stored as the id
     with pytest.raises(ReportSpecError, match="chart = 'p'.*use one of .*toy"):
         spec("p")
+
+
+demo_dir = report_helpers.demo_dir  # the demo dataset, ingested once per session
+demo_data = report_helpers.demo_data
+spec_file = report_helpers.spec_file
+
+
+def test_toy_weekly_report_builds_its_chart(toy: spc.ChartFamily,
+                                            spec_file: Any) -> None:
+    path = spec_file('[report]\ntitle = "Toy"\ndata = "{data}"\nweek = "2026-W44"\n'
+                     '[sections]\ninclude = ["spc"]\n'
+                     '[[characteristics]]\nname = "runout"\nchart = "toy"\n')
+    rep = weekly_report(load_spec(path))
+    doc = rep.to_html()
+    assert "runout (toy)" in doc and "Not charted" not in doc
+    assert "Running sum" in doc  # the toy's second panel, drawn from its declaration
 
 
 def test_capability_reads_process_sigma_from_the_family(toy: spc.ChartFamily,
