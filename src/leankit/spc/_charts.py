@@ -14,6 +14,7 @@ family by id. The seven Shewhart families are declared at the bottom of this mod
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -376,21 +377,25 @@ class _Monitor:
     """``chart.monitor(new_data)`` of an engine-built chart: the chart's subgroups,
     settings and frozen limits, re-built with the new subgroups appended as Phase II.
 
-    A plain object (no closure), so a pickled chart can still monitor new data.
+    A plain object (no closure), so a pickled chart can still monitor new data. When
+    pickled, the per-subgroup value arrays are not stored twice: they are rebuilt from
+    the chart's ``data`` table (the same object, which pickle stores once).
     """
 
     picklable = True
-    __slots__ = ("frozen", "panel", "spec")
+    __slots__ = ("data", "frozen", "panel", "spec")
 
-    def __init__(self, spec: _Spec, frozen: Mapping[Any, Limits], panel: str | None = None
-                 ) -> None:
+    def __init__(self, spec: _Spec, frozen: Mapping[Any, Limits], panel: str | None = None,
+                 data: pd.DataFrame | None = None) -> None:
         self.spec, self.frozen, self.panel = spec, dict(frozen), panel
+        self.data: Any = data
 
     def for_panel(self, panel: str) -> _Monitor:
-        return _Monitor(self.spec, self.frozen, panel)
+        spec, data = self._restored()
+        return _Monitor(spec, self.frozen, panel, data)
 
     def __call__(self, new_data: pd.DataFrame) -> ControlChart:
-        spec = self.spec
+        spec, _ = self._restored()
         new_groups, new_excl = spec.summarize(new_data, use_exclude=False)
         last = list(self.frozen)[-1]
         new_groups = new_groups.assign(stage=last, phase="II", excluded=False, exclude_reason="")
@@ -406,11 +411,50 @@ class _Monitor:
         return chart if self.panel is None else chart.panel(self.panel)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"spec": self.spec, "frozen": self.frozen, "panel": self.panel}
+        # the subgroup table shares its value columns with the chart's data table (one
+        # object in a pickle): store them once and restore them on the first monitor()
+        spec, data = self._restored()
+        groups, shared = spec.groups, []
+        if data is not None and len(data) == len(groups):  # values and counts input
+            shared = [c for c in data.columns if c in groups.columns]
+        elif data is not None and "values" in groups and "value" in data and len(data) == int(
+                groups["n"].sum()):  # subgroups input: the value arrays of each subgroup
+            shared = ["values"]
+        if "time" in groups and groups["time"].dtype == object and groups["time"].isna().all():
+            shared.append("time")  # no time column: a column of None, restored as such
+        if shared:
+            spec = dataclasses.replace(spec, groups=groups.drop(columns=shared))
+        return {"spec": spec, "frozen": self.frozen, "panel": self.panel, "data": data,
+                "shared": shared}
 
     def __setstate__(self, state: Mapping[str, Any]) -> None:
-        for k in self.__slots__:
-            setattr(self, k, state[k])
+        self.spec, self.frozen, self.panel = state["spec"], state["frozen"], state["panel"]
+        self.data = state["data"]
+        if state.get("shared"):
+            self.data = (state["data"], tuple(state["shared"]))  # restored when first used
+
+    def _restored(self) -> tuple[_Spec, pd.DataFrame | None]:
+        """The spec with the columns left out of the pickle put back (and the data)."""
+        if not isinstance(self.data, tuple):
+            return self.spec, self.data
+        data, shared = self.data
+        groups = self.spec.groups.copy(deep=False)
+        if "time" in shared:
+            groups["time"] = None
+            shared = tuple(c for c in shared if c != "time")
+        if shared == ("values",):
+            ends = np.cumsum(groups["n"].to_numpy(dtype=np.int64))
+            parts = np.split(data["value"].to_numpy(dtype=float), ends[:-1])
+            values = np.empty(len(parts), dtype=object)
+            for i, part in enumerate(parts):
+                values[i] = part
+            groups["values"] = values
+        else:
+            for c in shared:
+                groups[c] = data[c].to_numpy()
+        self.spec = dataclasses.replace(self.spec, groups=groups)
+        self.data = data
+        return self.spec, data
 
 
 def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, Limits]:
@@ -567,11 +611,12 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
     parameters["rules"] = tuple(r.id for r in opts["rules"])
     parameters["dispersion_rules"] = tuple(r.id for r in opts["dispersion_rules"])
     frozen = dict(params)
+    data = _data_table(fam, g)
     return ControlChart(
         chart=fam.id, family=fam.id, points=points,
         limits=pd.DataFrame(limit_rows), signals=signals, exclusions=spec.exclusions,
-        data=_data_table(fam, g), parameters=parameters, stage_limits=frozen,
-        panel_names=panel_names, _monitor=_Monitor(spec, frozen),
+        data=data, parameters=parameters, stage_limits=frozen,
+        panel_names=panel_names, _monitor=_Monitor(spec, frozen, data=data),
     )
 
 

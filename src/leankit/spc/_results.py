@@ -237,9 +237,11 @@ class ControlChart:
 
         parent = self
         mon = self._monitor
+        raw = object.__getattribute__  # the chart's own tables, not copies
         return ControlChart(
-            chart=name, family=self.family, points=sub(self.points), limits=sub(self.limits),
-            signals=sub(self.signals), exclusions=self.exclusions, data=self.data,
+            chart=name, family=self.family, points=sub(self.points),
+            limits=sub(raw(self, "limits")), signals=sub(raw(self, "signals")),
+            exclusions=raw(self, "exclusions"), data=raw(self, "data"),
             parameters=self.parameters,
             stage_limits=self.stage_limits, panel_names=(name,),
             _monitor=(mon.for_panel(name) if hasattr(mon, "for_panel")
