@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import report_helpers  # tests/unit/reports/report_helpers.py: the demo dataset fixtures
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from leankit import datasets, spc
 from leankit.cli import main
@@ -345,3 +347,37 @@ def test_grouped_path_has_its_own_return_type() -> None:
     b = spc.chart_by(rings, by="line", type="xbar_r", value="diameter", subgroup="sample")
     assert isinstance(a, spc.ChartCollection) and isinstance(b, spc.ChartCollection)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+
+# ------------------------------------------------------------------ properties
+
+
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=6, max_size=60),
+       st.integers(3, 40), st.sampled_from(["toy", "i_mr"]))
+@settings(deadline=None)
+def test_monitor_equals_building_on_the_whole_series(values: list[float], cut: int,
+                                                     kind: str) -> None:
+    """Phase II by monitor() (also after pickling) is the chart of the whole series with
+    the Phase I parameters frozen: the sequential statistics (moving range, running sum)
+    run on across the boundary."""
+    x = np.asarray(values)
+    cut = min(cut, len(x) - 2)
+    assume(np.ptp(x[:cut]) > 1e-6)
+    registered = kind == "toy" and "toy" not in [f.id for f in spc.families()]
+    if registered:
+        spc.register_family(toy_family())
+    try:
+        df = pd.DataFrame({"v": x})
+        first = spc.chart(df.iloc[:cut], type=kind, value="v", rules="none")
+        watched = first.monitor(df.iloc[cut:])
+        again = pickle.loads(pickle.dumps(first)).monitor(df.iloc[cut:])
+        whole = spc.chart(df, type=kind, value="v", rules="none",
+                          limits=first.frozen_limits())
+    finally:
+        if registered:
+            unregister_family("toy")
+    pd.testing.assert_frame_equal(again.to_frame(), watched.to_frame())
+    a, b = watched.to_frame(), whole.to_frame()
+    for col in ("statistic", "center", "lcl", "ucl", "sigma_statistic"):
+        np.testing.assert_allclose(a[col], b[col], rtol=1e-12, atol=1e-9)
+    assert (a["phase"] == "II").sum() == (len(x) - cut) * len(first.panel_names)
