@@ -52,9 +52,18 @@ _FloatArray = npt.NDArray[np.float64]
 CUSUM_PANELS = ("upper", "lower")
 CUSUM_RULES = ("cusum_upper", "cusum_lower")
 _RULE_TEXT = {
-    "upper": "Upper cumulative sum above the decision interval (the mean shifted up)",
-    "lower": "Lower cumulative sum above the decision interval (the mean shifted down)",
+    "upper": "Upper cumulative sum above the decision interval: the mean shifted up",
+    "lower": "Lower cumulative sum above the decision interval: the mean shifted down",
 }
+
+
+def _describe(name: str, start: np.ndarray, length: np.ndarray, mean: np.ndarray
+              ) -> list[str]:
+    """The plain-language description of each signal, with the shift's start and size
+    (so ``summary()`` shows them too)."""
+    base = _RULE_TEXT[name]
+    return [f"{base} since subgroup {s} ({n:d} points), estimated mean {m:.6g}"
+            for s, n, m in zip(start.tolist(), length.tolist(), mean.tolist(), strict=True)]
 
 #: Points per block of the vectorised recursion (bounds the rounding of the running sums).
 _BLOCK = 1 << 16
@@ -191,14 +200,17 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
         excess = (c[pos] - np.where(from_start, hs, 0.0)) / np.maximum(length, 1.0)
         sign = 1.0 if name == "upper" else -1.0
         shift_sigmas = sign * (k + excess)
+        start_ids = g["subgroup"].take(first).to_numpy()
+        estimated = mu_of[stage_code[pos]] + shift_sigmas * se_mean
         frames.append(pd.DataFrame({
             "panel": name, "subgroup": g["subgroup"].take(pos).to_numpy(),
             "time": g["time"].take(pos).to_numpy(), "position": pos,
             "stage": g["stage"].take(pos).to_numpy(), "phase": g["phase"].take(pos).to_numpy(),
-            "statistic": c[pos], "rule": rule, "description": _RULE_TEXT[name],
-            "shift_start": g["subgroup"].take(first).to_numpy(),
+            "statistic": c[pos], "rule": rule,
+            "description": _describe(name, start_ids, length.astype(np.int64), estimated),
+            "shift_start": start_ids,
             "shift_start_position": first, "run_length": length.astype(np.int64),
-            "estimated_mean": mu_of[stage_code[pos]] + shift_sigmas * se_mean,
+            "estimated_mean": estimated,
             "shift": shift_sigmas * se_mean, "shift_sigmas": shift_sigmas,
         }, columns=[*SIGNAL_COLUMNS, "shift_start", "shift_start_position", "run_length",
                     "estimated_mean", "shift", "shift_sigmas"]))

@@ -147,6 +147,9 @@ def test_cusum_panels_and_signal_columns() -> None:
         lim["mu"] + lim["sigma"] / np.sqrt(5) * (0.5 + first["statistic"] / first["run_length"]))
     assert first["shift"] == pytest.approx(first["estimated_mean"] - lim["mu"])
     assert first["shift_start_position"] == first["position"] - first["run_length"] + 1
+    # the summary shows the shift's start and size (in each signal's description)
+    assert (f"since subgroup {first['shift_start']} ({first['run_length']} points), "
+            f"estimated mean {first['estimated_mean']:.6g}") in str(chart.summary())
 
 
 def test_cusum_head_start_not_counted_in_shift() -> None:
