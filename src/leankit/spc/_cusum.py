@@ -290,8 +290,8 @@ def cusum(
     ControlChart
         Panels ``chart.panel("upper")`` (C⁺) and ``chart.panel("lower")`` (C⁻, also
         non-negative); ``to_frame()`` columns: panel, subgroup, time, n, statistic (the
-        sum), center (0), lcl (NaN: no lower limit), ucl (h), sigma (1), phase, stage,
-        excluded, exclude_reason, signal, rules, mean (the raw subgroup mean or value),
+        sum), center (0), lcl (NaN: no lower limit), ucl (h), sigma_statistic (1), phase,
+        stage, excluded, exclude_reason, signal, rules, mean (the raw subgroup mean or value),
         z (the standardised mean). ``signals`` adds, per signal, ``shift_start`` (the
         first subgroup of the excursion), ``shift_start_position``, ``run_length`` (N),
         ``estimated_mean`` (μ̂), ``shift`` (μ̂ − μ0) and ``shift_sigmas`` (in σ/√n).

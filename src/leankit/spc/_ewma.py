@@ -680,8 +680,8 @@ def ewma(
     -------
     ControlChart
         One panel ``"ewma"``; ``to_frame()`` columns: panel, subgroup, time, n, statistic
-        (the EWMA z_i), center, lcl, ucl, sigma (of z_i), phase, stage, excluded,
-        exclude_reason, signal, rules, mean (the raw subgroup mean or value). With
+        (the EWMA z_i), center, lcl, ucl, sigma_statistic (of z_i), phase, stage,
+        excluded, exclude_reason, signal, rules, mean (the raw subgroup mean or value). With
         ``by=``, a :class:`ChartCollection`.
 
     Raises
