@@ -180,9 +180,11 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         chart = c.get("chart", "xbar_s")
         known = chart_types()
         if not isinstance(chart, str) or chart_id(chart) not in known:
-            raise ReportSpecError(f"{where}: chart = {chart!r}"
-                                  f"{suggest(str(chart), known) or ';'} use one of "
-                                  f"{', '.join(known)}")
+            counts = isinstance(chart, str) and chart_id(chart) in _count_charts()
+            why = " charts counts, not measurements;" if counts else ""
+            raise ReportSpecError(f"{where}: chart = {chart!r}{why}"
+                                  f"{'' if why else suggest(str(chart), known) or ';'} "
+                                  f"use one of {', '.join(known)}")
         chart = chart_id(chart)
         kw: dict[str, Any] = {k: _number(c[k], f"{where} {k}") for k in
                               ("lsl", "usl", "target") if k in c}
@@ -239,6 +241,12 @@ def chart_types() -> tuple[str, ...]:
     from leankit.spc import families
 
     return tuple(f.id for f in families() if f.input in ("values", "subgroups"))
+
+
+def _count_charts() -> tuple[str, ...]:
+    from leankit.spc import families
+
+    return tuple(f.id for f in families() if f.input == "counts")
 
 
 def chart_id(name: str) -> str:

@@ -114,7 +114,7 @@ class ChartFamily:
     title : str
         Display name ("X̄-R chart"): summaries, figure titles, reports.
     description : str
-        One line: when to use it (``leankit chart --list``, docs).
+        One line: when to use it (listings such as ``spc.families()``, docs).
     panels : tuple of Panel
         The panels, top to bottom; the first is the main panel.
     input : {"values", "subgroups", "counts"}
