@@ -8,6 +8,7 @@ Examples
 <ControlChart xbar_r: 25 subgroups, n=5, 0 signals>
 """
 
+from leankit.spc._advise import Advice, advise
 from leankit.spc._arl import RunLength, RunLengthError, arl
 from leankit.spc._capability import (
     AttributeCapability,
@@ -57,6 +58,7 @@ from leankit.spc._sigma import ESTIMATORS
 from leankit.spc._zmr import ZmrChart, zmr
 
 __all__ = [
+    "Advice",
     "ESTIMATORS",
     "RULES",
     "RULE_SETS",
@@ -77,6 +79,7 @@ __all__ = [
     "SmoothingChartError",
     "UnsupportedSubgroupError",
     "ZmrChart",
+    "advise",
     "aggregate_counts",
     "anderson_darling_normal",
     "arl",
@@ -126,7 +129,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'leankit.spc' has no attribute {name!r}")
 
 
-for _name in ("AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
+for _name in ("Advice", "AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
               "ChartFamily", "ControlChart", "FamilyError", "Limits", "Panel", "Rule",
               "RuleError", "RunChart", "RunLength", "RunLengthError",
               "SmoothingChartError", "UnsupportedSubgroupError", "ZmrChart"):

@@ -1,0 +1,712 @@
+"""Chart advisor: which control chart fits the data, and why (:func:`advise`).
+
+The advisor runs a few diagnostics on the data (subgroup structure, normality and
+skewness, lag-1 autocorrelation and the Ljung-Box test, overdispersion of counts, rarity
+of events, number of part numbers), picks a registered chart family with its settings,
+an optional transformation (log scale, AR(1) residuals, gaps between events) and — given
+the number of points per reporting period — the width of the limits that keeps the
+in-control rate of periods with a false alarm at or below ``alarm_rate``. The choice and
+the diagnostics behind it are stored on a frozen :class:`Advice`; ``advice.chart(data)``
+applies the transformation and builds the chart with :func:`leankit.spc.chart`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from leankit._summary import Summary
+from leankit.errors import ColumnNotFoundError, InsufficientDataError, SchemaError
+from leankit.spc._arl import arl
+from leankit.spc._laney import laney_estimate
+from leankit.spc._normality import anderson_darling_normal
+from leankit.spc._results import ControlChart
+
+__all__ = ["Advice", "advise"]
+
+Transformation = Literal["log", "ar1_residuals", "event_gaps"]
+Attribute = Literal["defects", "defectives"]
+
+_TRANSFORM_NAMES = {"log": "log scale", "ar1_residuals": "AR(1) residuals",
+                    "event_gaps": "gaps between events"}
+
+#: Significance level of the advisor's tests (normality, Ljung-Box, dispersion).
+ALPHA = 0.01
+#: A lognormal model "fits" when Anderson-Darling on log(x) has p at least this.
+LOGNORMAL_FIT = 0.05
+#: Fewest points (individuals or subgroup means) to test normality or autocorrelation.
+MIN_TEST_POINTS = 20
+#: Fewest subgroups to test counts for overdispersion.
+MIN_COUNT_SUBGROUPS = 10
+#: Counts are "rare events" when at least this share of subgroups has none.
+RARE_ZERO_SHARE = 0.5
+#: Laney sigma_z must exceed 1 by more than this to switch to p'/u' (Laney 2002).
+LANEY_MARGIN = 0.1
+#: Median values per part below which parts are "few points each" (Z-MR).
+SHORT_RUN_POINTS = 20
+#: Quesenberry (1993): baseline of individuals for estimated limits.
+BASELINE_INDIVIDUALS = 300
+
+_REFERENCES = (
+    "Alwan, L. C., Roberts, H. V. (1988), 'Time-series modeling for statistical process "
+    "control', Journal of Business & Economic Statistics 6, 87-95.",
+    "Montgomery, D. C., Introduction to Statistical Quality Control, 8th ed., Wiley, "
+    "2019, section 10.4 (SPC with autocorrelated data).",
+    "Laney, D. B. (2002), 'Improved control charts for attributes', Quality Engineering "
+    "14, 531-537.",
+    "Benneyan, J. C. (2001), 'Number-between g-type statistical quality control charts "
+    "for monitoring adverse events', Health Care Management Science 4, 305-318.",
+    "Quesenberry, C. P. (1993), 'The effect of sample size on estimated limits for X-bar "
+    "and X control charts', Journal of Quality Technology 25, 237-247.",
+    "Jensen, W. A., Jones-Farmer, L. A., Champ, C. W., Woodall, W. H. (2006), 'Effects "
+    "of parameter estimation on control chart properties: a literature review', Journal "
+    "of Quality Technology 38, 349-364.",
+    "Champ, C. W., Woodall, W. H. (1987), 'Exact results for Shewhart control charts "
+    "with supplementary runs rules', Technometrics 29, 393-399.",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Advice:
+    """The advised control chart, its settings and the diagnostics behind the choice.
+
+    Attributes
+    ----------
+    family : str
+        Registered chart family id (``"i_mr"``, ``"xbar_s"``, ``"laney_u"``, ...).
+    settings : dict
+        Keyword arguments for :func:`leankit.spc.chart` (columns, ``rules``,
+        ``nsigmas`` ...), referring to the columns of the transformed data.
+    transformation : {"log", "ar1_residuals", "event_gaps"} or None
+        Applied by :meth:`transform` before charting.
+    transform_params : dict
+        Parameters of the transformation, estimated once from the advised data
+        (``phi`` and ``mean`` of the AR(1) fit; the source column names).
+    rules : str
+        Rule set of the main panel.
+    nsigmas : float
+        Width of the limits in sigmas of the plotted statistic.
+    diagnostics : dict
+        Every figure the choice rests on (name -> value; NaN where not tested).
+    reasons : tuple of str
+        Why this chart, in plain words, one sentence per decision.
+    notes : tuple of str
+        Method, thresholds and references.
+    """
+
+    family: str
+    settings: dict[str, Any]
+    transformation: Transformation | None
+    transform_params: dict[str, Any] = field(default_factory=dict)
+    rules: str
+    nsigmas: float
+    diagnostics: dict[str, Any]
+    reasons: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        how = f" on {_TRANSFORM_NAMES[self.transformation]}" if self.transformation else ""
+        return (f"<Advice {self.family}{how}: rules {self.rules!r}, "
+                f"nsigmas {self.nsigmas:.4g}>")
+
+    def transform(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The data the advised chart plots: a new DataFrame (the input is not changed).
+
+        ``"log"`` adds the column ``log_<value>``; ``"ar1_residuals"`` adds
+        ``<value>_ar1_residual`` (with the stored φ and mean, so new data are filtered
+        with the baseline model); ``"event_gaps"`` returns one row per event with the
+        column ``gap`` (event-free subgroups since the previous event) and
+        ``closing_row`` (the index label of the subgroup of the event).
+
+        Raises
+        ------
+        SchemaError
+            Non-positive values for the log transform.
+        """
+        p = self.transform_params
+        if self.transformation is None:
+            return data.copy()
+        if self.transformation == "log":
+            x = pd.to_numeric(data[p["source"]], errors="coerce")
+            if bool((x <= 0).any()):
+                raise SchemaError(
+                    f"the advice charts log({p['source']}), which needs values > 0; found "
+                    f"{int((x <= 0).sum())} value(s) <= 0. Chart these data with their own "
+                    "spc.advise(...) instead")
+            return data.assign(**{p["column"]: np.log(x)})
+        if self.transformation == "ar1_residuals":
+            order = _order(data, p.get("time"))
+            x = pd.to_numeric(data[p["source"]], errors="coerce").to_numpy(float)[order]
+            res = ar1_residuals(x, phi=p["phi"], mean=p["mean"])
+            out = np.empty_like(res)
+            out[order] = res
+            return data.assign(**{p["column"]: out})
+        return _event_gaps(data, count=p["source"], time=p.get("time"))
+
+    def chart(self, data: pd.DataFrame, **overrides: Any) -> ControlChart:
+        """Transform *data* and build the advised chart with :func:`leankit.spc.chart`.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            The advised data, or new data of the same layout.
+        **overrides
+            Settings that replace the advised ones (e.g. ``rules="we"``).
+
+        Returns
+        -------
+        ControlChart
+        """
+        from leankit.spc._charts import chart
+
+        return chart(self.transform(data), type=self.family, **{**self.settings, **overrides})
+
+    def to_frame(self) -> pd.DataFrame:
+        """The diagnostics as a new DataFrame with columns ``diagnostic, value``."""
+        return pd.DataFrame({"diagnostic": list(self.diagnostics),
+                             "value": list(self.diagnostics.values())})
+
+    def summary(self) -> Summary:
+        """Chart, settings and reasons; the diagnostics as a table; method notes."""
+        rows: list[tuple[str, object]] = [
+            ("chart", self.family),
+            ("transformation", self.transformation or "none"),
+            ("rules", self.rules), ("nsigmas", self.nsigmas),
+        ]
+        rows += [(f"reason {i}", r) for i, r in enumerate(self.reasons, 1)]
+        return Summary(title=repr(self), rows=tuple(rows), notes=self.notes,
+                       tables=(("Diagnostics", self.to_frame()),))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def ar1_residuals(x: np.ndarray, *, phi: float, mean: float) -> np.ndarray:
+    """One-step prediction errors of an AR(1) model, first value Prais-Winsten scaled.
+
+    ``e_1 = (x_1 − μ)·√(1 − φ²)`` and ``e_t = (x_t − μ) − φ(x_(t−1) − μ)``: for an
+    AR(1) process all of them have the innovation variance and are independent.
+
+    Examples
+    --------
+    >>> ar1_residuals(np.array([1.0, 2.0, 2.0]), phi=0.5, mean=0.0).round(3).tolist()
+    [0.866, 1.5, 1.0]
+    """
+    d = np.asarray(x, dtype=float) - mean
+    out = np.empty_like(d)
+    if d.size:
+        out[0] = d[0] * math.sqrt(max(1.0 - phi * phi, 0.0))
+        out[1:] = d[1:] - phi * d[:-1]
+    return out
+
+
+def _order(data: pd.DataFrame, time: str | None) -> np.ndarray:
+    if time is None:
+        return np.arange(len(data))
+    return np.argsort(data[time].to_numpy(), kind="stable")
+
+
+def _event_gaps(data: pd.DataFrame, *, count: str, time: str | None) -> pd.DataFrame:
+    order = _order(data, time)
+    c = pd.to_numeric(data[count], errors="coerce").to_numpy(float)[order]
+    labels = data.index.to_numpy()[order]
+    rows: list[int] = []
+    for i, k in enumerate(c):
+        if np.isfinite(k) and k > 0:
+            rows += [i] * int(round(k))
+    pos = np.asarray(rows, dtype=int)
+    gaps = np.maximum(np.diff(pos) - 1, 0)
+    return pd.DataFrame({"gap": gaps.astype(np.int64), "closing_row": labels[pos[1:]]})
+
+
+def _lag1(x: np.ndarray) -> float:
+    d = x - x.mean()
+    den = float(d @ d)
+    return float(d[1:] @ d[:-1] / den) if den > 0 else math.nan
+
+
+def _ljung_box(x: np.ndarray) -> tuple[int, float]:
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    lags = max(1, min(10, x.size // 5))
+    if np.ptp(x) == 0:
+        return lags, math.nan
+    table = acorr_ljungbox(x, lags=[lags])
+    return lags, float(table["lb_pvalue"].iloc[-1])
+
+
+def _skew(x: np.ndarray) -> float:
+    if x.size < 3 or np.ptp(x) == 0:
+        return math.nan
+    return float(stats.skew(x, bias=False))
+
+
+def _ad_p(x: np.ndarray) -> float:
+    if x.size < 8 or np.ptp(x) == 0:
+        return math.nan
+    return float(anderson_darling_normal(x)[1])
+
+
+def _column(data: pd.DataFrame, name: str | None, what: str) -> None:
+    if name is not None and name not in data.columns:
+        raise ColumnNotFoundError(name, data.columns, what=f"the data ({what}=)")
+
+
+def _fmt_p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3g}"
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def calibrate(period_points: int, alarm_rate: float) -> dict[str, float]:
+    """Limit width k for beyond-limits-only so P(false alarm in a period) <= alarm_rate.
+
+    Bisection on k of ``spc.arl("shewhart", rules="we_1", nsigmas=k)
+    .false_alarm_probability(period_points)`` (exact Markov chain), then k rounded up to
+    3 decimals so the achieved rate does not exceed the target.
+
+    Examples
+    --------
+    >>> c = calibrate(84, 0.02)
+    >>> c["nsigmas"], round(c["achieved_rate"], 4)
+    (3.673, 0.0199)
+    """
+
+    def rate(k: float) -> float:
+        return arl("shewhart", rules="we_1", nsigmas=k).false_alarm_probability(period_points)
+
+    lo, hi = 0.5, 8.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if rate(mid) > alarm_rate:
+            lo = mid
+        else:
+            hi = mid
+    k = math.ceil(hi * 1000 - 1e-9) / 1000
+    res = arl("shewhart", rules="we_1", nsigmas=k)
+    return {"nsigmas": k, "achieved_rate": res.false_alarm_probability(period_points),
+            "arl0": float(res.table["arl"].iloc[0]),
+            "we_rate_at_3": arl("shewhart", rules="we").false_alarm_probability(
+                period_points)}
+
+
+# --------------------------------------------------------------------------- advisor
+
+
+def advise(
+    data: pd.DataFrame,
+    *,
+    value: str | None = None,
+    subgroup: str | None = None,
+    time: str | None = None,
+    count: str | None = None,
+    size: str | None = None,
+    part: str | None = None,
+    attribute: Attribute = "defects",
+    period_points: int | None = None,
+    alarm_rate: float = 0.02,
+) -> Advice:
+    """Advise a control chart for the data: family, settings, transformation, limits.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy data: one row per measurement (``value=``) or per subgroup of counts
+        (``count=``), in time order unless ``time=`` is given.
+    value : str, optional
+        Column of measurements.
+    subgroup : str, optional
+        Column of subgroup labels: several rows with one label are a subgroup.
+    time : str, optional
+        Column to order the points by.
+    count : str, optional
+        Column of counts (defects or defectives) per subgroup.
+    size : str, optional
+        Column of units inspected per subgroup (the area of opportunity).
+    part : str, optional
+        Column of part numbers (short runs: several parts on one chart).
+    attribute : {"defects", "defectives"}, default "defects"
+        What the counts are: defects (Poisson: c/u charts) or defectives out of
+        ``size`` (binomial: p charts).
+    period_points : int, optional
+        Points plotted per reporting period (e.g. 84 subgroups a week). With it the
+        limits are calibrated: beyond-limits only, with the width that keeps
+        P(at least one false alarm in a period) <= ``alarm_rate``. For a g chart the
+        points are events (one point per event), not subgroups.
+    alarm_rate : float, default 0.02
+        Largest acceptable share of in-control periods with a false alarm (1 in 50).
+
+    Returns
+    -------
+    Advice
+        ``advice.chart(data)`` builds the advised chart.
+
+    Raises
+    ------
+    SchemaError
+        Neither or both of ``value=`` and ``count=``; negative counts; sizes <= 0;
+        ``attribute="defectives"`` without ``size=``.
+    ColumnNotFoundError
+        A named column is missing.
+    InsufficientDataError
+        No usable value at all.
+
+    Notes
+    -----
+    Decisions, in order (thresholds are module constants; tests at α = 0.01):
+
+    * ``count=``: mostly zero counts (≥ 50 % of subgroups) → g chart of the event-free
+      subgroups between events (Benneyan 2001). Otherwise the Poisson (binomial)
+      dispersion statistic Σ(c − ū·n)²/(ū·n) ~ χ²(m − 1) and Laney's σ_z (moving
+      range of the z-scores / d2, as the Laney charts compute it); overdispersed when
+      the test has p < 0.01 and σ_z > 1.1 → Laney u′ (p′), else u (p), or c without
+      sizes (with constant sizes the Laney chart equals an I-MR chart of the counts,
+      which is advised then).
+    * ``part=`` with several parts → Z-MR.
+    * ``subgroup=`` with subgroups of 2 or more → X̄-S (any, also varying, sizes; for
+      n ≤ 8 X̄-R is nearly as efficient), with skewness of the within-subgroup
+      deviations noted.
+    * Individuals: Ljung-Box (lags min(10, n/5)) p < 0.01 → AR(1) fitted by Yule-Walker
+      (φ = lag-1 autocorrelation), I-MR chart of its residuals (Alwan & Roberts 1988;
+      Montgomery 10.4); otherwise Anderson-Darling p < 0.01 with positive values and
+      AD on log(x) p ≥ 0.05 → I-MR on log scale; otherwise I-MR.
+
+    With ``period_points`` the rule set is beyond the limits only, with k from
+    :func:`calibrate` (exact Markov chain of :func:`leankit.spc.arl`); the dispersion
+    panel (MR, S) is shown without signals so the calibrated rate is the chart's rate.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from leankit import spc
+    >>> x = np.random.default_rng(1).normal(10, 1, 120)
+    >>> advice = spc.advise(pd.DataFrame({"x": x}), value="x", period_points=84)
+    >>> advice
+    <Advice i_mr: rules 'limits', nsigmas 3.673>
+    >>> advice.chart(pd.DataFrame({"x": x}))
+    <ControlChart i_mr: 120 subgroups, n=1, 0 signals>
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise SchemaError(f"advise() needs a pandas DataFrame; got {type(data).__name__}")
+    if (value is None) == (count is None):
+        raise SchemaError(
+            "advise() needs exactly one of value= (a column of measurements) and count= "
+            "(a column of counts per subgroup); got "
+            + ("neither" if value is None else "both"))
+    for name, what in ((value, "value"), (subgroup, "subgroup"), (time, "time"),
+                       (count, "count"), (size, "size"), (part, "part")):
+        _column(data, name, what)
+    if not (isinstance(alarm_rate, (int, float)) and 0 < alarm_rate < 1):
+        raise SchemaError(f"alarm_rate= must be in (0, 1), e.g. 0.02 for 1 period in 50; "
+                          f"got {alarm_rate!r}")
+    if period_points is not None and (
+            isinstance(period_points, bool) or not isinstance(period_points, (int, np.integer))
+            or period_points < 1):
+        raise SchemaError("period_points= must be a whole number >= 1 (points plotted per "
+                          f"reporting period, e.g. 84); got {period_points!r}")
+    if attribute not in ("defects", "defectives"):
+        raise SchemaError(f"attribute= must be 'defects' or 'defectives'; got {attribute!r}")
+
+    ordered = data.iloc[_order(data, time)]
+    diag: dict[str, Any] = {}
+    reasons: list[str] = []
+    params: dict[str, Any] = {}
+    transformation: Transformation | None = None
+    settings: dict[str, Any] = {}
+    points: int
+    sub_n = 1.0
+
+    if count is not None:
+        family, transformation, points = _advise_counts(
+            ordered, count=count, size=size, attribute=attribute, diag=diag,
+            reasons=reasons)
+        if transformation == "event_gaps":
+            settings = {"value": "gap"}
+            params = {"source": count, "time": time}
+        else:
+            settings = {"value": count} if family == "i_mr" else {"count": count}
+            if size is not None and family != "i_mr":
+                settings["size"] = size
+            if subgroup is not None:
+                settings["subgroup"] = subgroup
+            if time is not None:
+                settings["time"] = time
+    else:
+        assert value is not None
+        x_all = pd.to_numeric(ordered[value], errors="coerce")
+        usable = x_all.notna().to_numpy() & np.isfinite(x_all.to_numpy(float, na_value=np.nan))
+        diag["values_missing"] = int((~usable).sum())
+        if not usable.any():
+            raise InsufficientDataError(
+                f"column {value!r} has no numeric value to advise on; check the column")
+        frame = ordered.loc[usable]
+        x = x_all[usable].to_numpy(float)
+        settings = {"value": value}
+        if time is not None:
+            settings["time"] = time
+        n_parts = int(frame[part].nunique()) if part is not None else 1
+        sizes = (frame.groupby(subgroup, sort=False).size().to_numpy()
+                 if subgroup is not None else np.ones(x.size, dtype=int))
+        diag["values"] = int(x.size)
+        if part is not None and n_parts >= 2:
+            family, points = "zmr", int(x.size)
+            per = frame.groupby(part, sort=False).size()
+            diag["parts"] = n_parts
+            diag["median_points_per_part"] = float(per.median())
+            settings["part"] = part
+            if subgroup is not None:
+                settings["subgroup"] = subgroup
+            few = per.median() < SHORT_RUN_POINTS
+            reasons.append(
+                f"{n_parts} part numbers with a median of {per.median():g} values each"
+                + (": too few for a chart per part, so a Z-MR chart standardises each part "
+                   "and plots them on one chart" if few else
+                   ": Z-MR puts them on one chart (each part also has enough values for "
+                   "its own chart: spc.chart_by(..., by=part))"))
+        elif subgroup is not None and sizes.min() >= 2:
+            family, points = "xbar_s", int(sizes.size)
+            sub_n = float(np.median(sizes))
+            settings["subgroup"] = subgroup
+            _subgroup_diagnostics(frame, x, value=value, subgroup=subgroup, sizes=sizes,
+                                  diag=diag, reasons=reasons)
+        else:
+            if subgroup is not None:
+                settings["subgroup"] = subgroup
+                if sizes.max() >= 2:
+                    reasons.append(
+                        f"some subgroups have one value (sizes {sizes.min()}-{sizes.max()}): "
+                        "charted as individuals; give equal subgroups for an X̄-S chart")
+            points = int(x.size)
+            family = "i_mr"
+            transformation, params = _advise_individuals(x, value=value, time=time,
+                                                         diag=diag, reasons=reasons)
+            if transformation is not None:
+                settings["value"] = params["column"]
+
+    # rules and limits
+    family_rules = "limits" if family == "g" else "we"
+    nsigmas = 3.0
+    if period_points is not None:
+        cal = calibrate(int(period_points), float(alarm_rate))
+        nsigmas = cal["nsigmas"]
+        family_rules = "limits"
+        diag.update(period_points=int(period_points), alarm_rate=float(alarm_rate),
+                    achieved_rate=cal["achieved_rate"], arl0=cal["arl0"],
+                    we_rate_at_3sigma=cal["we_rate_at_3"])
+        reasons.append(
+            f"{period_points} points a period and at most {alarm_rate:.3g} of in-control "
+            f"periods with a false alarm: beyond-limits only at ±{nsigmas:g}σ (ARL0 = "
+            f"{cal['arl0']:,.0f} points, achieved rate {cal['achieved_rate']:.4f}; Western "
+            f"Electric rules at ±3σ would alarm in {cal['we_rate_at_3']:.1%} of periods)")
+        if family in ("i_mr", "xbar_s", "zmr"):
+            settings["dispersion_rules"] = "none"
+    else:
+        res = arl("shewhart", rules=family_rules if family != "g" else "we_1")
+        diag["arl0"] = float(res.table["arl"].iloc[0])
+        reasons.append(
+            f"no period_points= given: the family's default rules {family_rules!r} at ±3σ "
+            f"(in-control ARL {diag['arl0']:.4g} points); give period_points= to calibrate "
+            "the false-alarm rate per reporting period")
+    settings["rules"] = family_rules
+    settings["nsigmas"] = nsigmas
+
+    # baseline needed for estimated limits to hold the rate (Quesenberry 1993)
+    if family == "xbar_s" and sub_n > 1:
+        need = math.ceil(400 / (sub_n - 1))
+    else:
+        need = BASELINE_INDIVIDUALS
+    diag["baseline_points"] = points
+    diag["baseline_needed"] = need
+    if points < need:
+        reasons.append(
+            f"the baseline has {points} points; estimated limits hold the false-alarm rate "
+            f"only on average over baselines of about {need} or more (Quesenberry 1993"
+            + ("; 400/(n−1) subgroups" if family == "xbar_s" else "") + "; Jensen et al. "
+            "2006): treat the first limits as trial limits and recompute them later")
+
+    notes = (
+        f"Tests at α = {ALPHA}; a lognormal model fits when Anderson-Darling on log(x) has "
+        f"p ≥ {LOGNORMAL_FIT}; normality and autocorrelation need ≥ {MIN_TEST_POINTS} "
+        f"points, overdispersion ≥ {MIN_COUNT_SUBGROUPS} subgroups.",
+        "False-alarm calibration: exact Markov chain of spc.arl (Champ & Woodall 1987) "
+        "for independent normal points with known limits; for counts and g charts it is "
+        "a normal (probability-limit) approximation.",
+        *_REFERENCES,
+    )
+    return Advice(family=family, settings=settings, transformation=transformation,
+                  transform_params=params, rules=family_rules, nsigmas=nsigmas,
+                  diagnostics=diag, reasons=tuple(reasons), notes=notes)
+
+
+def _advise_individuals(x: np.ndarray, *, value: str, time: str | None,
+                        diag: dict[str, Any], reasons: list[str],
+                        ) -> tuple[Transformation | None, dict[str, Any]]:
+    n = x.size
+    r1 = _lag1(x) if n >= 3 else math.nan
+    diag["lag1_autocorrelation"] = r1
+    diag["skewness"] = _skew(x)
+    if n < MIN_TEST_POINTS:
+        diag["ljung_box_p"] = diag["anderson_darling_p"] = math.nan
+        reasons.append(
+            f"individual values: too few points ({n} < {MIN_TEST_POINTS}) to test "
+            "normality or autocorrelation: I-MR chart (check again with more data)")
+        return None, {}
+    lags, lb_p = _ljung_box(x)
+    diag["ljung_box_lags"] = lags
+    diag["ljung_box_p"] = lb_p
+    if np.isfinite(lb_p) and lb_p < ALPHA:
+        phi = r1
+        mean = float(x.mean())
+        res = ar1_residuals(x, phi=phi, mean=mean)
+        _, res_p = _ljung_box(res)
+        diag["ar1_phi"] = phi
+        diag["residual_ljung_box_p"] = res_p
+        diag["anderson_darling_p"] = _ad_p(res)
+        reasons.append(
+            f"individual values, autocorrelated (lag-1 r = {r1:.2f}, Ljung-Box "
+            f"{_fmt_p(lb_p)}): limits from the moving range would be too narrow or too "
+            f"wide, so an AR(1) model (φ = {phi:.2f}, Yule-Walker) is fitted and its "
+            "one-step residuals are charted on an I-MR chart (Alwan & Roberts 1988; "
+            "Montgomery 10.4); a signal means a value the model did not predict")
+        if np.isfinite(res_p) and res_p < ALPHA:
+            reasons.append(
+                f"the AR(1) residuals are still autocorrelated (Ljung-Box {_fmt_p(res_p)}): "
+                "fit a fuller time-series model (ARIMA) before trusting the limits")
+        return "ar1_residuals", {"source": value, "column": f"{value}_ar1_residual",
+                                 "phi": phi, "mean": mean, "time": time}
+    ad_p = _ad_p(x)
+    diag["anderson_darling_p"] = ad_p
+    skew = diag["skewness"]
+    if np.isfinite(ad_p) and ad_p < ALPHA:
+        if bool((x > 0).all()):
+            log_p = _ad_p(np.log(x))
+            diag["lognormal_anderson_darling_p"] = log_p
+            if np.isfinite(log_p) and log_p >= LOGNORMAL_FIT:
+                reasons.append(
+                    f"individual values, skewed (skewness {skew:.2f}, normal Anderson-"
+                    f"Darling {_fmt_p(ad_p)}; lognormal fits, p = {log_p:.3g}): I-MR on "
+                    "log scale")
+                return "log", {"source": value, "column": f"log_{value}"}
+        reasons.append(
+            f"individual values, not normal (skewness {skew:.2f}, Anderson-Darling "
+            f"{_fmt_p(ad_p)}) and no lognormal fit: I-MR, whose limits are then only "
+            "approximate (more false alarms on the long tail); look for a mixture or "
+            "a stratifying factor")
+        return None, {}
+    reasons.append(
+        f"individual values, independent (lag-1 r = {r1:.2f}, Ljung-Box {_fmt_p(lb_p)}) "
+        f"and consistent with normal (Anderson-Darling p = {ad_p:.3g}): I-MR chart")
+    return None, {}
+
+
+def _subgroup_diagnostics(frame: pd.DataFrame, x: np.ndarray, *, value: str,
+                          subgroup: str, sizes: np.ndarray, diag: dict[str, Any],
+                          reasons: list[str]) -> None:
+    means = frame.groupby(subgroup, sort=False)[value].transform("mean").to_numpy(float)
+    dev = x - pd.to_numeric(means, errors="coerce")
+    sub_means = frame.groupby(subgroup, sort=False)[value].mean().to_numpy(float)
+    diag["subgroups"] = int(sizes.size)
+    diag["subgroup_size_min"] = int(sizes.min())
+    diag["subgroup_size_max"] = int(sizes.max())
+    diag["within_skewness"] = _skew(dev)
+    diag["within_anderson_darling_p"] = _ad_p(dev)
+    diag["lag1_autocorrelation_means"] = (_lag1(sub_means) if sub_means.size >= 3
+                                          else math.nan)
+    size_text = (f"n = {sizes.min()}" if sizes.min() == sizes.max()
+                 else f"n = {sizes.min()}-{sizes.max()}")
+    reasons.append(
+        f"{sizes.size} subgroups of {size_text}: X̄-S chart (any and varying sizes; for "
+        "n ≤ 8 an X̄-R chart is nearly as efficient)")
+    skew = diag["within_skewness"]
+    ad_p = diag["within_anderson_darling_p"]
+    if np.isfinite(ad_p) and ad_p < ALPHA:
+        reasons.append(
+            f"the values within subgroups are skewed (skewness {skew:.2f}, Anderson-"
+            f"Darling {_fmt_p(ad_p)}): subgroup means are closer to normal, but the S "
+            "chart's limits are approximate")
+    if sub_means.size >= MIN_TEST_POINTS:
+        lags, lb_p = _ljung_box(sub_means)
+        diag["ljung_box_p_means"] = lb_p
+        if np.isfinite(lb_p) and lb_p < ALPHA:
+            reasons.append(
+                f"the subgroup means are autocorrelated (lag-1 r = "
+                f"{diag['lag1_autocorrelation_means']:.2f}, Ljung-Box {_fmt_p(lb_p)}): "
+                "within-subgroup sigma understates the variation between subgroups; "
+                "consider an I-MR chart of the subgroup means or residuals of a time-series "
+                "model (Montgomery 10.4)")
+    else:
+        reasons.append(f"too few subgroups ({sub_means.size} < {MIN_TEST_POINTS}) to test "
+                       "the subgroup means for autocorrelation")
+
+
+def _advise_counts(frame: pd.DataFrame, *, count: str, size: str | None,
+                   attribute: Attribute, diag: dict[str, Any], reasons: list[str],
+                   ) -> tuple[str, Transformation | None, int]:
+    c = pd.to_numeric(frame[count], errors="coerce").to_numpy(float)
+    if not np.isfinite(c).any():
+        raise InsufficientDataError(f"column {count!r} has no numeric count to advise on")
+    if (c[np.isfinite(c)] < 0).any():
+        raise SchemaError(f"column {count!r} has negative counts; counts must be >= 0")
+    if size is not None:
+        n = pd.to_numeric(frame[size], errors="coerce").to_numpy(float)
+        if (n[np.isfinite(n)] <= 0).any():
+            raise SchemaError(f"column {size!r} has sizes <= 0; units inspected must be > 0")
+    elif attribute == "defectives":
+        raise SchemaError("attribute='defectives' needs size= (the number inspected per "
+                          "subgroup) for a p chart")
+    else:
+        n = np.ones_like(c)
+    ok = np.isfinite(c) & np.isfinite(n)
+    c, n = c[ok], n[ok]
+    m = int(c.size)
+    kind = "p" if attribute == "defectives" else "u"
+    diag["subgroups"] = m
+    diag["zero_share"] = float(np.mean(c == 0))
+    diag["events"] = int(c.sum())
+    diag["median_size"] = float(np.median(n))
+    if diag["zero_share"] >= RARE_ZERO_SHARE and c.sum() >= 3:
+        reasons.append(
+            f"rare events: {diag['zero_share']:.0%} of the {m} subgroups have none, so "
+            f"{kind}/c limits degenerate (LCL 0, a few distinct values); g chart of the "
+            "event-free subgroups between events (Benneyan 2001)"
+            + ("; it assumes roughly equal subgroup sizes" if size is not None else ""))
+        return "g", "event_gaps", int(c.sum()) - 1
+    classic = {"p": "p", "u": "u" if size is not None else "c"}[kind]
+    if m < MIN_COUNT_SUBGROUPS:
+        reasons.append(f"counts: too few subgroups ({m} < {MIN_COUNT_SUBGROUPS}) to test "
+                       f"for overdispersion: classic {classic} chart")
+        return classic, None, m
+    rate = float(c.sum() / n.sum())
+    var = rate * (1.0 - rate) * n if kind == "p" else rate * n
+    if rate <= 0 or (kind == "p" and rate >= 1):
+        reasons.append(f"counts are all zero (or all defective): classic {classic} chart")
+        return classic, None, m
+    chi2 = float(np.sum((c - rate * n) ** 2 / var))
+    disp_p = float(stats.chi2.sf(chi2, m - 1))
+    sigma_z = float(laney_estimate(kind, c, n)["sigma_z"])
+    diag["dispersion_ratio"] = chi2 / (m - 1)
+    diag["dispersion_p"] = disp_p
+    diag["sigma_z"] = sigma_z
+    model = "binomial" if kind == "p" else "Poisson"
+    units = f"with {np.median(n):,.0f} units a subgroup " if size is not None else ""
+    if disp_p < ALPHA and sigma_z > 1.0 + LANEY_MARGIN:
+        if size is None:
+            reasons.append(
+                f"counts are overdispersed (σ_z = {sigma_z:.2f}, dispersion test "
+                f"{_fmt_p(disp_p)}): with a constant area of opportunity Laney's chart is "
+                "an I-MR chart of the counts, advised here")
+            return "i_mr", None, m
+        reasons.append(
+            f"counts {units}are overdispersed (σ_z = {sigma_z:.2f}, {model} dispersion "
+            f"test {_fmt_p(disp_p)}): Laney {kind}′ (Laney 2002)")
+        return f"laney_{kind}", None, m
+    reasons.append(
+        f"counts {units}vary as the {model} model expects (σ_z = {sigma_z:.2f}, "
+        f"dispersion test p = {disp_p:.3g}): classic {classic} chart")
+    return classic, None, m
