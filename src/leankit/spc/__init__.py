@@ -49,6 +49,13 @@ from leankit.spc._families import (
     register_family,
 )
 from leankit.spc._laney import laney_p, laney_u
+from leankit.spc._limits_store import (
+    DataRange,
+    LimitsKey,
+    LimitsStore,
+    LimitsVersion,
+    chart_from_version,
+)
 from leankit.spc._normality import anderson_darling_normal, shapiro_wilk
 from leankit.spc._rare_events import g_chart, t_chart
 from leankit.spc._results import ChartCollection, ControlChart, Limits
@@ -68,8 +75,12 @@ __all__ = [
     "ChartCollection",
     "ChartFamily",
     "ControlChart",
+    "DataRange",
     "FamilyError",
     "Limits",
+    "LimitsKey",
+    "LimitsStore",
+    "LimitsVersion",
     "Panel",
     "Rule",
     "RuleError",
@@ -91,6 +102,7 @@ __all__ = [
     "chart",
     "chart_by",
     "chart_figure",
+    "chart_from_version",
     "constants_table",
     "cusum",
     "d2",
@@ -130,7 +142,8 @@ def __getattr__(name: str) -> object:
 
 
 for _name in ("Advice", "AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
-              "ChartFamily", "ControlChart", "FamilyError", "Limits", "Panel", "Rule",
+              "ChartFamily", "ControlChart", "DataRange", "FamilyError", "Limits",
+              "LimitsKey", "LimitsStore", "LimitsVersion", "Panel", "Rule",
               "RuleError", "RunChart", "RunLength", "RunLengthError",
               "SmoothingChartError", "UnsupportedSubgroupError", "ZmrChart"):
     globals()[_name].__module__ = __name__

@@ -1,0 +1,251 @@
+"""The limits registry: frozen Phase I limits beside a dataset (spc.LimitsStore)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leankit import datasets, spc
+from leankit.errors import DataQualityWarning, DatasetError
+
+RINGS = datasets.piston_rings()
+PHASE1, PHASE2 = RINGS.head(125), RINGS.iloc[125:]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> spc.LimitsStore:
+    return spc.LimitsStore(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def base() -> spc.ControlChart:
+    return spc.xbar_s(PHASE1, value="diameter", subgroup="sample")
+
+
+# ------------------------------------------------------------------ round trip
+
+
+def test_freeze_current_history_round_trip(store, base):
+    v = store.freeze("diameter", base, reason="25 in-control samples", by="anna",
+                     advice={"chart": "xbar_s", "why": ["n=5"]})
+    assert v.version == 1 and v.action == "freeze" and v.supersedes is None
+    assert v.chart == "xbar_s" and v.by == "anna" and v.reason == "25 in-control samples"
+    assert dict(v.limits.params) == dict(base.stage_limits[1].params)
+    assert v.limits == base.stage_limits[1]
+    assert v.settings["value"] == "diameter" and v.settings["subgroup"] == "sample"
+    assert list(v.settings["rules"]) == list(base.parameters["rules"])
+    assert v.advice == {"chart": "xbar_s", "why": ["n=5"]}
+    assert v.created_at.tzinfo is not None and str(v.created_at.tz) == "UTC"
+    assert v.leankit_version == __import__("leankit").__version__
+    assert v.baseline.subgroups == 25 and v.baseline.values == 125
+    again = spc.LimitsStore(store.root).current("diameter")  # a fresh reader
+    assert again == v
+    assert spc.LimitsVersion.from_dict(json.loads(json.dumps(v.to_dict()))) == v
+    assert store.history("diameter") == [v]
+    assert store.keys() == [spc.LimitsKey("diameter")]
+    assert store.current("other") is None and store.history("other") == []
+
+
+def test_frozen_limits_match_montgomery_example(store, base):
+    # Montgomery, Introduction to Statistical Quality Control, piston-ring data, first
+    # 25 samples (x-bar and s charts): x-double-bar 74.001, limits 73.988 and 74.014;
+    # sigma independently as s-bar / c4(5), c4(5) = 0.9400 (published table).
+    v = store.freeze("diameter", base, reason="reference", by="t")
+    mu, sigma = v.limits.params["mu"], v.limits.params["sigma"]
+    sbar = PHASE1.groupby("sample")["diameter"].std(ddof=1).mean()
+    assert sigma == pytest.approx(sbar / 0.9400, rel=1e-4)
+    assert round(mu, 3) == 74.001
+    assert round(mu + 3 * sigma / math.sqrt(5), 3) == 74.014
+    assert round(mu - 3 * sigma / math.sqrt(5), 3) == 73.988
+
+
+def test_key_narrows_to_product_line_machine(store, base):
+    a = store.freeze(spc.LimitsKey("diameter", line="L1"), base, reason="l1", by="t")
+    b = store.freeze(spc.LimitsKey("diameter", line="L2"), base, reason="l2", by="t")
+    assert a.version == b.version == 1
+    assert store.current(spc.LimitsKey("diameter", line="L2")).reason == "l2"
+    assert store.current("diameter") is None
+    assert [str(k) for k in store.keys()] == ["diameter (line=L1)", "diameter (line=L2)"]
+
+
+def test_recompute_adds_a_version_and_keeps_the_old_one(store, base):
+    v1 = store.freeze("diameter", base, reason="baseline", by="anna")
+    before = store.path.read_bytes()
+    newer = spc.xbar_s(RINGS, value="diameter", subgroup="sample")
+    v2 = store.recompute("diameter", newer, reason="new spindle", by="ben")
+    v3 = store.recompute("diameter", base, reason="back to the old baseline", by="anna")
+    assert [v.version for v in store.history("diameter")] == [1, 2, 3]
+    assert (v2.supersedes, v3.supersedes) == (1, 2)
+    assert v2.action == v3.action == "recompute"
+    assert store.history("diameter")[0] == v1  # never overwritten
+    assert store.path.read_bytes().startswith(before)  # append-only, byte for byte
+    assert store.current("diameter") == v3
+    assert v2.limits.params["mu"] != v1.limits.params["mu"]
+    assert v2.baseline.subgroups == 40
+
+
+def test_freeze_refuses_to_overwrite_and_recompute_needs_a_version(store, base):
+    with pytest.raises(DatasetError, match="has no frozen limits to recompute"):
+        store.recompute("diameter", base, reason="x")
+    store.freeze("diameter", base, reason="baseline", by="a")
+    with pytest.raises(DatasetError, match="already has frozen limits .*use recompute"):
+        store.freeze("diameter", base, reason="again", by="a")
+    assert len(store.history("diameter")) == 1
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_reason_is_required(store, base, reason):
+    with pytest.raises(ValueError, match="needs a reason="):
+        store.freeze("diameter", base, reason=reason)  # type: ignore[arg-type]
+    store.freeze("diameter", base, reason="ok", by="a")
+    with pytest.raises(ValueError, match="needs a reason="):
+        store.recompute("diameter", base, reason=reason)  # type: ignore[arg-type]
+    assert len(store.history("diameter")) == 1
+
+
+def test_clear_errors_for_bad_arguments(tmp_path, base):
+    with pytest.raises(DatasetError, match="does not exist; ingest"):
+        spc.LimitsStore(tmp_path / "missing").freeze("d", base, reason="r")
+    with pytest.raises(TypeError, match="must be a ControlChart"):
+        spc.LimitsStore(tmp_path).freeze("d", "chart", reason="r")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="characteristic= must be a non-empty"):
+        spc.LimitsKey("")
+    with pytest.raises(TypeError, match="LimitsKey or a characteristic"):
+        spc.LimitsStore(tmp_path).current(3)  # type: ignore[arg-type]
+
+
+def test_stage_limits_all_stored(store):
+    staged = RINGS.assign(stage=np.where(RINGS["sample"] <= 20, "before", "after"))
+    chart = spc.xbar_s(staged, value="diameter", subgroup="sample", stage="stage")
+    v = store.freeze("diameter", chart, reason="two stages", by="t")
+    assert {s for s, _ in v.stage_limits} == set(chart.stage_limits)
+    assert dict(v.stage_limits) == dict(chart.stage_limits)
+    assert v.to_frame().shape[0] == 2
+
+
+# ------------------------------------------------------------------ damaged files
+
+
+def test_torn_last_line_is_skipped_with_a_warning_then_quarantined(store, base):
+    store.freeze("diameter", base, reason="baseline", by="a")
+    torn = b'{"format": "leankit.limits/1", "key": {"charac'
+    with open(store.path, "ab") as f:
+        f.write(torn)
+    with pytest.warns(DataQualityWarning, match="line 2.* incomplete"):
+        assert [v.version for v in store.history("diameter")] == [1]
+    with pytest.warns(DataQualityWarning, match="incomplete last line .* moved to limits.q"):
+        v2 = store.recompute("diameter", base, reason="after a crash", by="a")
+    assert v2.version == 2
+    assert store.path.with_name("limits.quarantine.jsonl").read_bytes() == torn + b"\n"
+    assert [v.version for v in store.history("diameter")] == [1, 2]  # no warning now
+    assert len(store.path.read_bytes().splitlines()) == 2
+
+
+def test_broken_line_in_the_middle_is_a_dataset_error(store, base):
+    store.freeze("diameter", base, reason="baseline", by="a")
+    store.recompute("diameter", base, reason="again", by="a")
+    lines = store.path.read_bytes().split(b"\n")
+    lines[0] = lines[0][:30] + b"XX" + lines[0][30:]
+    store.path.write_bytes(b"\n".join(lines))
+    with pytest.raises(DatasetError, match=r"limits\.jsonl, line 1: not a valid limits version"):
+        store.current("diameter")
+    with pytest.raises(DatasetError, match="line 1"):
+        store.recompute("diameter", base, reason="x", by="a")
+
+
+def test_version_gap_is_a_dataset_error(store, base):
+    store.freeze("diameter", base, reason="baseline", by="a")
+    store.recompute("diameter", base, reason="again", by="a")
+    lines = store.path.read_bytes().splitlines(keepends=True)
+    store.path.write_bytes(lines[1])  # version 2 without version 1
+    with pytest.raises(DatasetError, match="version 2 follows version 0"):
+        store.versions()
+
+
+# ------------------------------------------------------------------ concurrency
+
+_WORKER = textwrap.dedent("""
+    import sys
+    from leankit import datasets, spc
+    root, me, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    chart = spc.xbar_s(datasets.piston_rings().head(125), value="diameter", subgroup="sample")
+    store = spc.LimitsStore(root)
+    store.freeze(f"own-{me}", chart, reason=f"own {me}", by=me)
+    for i in range(n):
+        store.recompute("shared", chart, reason=f"{me}-{i}", by=me)
+""")
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path, base):
+    store = spc.LimitsStore(tmp_path)
+    store.freeze("shared", base, reason="start", by="parent")
+    n = 15
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(tmp_path), me, str(n)],
+                              stderr=subprocess.PIPE) for me in ("a", "b")]
+    for p in procs:
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err.decode()
+    hist = store.history("shared")
+    assert [v.version for v in hist] == list(range(1, 2 * n + 2))
+    assert sorted(v.reason for v in hist[1:]) == sorted(
+        f"{me}-{i}" for me in ("a", "b") for i in range(n))
+    assert [str(k) for k in store.keys()][1:] in (["own-a", "own-b"], ["own-b", "own-a"])
+    assert not list(store.path.parent.glob("*.tmp"))
+
+
+# ------------------------------------------------------------------ scoring new data
+
+
+@pytest.mark.parametrize("typ", ["xbar_s", "xbar_r"])
+def test_chart_from_version_equals_monitor(store, typ):
+    chart = spc.chart(PHASE1, type=typ, value="diameter", subgroup="sample", rules="nelson")
+    store.freeze("diameter", chart, reason="baseline", by="a")
+    v = spc.LimitsStore(store.root).current("diameter")  # through the JSON file
+    ours = spc.chart_from_version(v, PHASE2)
+    theirs = chart.monitor(PHASE2)
+    cols = ["panel", "subgroup", "statistic", "center", "lcl", "ucl", "phase", "signal"]
+    expected = theirs.to_frame().query("phase == 'II'")[cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ours.to_frame()[cols].reset_index(drop=True), expected)
+    sig = ["panel", "subgroup", "rule"]
+    pd.testing.assert_frame_equal(
+        ours.signals[sig].reset_index(drop=True),
+        theirs.signals.query("phase == 'II'")[sig].reset_index(drop=True))
+    assert len(ours.signals) > 0  # the piston rings' last 15 samples shift upwards
+    assert ours.parameters["rules"] == chart.parameters["rules"]
+
+
+def test_chart_from_version_individuals_starts_afresh(store):
+    chart = spc.i_mr(PHASE1, value="diameter")
+    v = store.freeze("diameter", chart, reason="baseline", by="a")
+    ours = spc.chart_from_version(v, PHASE2).to_frame()
+    theirs = chart.monitor(PHASE2).to_frame().query("phase == 'II'")
+    cols = ["subgroup", "statistic", "center", "lcl", "ucl"]
+    i_ours = ours[ours["panel"] == "i"][cols].reset_index(drop=True)
+    i_theirs = theirs[theirs["panel"] == "i"][cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(i_ours, i_theirs)
+    mr = ours[ours["panel"] == "mr"]["statistic"]
+    assert np.isnan(mr.iloc[0])  # the first moving range needs the previous point
+    assert np.allclose(mr.iloc[1:].to_numpy(),
+                       theirs[theirs["panel"] == "mr"]["statistic"].iloc[1:].to_numpy())
+
+
+def test_chart_from_version_cusum_replays_its_settings(store):
+    chart = spc.cusum(PHASE1, value="diameter", k=0.5, h=4.0)
+    v = store.freeze("diameter", chart, reason="baseline", by="a")
+    ours = spc.chart_from_version(v, PHASE2)
+    assert ours.parameters["h"] == 4.0 and ours.stage_limits[1] == v.limits
+    assert set(ours.to_frame()["phase"]) == {"II"}
+
+
+def test_chart_kwargs_recompute_the_same_way(store, base):
+    v = store.freeze("diameter", base, reason="baseline", by="a")
+    again = spc.chart(PHASE1, type=v.chart, **v.chart_kwargs())
+    assert again.stage_limits[1] == base.stage_limits[1]
