@@ -502,7 +502,7 @@ def advise(
         reasons.append(
             f"{period_points} points a period and at most {alarm_rate:.3g} of in-control "
             f"periods with a false alarm: beyond-limits only at ±{nsigmas:g}σ (ARL0 = "
-            f"{cal['arl0']:,.0f} points, achieved rate {cal['achieved_rate']:.4f}; Western "
+            f"{cal['arl0']:,.0f} points, achieved rate {cal['achieved_rate']:.4g}; Western "
             f"Electric rules at ±3σ would alarm in {cal['we_rate_at_3']:.1%} of periods)")
         if family in ("i_mr", "xbar_s", "zmr"):
             settings["dispersion_rules"] = "none"
@@ -570,8 +570,9 @@ def _advise_individuals(x: np.ndarray, *, value: str, time: str | None,
         diag["anderson_darling_p"] = _ad_p(res)
         reasons.append(
             f"individual values, autocorrelated (lag-1 r = {r1:.2f}, Ljung-Box "
-            f"{_fmt_p(lb_p)}): limits from the moving range would be too narrow or too "
-            f"wide, so an AR(1) model (φ = {phi:.2f}, Yule-Walker) is fitted and its "
+            f"{_fmt_p(lb_p)}): 3σ limits from the moving range would be "
+            + ("too narrow (false alarms)" if phi > 0 else "too wide (missed shifts)")
+            + f", so an AR(1) model (φ = {phi:.2f}, Yule-Walker) is fitted and its "
             "one-step residuals are charted on an I-MR chart (Alwan & Roberts 1988; "
             "Montgomery 10.4); a signal means a value the model did not predict")
         if np.isfinite(res_p) and res_p < ALPHA:
