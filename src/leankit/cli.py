@@ -257,9 +257,14 @@ def _chart(args: argparse.Namespace) -> int:
 
     fam = spc.get_family(args.type)  # FamilyError (a LeankitError) names the known types
     df = _filtered(args)
-    rules = args.rules.split(",") if "," in args.rules else args.rules
-    kwargs: dict[str, Any] = {"rules": rules, "time": args.time, "stage": args.stage,
-                              "nsigmas": args.nsigmas}
+    kwargs: dict[str, Any] = {"time": args.time, "stage": args.stage, "nsigmas": args.nsigmas}
+    if args.rules is not None:  # else the family's default_rules (spc.chart)
+        rules = args.rules.split(",") if "," in args.rules else args.rules
+        try:
+            fam.check_rules(rules)
+        except ValueError as exc:  # RuleError: a LeankitError and ValueError
+            raise LeankitError(f"--rules {args.rules}: {exc}") from None
+        kwargs["rules"] = rules
     given = {"value": args.value, "subgroup": args.subgroup, "count": args.count,
              "size": args.size}
     for col in fam.columns:
@@ -271,6 +276,24 @@ def _chart(args: argparse.Namespace) -> int:
                                + ", ".join(f"--{c}" for c in fam.column_args))
         if name:
             kwargs[col] = name
+    extra = {e.name: e for e in fam.extra_columns}
+    for item in args.column or []:
+        key, sep, col = item.partition("=")
+        key = key.strip().lstrip("-")
+        if not sep or not key or not col:
+            raise LeankitError(f"--column {item!r}: use NAME=COLUMN, e.g. --column part=part_no")
+        if key not in extra:
+            from leankit.errors import suggest
+
+            takes = ", ".join(extra) or "none"
+            raise LeankitError(f"--column {key}= does not apply to a {args.type} chart"
+                               f"{suggest(key, list(extra)) or '.'} Its extra columns: {takes}"
+                               + ("" if key not in given else f" (use --{key})"))
+        kwargs[key] = col
+    for e in fam.extra_columns:
+        if e.required and e.name not in kwargs:
+            raise LeankitError(f"--column {e.name}=COL is required for a {args.type} chart "
+                               f"(the column of {e.help or e.name})")
 
     def fn(data: Any, **kw: Any) -> Any:
         return spc.chart(data, type=fam.id, **kw)
@@ -411,7 +434,13 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--stage", help="column of stages (limits per stage)")
     ch.add_argument("--where", action="append", metavar="COL=VALUE", help="filter rows")
     ch.add_argument("--baseline-until", help="Phase I = data before this time; the rest Phase II")
-    ch.add_argument("--rules", default="we", help="rule set or ids, e.g. nelson or we_1,we_4")
+    ch.add_argument("--column", action="append", metavar="NAME=COL",
+                    help="a column argument of the chart type beyond --value/--subgroup/"
+                    "--count/--size, e.g. --column part=part_no for zmr (repeatable)")
+    ch.add_argument("--rules", default=None,
+                    help="rule set or ids, e.g. nelson or we_1,we_4 (default: the chart "
+                    "type's default rules: we for Shewhart charts, limits for g and t, "
+                    "anhoej for run)")
     ch.add_argument("--nsigmas", type=float, default=3.0, help="limit width in sigmas")
     ch.add_argument("--title", help="figure title")
     ch.add_argument("--out", help="write the figure as a self-contained HTML file")

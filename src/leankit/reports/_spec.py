@@ -43,6 +43,9 @@ class CharacteristicSpec:
     target: float | None = None
     capability_target: float = 1.33
     rules: tuple[str, ...] = ("we_1", "nelson_2")
+    #: extra column arguments of the chart family (``ChartFamily.extra_columns``), as
+    #: (argument, column of the measurements table) pairs: ``(("part", "product"),)``
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +103,70 @@ _TARGET_RANGES = {"fpy": (0.0, 1.0), "scrap_rate": (0.0, 1.0), "oee": (0.0, 1.0)
                   "dpmo": (0.0, 1e6), "out_of_control": (0.0, None)}
 
 
-def _rules(value: Any, where: str) -> tuple[str, ...]:
-    from leankit.spc import RuleError, resolve_rules
+def _rules(value: Any, where: str, chart: str | None = None) -> tuple[str, ...]:
+    """Validate ``rules``: against the chart family's rules (``ChartFamily.valid_rules``),
+    or, for the report-wide default (*chart* None), as Shewhart rules or the rules of
+    some chart family that a report can chart (``anhoej`` of the run chart)."""
+    from leankit.spc import RuleError, families, get_family, resolve_rules
 
+    if not (isinstance(value, str) or (isinstance(value, list)
+                                       and all(isinstance(v, str) for v in value))):
+        raise ReportSpecError(f"{where} rules = {value!r}: give a rule set or rule ids "
+                              "(text or a list of text), e.g. [\"we_1\", \"nelson_2\"]")
     items = [value] if isinstance(value, str) else list(value)
     try:
-        resolve_rules(items)
+        if chart is not None:
+            get_family(chart).check_rules(items)
+        else:
+            try:
+                resolve_rules(items)
+            except RuleError:
+                if not any(f.valid_rules is not None and all(i in f.valid_rules for i in items)
+                           for f in families() if f.data_kind == "measurements"):
+                    raise
     except RuleError as exc:
         raise ReportSpecError(f"{where} rules: {exc}") from None
     return tuple(str(v) for v in items)
+
+
+def rules_for(chart: str, rules: tuple[str, ...]) -> tuple[str, ...]:
+    """*rules* (the report-wide default) if they are valid on the chart family, else the
+    family's ``default_rules`` (a g chart takes only ``limits``/``below``)."""
+    from leankit.spc import RuleError, get_family
+
+    fam = get_family(chart)
+    try:
+        fam.check_rules(list(rules))
+    except RuleError:
+        d = fam.default_rules
+        return (d,) if isinstance(d, str) else tuple(d)
+    return rules
+
+
+def _columns(value: Any, chart: str, where: str) -> tuple[tuple[str, str], ...]:
+    """A characteristic's ``columns = {part = "product"}``: the family's extra column
+    arguments and the measurements columns that hold them."""
+    from leankit.spc import get_family
+
+    fam = get_family(chart)
+    allowed = tuple(e.name for e in fam.extra_columns)
+    if not isinstance(value, dict):
+        raise ReportSpecError(f"{where} columns must be a table, e.g. columns = "
+                              "{part = \"product\"}")
+    for k, v in value.items():
+        if k not in allowed:
+            raise ReportSpecError(
+                f"{where} columns: {k!r} is not a column argument of a {fam.title}"
+                f"{suggest(k, allowed) or '.'} Its column arguments: "
+                f"{', '.join(allowed) or 'none (remove columns)'}")
+        if not isinstance(v, str) or not v:
+            raise ReportSpecError(f"{where} columns: {k} = {v!r}: give a column name (text)")
+    for e in fam.extra_columns:
+        if e.required and e.name not in value:
+            raise ReportSpecError(f"{where}: a {fam.title} needs columns = {{{e.name} = "
+                                  f"\"COLUMN\"}} (the column of {e.help or e.name} in the "
+                                  "measurements table)")
+    return tuple((str(k), str(v)) for k, v in value.items())
 
 
 def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
@@ -176,12 +234,14 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         if not isinstance(c, dict) or "name" not in c:
             raise ReportSpecError(f"{where}: every [[characteristics]] needs a name")
         _check_keys(c, ("name", "chart", "subgroup", "lsl", "usl", "target",
-                        "capability_target", "rules"), where)
+                        "capability_target", "rules", "columns"), where)
         chart = c.get("chart", "xbar_s")
         known = chart_types()
         if not isinstance(chart, str) or chart_id(chart) not in known:
-            counts = isinstance(chart, str) and chart_id(chart) in _count_charts()
-            why = " charts counts, not measurements;" if counts else ""
+            kind = _data_kind(chart) if isinstance(chart, str) else None
+            why = {"counts": " charts counts, not measurements;",
+                   "events": " charts the gaps between rare events, not measurements;"
+                   }.get(kind or "", "")
             raise ReportSpecError(f"{where}: chart = {chart!r}{why}"
                                   f"{'' if why else suggest(str(chart), known) or ';'} "
                                   f"use one of {', '.join(known)}")
@@ -197,10 +257,12 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         if not isinstance(c.get("subgroup", "subgroup"), (str, type(None))):
             raise ReportSpecError(f"{where} subgroup must be a column name (text), got "
                                   f"{c['subgroup']!r}")
-        rules = _rules(c["rules"], where) if "rules" in c else default_rules
+        rules = (_rules(c["rules"], where, chart) if "rules" in c
+                 else rules_for(chart, default_rules))
+        columns = _columns(c.get("columns", {}), chart, where)
         chars.append(CharacteristicSpec(name=str(c["name"]), chart=chart,
                                         subgroup=c.get("subgroup", "subgroup"),
-                                        rules=rules, **kw))
+                                        rules=rules, columns=columns, **kw))
     targets_raw = doc.get("targets", {})
     _check_keys(targets_raw, KPIS, _where(source, "targets"))
     targets = {k: _number(v, f"{_where(source, 'targets')} {k}", low=_TARGET_RANGES[k][0],
@@ -237,16 +299,20 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
 
 def chart_types() -> tuple[str, ...]:
     """The chart ids a report spec accepts: every registered chart family that charts
-    measurements (``input`` "values" or "subgroups"; counts belong to other sections)."""
+    measurements (``ChartFamily.data_kind``; counts and rare-event gaps belong to other
+    sections)."""
     from leankit.spc import families
 
-    return tuple(f.id for f in families() if f.input in ("values", "subgroups"))
+    return tuple(f.id for f in families() if f.data_kind == "measurements")
 
 
-def _count_charts() -> tuple[str, ...]:
-    from leankit.spc import families
+def _data_kind(name: str) -> str | None:
+    from leankit.spc import FamilyError, get_family
 
-    return tuple(f.id for f in families() if f.input == "counts")
+    try:
+        return get_family(name).data_kind
+    except FamilyError:
+        return None
 
 
 def chart_id(name: str) -> str:

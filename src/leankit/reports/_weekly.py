@@ -18,7 +18,7 @@ from leankit._text import isolate, shorten
 from leankit.errors import InsufficientDataError, LeankitError, suggest
 from leankit.reports._adapters import mix_text, signals_in_words, vital_few_text
 from leankit.reports._report import Block, Report, Table
-from leankit.reports._spec import CharacteristicSpec, ReportSpec, ReportSpecError
+from leankit.reports._spec import CharacteristicSpec, ReportSpec, ReportSpecError, rules_for
 
 __all__ = ["weekly_report"]
 
@@ -209,7 +209,8 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                 f"measurements{suggest(c.name, available)} Characteristics: "
                 f"{', '.join(available)}")
     if not chars:
-        chars = [CharacteristicSpec(name=str(n), rules=spec.rules) for n in available]
+        chars = [CharacteristicSpec(name=str(n), rules=rules_for("xbar_s", spec.rules))
+                 for n in available]
     if spec.baseline is not None:
         b0, b1 = (pd.Timestamp(v, tz="UTC") for v in spec.baseline)
     else:
@@ -229,6 +230,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         subgrouped = spc.get_family(c.chart).input == "subgroups"
         if subgrouped:
             kw["subgroup"] = c.subgroup
+        kw.update(dict(c.columns))  # the family's extra columns (part= of Z-MR ...)
         res: dict[str, Any] = {"spec": c, "rows": len(rows)}
         try:
             if base.empty:

@@ -19,6 +19,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -846,7 +847,8 @@ class _Summariser:
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
         cols = self.columns
         data_cols = [c for c in (cols.get("value"), cols.get("count"), cols.get("size"),
-                                 cols.get("subgroup")) if c]
+                                 cols.get("subgroup"),
+                                 *(cols.get(e) for e in self.family.extra_column_names)) if c]
         keep = [*data_cols, *(c for c in (self.time, self.stage) if c)]
         if use_exclude and isinstance(self.exclude, str):
             keep.append(self.exclude)
@@ -862,6 +864,11 @@ class _Summariser:
 
     def finish(self, groups: pd.DataFrame, df: pd.DataFrame, key: pd.Series, exclude: Exclude,
                one_row_each: bool) -> pd.DataFrame:
+        for name in self.family.extra_column_names:  # e.g. part=: its column, per subgroup
+            col = self.columns.get(name)
+            if col:
+                groups[name] = (df[col].to_numpy() if one_row_each else df[col].groupby(
+                    key.to_numpy(), sort=False).first().reindex(groups.index).to_numpy())
         if self.family.check is not None:
             self.family.check(groups, df, self.opts)
         return _finish_groups(groups, df, key=key, time=self.time, stage=self.stage,
@@ -945,7 +952,8 @@ _COMMON = ("time", "stage", "exclude", "rules", "rule_params", "dispersion_rules
 def build_chart(family: str | ChartFamily, data: pd.DataFrame, *, value: str | None = None,
                 subgroup: str | None = None, count: str | None = None, size: str | None = None,
                 time: str | None = None, stage: str | None = None, exclude: Exclude = None,
-                rules: Rules = "we", rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+                rules: Rules | EllipsisType = ...,
+                rule_params: Mapping[str, Mapping[str, Any]] | None = None,
                 dispersion_rules: Rules = "limits", nsigmas: float = 3.0,
                 limits: Limits | Mapping[str, Any] | None = None,
                 standards: Mapping[str, float | None] | None = None,
@@ -957,8 +965,11 @@ def build_chart(family: str | ChartFamily, data: pd.DataFrame, *, value: str | N
     summarises the rows into subgroups (:class:`ChartFamily` ``input``), estimates the
     parameters per stage from the Phase I baseline (or takes ``standards`` / ``limits``),
     computes every panel and evaluates its run rules. ``settings`` are the family's own
-    options (``ChartFamily.settings``; unknown names raise :class:`TypeError`).
-    ``standards`` maps parameter names to known values (``None`` = estimate it).
+    options (``ChartFamily.settings``; unknown names raise :class:`TypeError`) and its
+    extra column arguments (``ChartFamily.extra_columns``; their columns are added to
+    the subgroup table under the argument's name). Without ``rules=`` the family's
+    ``default_rules`` apply (``None``: no rules). ``standards`` maps parameter names to
+    known values (``None`` = estimate it).
     """
     fam = get_family(family)
     name = _label(fam)
@@ -972,19 +983,28 @@ def build_chart(family: str | ChartFamily, data: pd.DataFrame, *, value: str | N
         if v is not None and c not in fam.column_args:
             raise TypeError(f"{name} does not take {c}=; its column arguments are "
                             f"{', '.join(fam.column_args)}")
+    extra = {e.name: settings.pop(e.name, None) for e in fam.extra_columns}
+    for e in fam.extra_columns:
+        if e.required and extra[e.name] is None:
+            raise TypeError(f"{name} needs {e.name}= (the column of {e.help or e.name}); "
+                            f"it takes {', '.join((*fam.column_args, *extra))}")
     unknown = sorted(set(settings) - set(fam.settings))
     if unknown:
         options = sorted(fam.settings)
         raise TypeError(f"{name} got unexpected setting(s) {', '.join(unknown)}"
                         f"{suggest(unknown[0], options)} Its settings: "
                         f"{', '.join(options) or 'none'}")
-    _require(data, **cols, time=time, stage=stage)
+    if rules is ...:
+        rules = fam.default_rules
+    if fam.valid_rules is not None and rules is not None:
+        fam.check_rules(rules)
+    _require(data, **cols, **extra, time=time, stage=stage)
+    used = {**{c: cols[c] for c in fam.column_args}, **extra}
     opts = _options(fam.id, rules=rules, rule_params=rule_params,
                     dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
                     standards=dict(standards or {}), **{**fam.settings, **settings},
-                    **{c: cols[c] for c in fam.column_args}, time=time, stage=stage)
-    summarize = _Summariser(fam, {c: cols[c] for c in fam.column_args}, time, stage, exclude,
-                            missing, opts)
+                    **used, time=time, stage=stage)
+    summarize = _Summariser(fam, used, time, stage, exclude, missing, opts)
     return _make(fam.id, data, summarize, opts)
 
 
@@ -1008,9 +1028,12 @@ def chart(data: pd.DataFrame, *, type: str, **kwargs: Any) -> ControlChart:
         A registered chart id or alias (:func:`families` lists them).
     **kwargs
         The constructor's keyword arguments: column names (``value=``, ``subgroup=``,
-        ``count=``, ``size=``, as the family's input needs), the common settings
+        ``count=``, ``size=``, as the family's input needs, and its ``extra_columns``
+        such as ``part=``), the common settings
         (``time, stage, exclude, rules, rule_params, nsigmas, limits, missing``) and
-        the family's own settings. Not ``by=``: use :func:`chart_by`.
+        the family's own settings. Not ``by=``: use :func:`chart_by`. Without
+        ``rules=`` the family's ``default_rules`` apply; rules not
+        valid on the family raise :class:`~leankit.spc.RuleError`.
 
     Returns
     -------
@@ -1032,6 +1055,14 @@ def chart(data: pd.DataFrame, *, type: str, **kwargs: Any) -> ControlChart:
     if "by" in kwargs:
         raise TypeError("chart() does not take by=; use spc.chart_by(data, by=..., type=...) "
                         "for one chart per group")
+    for e in fam.extra_columns:
+        if e.required and kwargs.get(e.name) is None:
+            raise FamilyError(
+                f"a {fam.title} needs {e.name}= (the column of {e.help or e.name}): "
+                f"spc.chart(data, type={fam.id!r}, ..., {e.name}=...); on the command line "
+                f"--column {e.name}=COL, in a report spec columns = {{{e.name} = \"COL\"}}")
+    if "rules" not in kwargs:
+        kwargs["rules"] = fam.default_rules
     if fam.constructor is None:
         return build_chart(fam, data, **kwargs)
     out = fam.constructor(data, **kwargs)

@@ -17,7 +17,7 @@ This module only holds the declarations and the registry; it imports no plotting
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -27,7 +27,8 @@ import pandas as pd
 
 from leankit.errors import LeankitError, suggest
 
-__all__ = ["ChartFamily", "FamilyError", "Panel", "families", "get_family", "register_family"]
+__all__ = ["ChartFamily", "ColumnArg", "FamilyError", "Panel", "families", "get_family",
+           "register_family"]
 
 #: Which run rules apply on a panel: the chart's ``rules=`` ("main"), its
 #: ``dispersion_rules=`` ("dispersion"), or only the points beyond the limits
@@ -46,6 +47,14 @@ _REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "values": ("value",), "subgroups": ("value", "subgroup"), "counts": ("count", "size")}
 _OPTIONAL_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "values": ("subgroup",), "subgroups": (), "counts": ("subgroup",)}
+
+#: What a family charts, for callers that pick charts by their data (the weekly report
+#: charts "measurements"): measured values, counts per subgroup, or the gaps between
+#: rare events (cases or times between events: g and t charts).
+DataKind = Literal["measurements", "counts", "events"]
+_DATA_KIND: Mapping[str, str] = {"values": "measurements", "subgroups": "measurements",
+                                 "counts": "counts"}
+_BASE_COLUMNS = ("value", "subgroup", "count", "size")
 
 Estimate = Callable[[pd.DataFrame, Mapping[str, Any]], dict[str, float]]
 Arrays = Callable[[str, pd.DataFrame, Mapping[str, float], float, Mapping[str, Any]],
@@ -100,6 +109,36 @@ class Panel:
         if self.rules not in ("main", "dispersion", "limits_only"):
             raise FamilyError(f"Panel {self.name!r}: rules= must be 'main', 'dispersion' or "
                               f"'limits_only', got {self.rules!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnArg:
+    """A column argument of a family beyond ``value/subgroup/count/size`` (e.g. ``part=``
+    of a Z-MR chart): its constructor keyword, the CLI's ``--column NAME=COL`` and a
+    report spec's ``columns = {NAME = "COL"}``.
+
+    Attributes
+    ----------
+    name : str
+        The keyword (a lower-case Python name).
+    help : str, default ""
+        What the column holds ("part numbers"): error messages, ``--help``, docs.
+    required : bool, default False
+        The chart cannot be built without it.
+    """
+
+    name: str
+    help: str = ""
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.name, str) and self.name.isidentifier()
+                and self.name == self.name.lower()):
+            raise FamilyError(f"ColumnArg name must be a lower-case Python name, got "
+                              f"{self.name!r}")
+        if self.name in _BASE_COLUMNS:
+            raise FamilyError(f"ColumnArg {self.name!r}: value, subgroup, count and size "
+                              "are declared with columns= / optional_columns=")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,6 +201,29 @@ class ChartFamily:
     constructor : callable, optional
         The public function that builds this chart from a DataFrame and column names
         (``spc.xbar_r``); ``None``: the generic :func:`leankit.spc.chart` builds it.
+    default_rules : str or tuple of str, default "we"
+        The ``rules=`` used when none is given (:func:`leankit.spc.chart`, the CLI's
+        ``--rules``, a report characteristic without ``rules``): ``"limits"`` for the
+        g and t charts, ``"anhoej"`` for the run chart.
+    valid_rules : tuple of str, optional
+        The rule sets and ids ``rules=`` accepts on this family (``("limits",
+        "below")``); ``None``: every Shewhart rule set, rule id and custom
+        :class:`~leankit.spc.Rule`. Report specs and the CLI check ``rules`` against it.
+    notes : callable, optional
+        ``notes(chart) -> list of str``: how this family's limits are made, shown by
+        ``summary()`` in place of the generic "Limits at ±3 sigma of the plotted
+        statistic." (probability limits of a g chart, the σ_z reading of Laney charts).
+    extra_columns : tuple of ColumnArg
+        Column arguments beyond value/subgroup/count/size (``part=`` of Z-MR): the
+        constructor takes them as keywords, the CLI as ``--column NAME=COL``, a report
+        spec as ``columns = {NAME = "COL"}``.
+    data_kind : {"measurements", "counts", "events"}, optional
+        What the family charts (default from ``input``: values and subgroups are
+        measurements, counts are counts); ``"events"`` for the gaps between rare events
+        (g, t charts). The weekly report charts measurement families only.
+    label_by : str, optional
+        Drawing hint: the column argument whose values colour and label the points
+        (``"part"`` on a Z-MR chart); the figure's hover shows it.
     """
 
     id: str
@@ -181,6 +243,12 @@ class ChartFamily:
     aliases: tuple[str, ...] = ()
     process_sigma: bool = False
     constructor: Callable[..., Any] | None = None
+    default_rules: str | tuple[str, ...] = "we"
+    valid_rules: tuple[str, ...] | None = None
+    notes: Callable[[Any], Sequence[str]] | None = None
+    extra_columns: tuple[ColumnArg, ...] = ()
+    data_kind: DataKind | None = None
+    label_by: str | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.id, str) and self.id.isidentifier()):
@@ -199,6 +267,28 @@ class ChartFamily:
         if self.optional_columns is None:
             object.__setattr__(self, "optional_columns", _OPTIONAL_COLUMNS[self.input])
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
+        if self.data_kind is None:
+            object.__setattr__(self, "data_kind", _DATA_KIND[self.input])
+        elif self.data_kind not in ("measurements", "counts", "events"):
+            raise FamilyError(f"ChartFamily {self.id!r}: data_kind= must be 'measurements', "
+                              f"'counts' or 'events', got {self.data_kind!r}")
+        if not all(isinstance(c, ColumnArg) for c in self.extra_columns):
+            raise FamilyError(f"ChartFamily {self.id!r}: extra_columns= must be a tuple of "
+                              "ColumnArg objects")
+        extra = [c.name for c in self.extra_columns]
+        if len(set(extra)) != len(extra):
+            raise FamilyError(f"ChartFamily {self.id!r}: extra column names repeat: {extra}")
+        if self.label_by is not None and self.label_by not in (*self.column_args, *extra):
+            raise FamilyError(f"ChartFamily {self.id!r}: label_by={self.label_by!r} is not "
+                              f"one of its column arguments ({', '.join(self.column_args)}"
+                              f"{', ' if extra else ''}{', '.join(extra)})")
+        if isinstance(self.valid_rules, str):
+            object.__setattr__(self, "valid_rules", (self.valid_rules,))
+        if self.valid_rules is not None:
+            bad = [r for r in _rule_items(self.default_rules) if r not in self.valid_rules]
+            if bad:
+                raise FamilyError(f"ChartFamily {self.id!r}: default_rules {bad} are not in "
+                                  f"valid_rules {list(self.valid_rules)}")
 
     def panel(self, name: str) -> Panel:
         """The panel called *name*.
@@ -224,9 +314,51 @@ class ChartFamily:
         """All column arguments the family accepts (required first)."""
         return (*self.columns, *(self.optional_columns or ()))
 
+    @property
+    def extra_column_names(self) -> tuple[str, ...]:
+        """The names of :attr:`extra_columns` (required first)."""
+        return tuple(c.name for c in sorted(self.extra_columns, key=lambda c: not c.required))
+
+    def check_rules(self, rules: Any) -> None:
+        """Raise :class:`leankit.spc.RuleError` if *rules* are not valid on this family.
+
+        *rules* is what ``rules=`` takes: a set name or rule id, a :class:`Rule`, or a
+        list of them. Families without :attr:`valid_rules` check them as Shewhart rules.
+
+        Examples
+        --------
+        >>> from leankit import spc
+        >>> fam = spc.get_family("g")
+        >>> fam.default_rules, fam.valid_rules
+        ('limits', ('limits', 'below'))
+        >>> fam.check_rules(["limits", "below"])  # valid: no error
+        """
+        from leankit.spc._rules import RuleError, resolve_rules
+
+        if self.valid_rules is None:
+            resolve_rules(rules)
+            return
+        bad = [r for r in _rule_items(rules) if not (isinstance(r, str)
+                                                     and r in self.valid_rules)]
+        if bad:
+            shown = bad[0] if len(bad) == 1 else bad
+            default = self.default_rules
+            raise RuleError(
+                f"rules={shown!r} is not valid on a {self.title}; its rules are "
+                f"{', '.join(map(repr, self.valid_rules))} (default {default!r})")
+
     def __reduce__(self) -> tuple[Any, ...]:
         # families hold functions: pickle them by id (the registry holds the object)
         return (get_family, (self.id,))
+
+
+def _rule_items(rules: Any) -> tuple[Any, ...]:
+    """``rules=`` as a tuple of items (a string or a single Rule is one item)."""
+    if rules is None:
+        return ()
+    if isinstance(rules, str) or not isinstance(rules, (list, tuple)):
+        return (rules,)
+    return tuple(rules)
 
 
 _LOCK = threading.Lock()

@@ -23,6 +23,10 @@ __all__ = ["capability_figure", "chart_figure"]
 
 _COLORS = {"point": "#1f77b4", "signal": "#d62728", "limit": "#d62728", "center": "#2ca02c",
            "zone": "#9e9e9e", "excluded": "#7f7f7f", "phase2": "rgba(31,119,180,0.07)"}
+#: Marker colours of the points by the family's ``label_by`` column (e.g. Z-MR parts);
+#: red is left to the signals.
+_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+            "#bcbd22")
 WEBGL_THRESHOLD = 2000
 
 
@@ -208,7 +212,15 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     """
     panels = chart.panel_names
     hints = _panels(chart)
+    try:
+        label_by = get_family(chart.family).label_by
+    except FamilyError:
+        label_by = None
     points = chart.points
+    if label_by is not None and label_by in points:  # "subgroup 7 · part B" in the hover
+        points = points.assign(subgroup=[
+            f"{sg} · {label_by} {v}" for sg, v in zip(
+                points["subgroup"].tolist(), points[label_by].tolist(), strict=True)])
     panel_col = points["panel"].to_numpy()
     has_time = bool(points["time"].notna().any()) if len(points) else False
     use_time = x == "time" or (x == "auto" and has_time)
@@ -302,11 +314,17 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 hovertemplate="%{x}<br>value %{y:.6g}<extra></extra>", showlegend=False),
                 row=row, col=1)
         else:
+            text = _hover(frame, keep, rule_text, times, tz)
+            marker: dict[str, Any] = {"size": 5}
+            if label_by is not None and label_by in frame:  # e.g. the part of a Z-MR point
+                labels = frame[label_by].iloc[keep]
+                codes = pd.factorize(labels, use_na_sentinel=True)[0]
+                marker["color"] = np.asarray(_PALETTE, dtype=object)[codes % len(_PALETTE)]
             fig.add_trace(scatter(
                 x=xs, y=ys, mode=mode, name=hint.title,
-                line={"color": _COLORS["point"], "width": 1}, marker={"size": 5},
-                text=_hover(frame, keep, rule_text, times, tz),
-                hovertemplate="%{text}<extra></extra>", showlegend=False), row=row, col=1)
+                line={"color": _COLORS["point"], "width": 1}, marker=marker,
+                text=text, hovertemplate="%{text}<extra></extra>", showlegend=False),
+                row=row, col=1)
         if len(sig_idx):
             fig.add_trace(scatter(
                 x=at(sig_idx), y=stat[sig_idx], mode="markers", name="Signal",

@@ -533,6 +533,20 @@ def laney_u(data: pd.DataFrame, *, count: str, size: str, subgroup: str | None =
                   missing=missing)
 
 
+def _notes(chart: ControlChart) -> list[str]:
+    """``summary()`` notes of a Laney chart: the limits and σ_z's reading per stage."""
+    k = float(chart.parameters.get("nsigmas", 3.0))
+    kind = chart.panel_names[0]
+    lim = chart.limits
+    many = lim["stage"].nunique() > 1 if "stage" in lim else False
+    out = [f"Limits at ±{k:g} sigma_z times the classic {kind} chart's sigma of the "
+           "plotted statistic (Laney 2002)."]
+    for row in lim.itertuples(index=False):
+        out.append(sigma_z_note(kind, float(row.sigma_z),
+                                getattr(row, "stage", None) if many else None))
+    return out
+
+
 register_family(ChartFamily(
     id="laney_p", title="Laney p′ chart", constructor=laney_p, input="counts",
     aliases=("pp", "p_prime"),
@@ -540,7 +554,7 @@ register_family(ChartFamily(
                 "by the between-subgroup variation sigma_z",
     panels=(Panel(name="p", title="Proportion defective", y_title="fraction defective"),),
     param_names=("p", "sigma_z"), estimate=_estimate("p"), arrays=_arrays("p"),
-    check=_check))
+    check=_check, notes=_notes))
 register_family(ChartFamily(
     id="laney_u", title="Laney u′ chart", constructor=laney_u, input="counts",
     aliases=("up", "u_prime"),
@@ -548,4 +562,4 @@ register_family(ChartFamily(
                 "by the between-subgroup variation sigma_z",
     panels=(Panel(name="u", title="Defects per unit", y_title="defects per unit"),),
     param_names=("u", "sigma_z"), estimate=_estimate("u"), arrays=_arrays("u"),
-    check=_check))
+    check=_check, notes=_notes))

@@ -845,6 +845,24 @@ def t_chart(data: pd.DataFrame, *, value: str | None = None, events: str | None 
 
 
 
+def _notes(chart: ControlChart) -> list[str]:
+    """``summary()`` notes of a rare-event chart: how its limits were made (not ±3 sigma)."""
+    return [f"Limits: {_limits_text(chart)}.", f"Reading: {_LOW}."]
+
+
+def _t_transform(data: pd.DataFrame, **kwargs: Any) -> ControlChart | ChartCollection:
+    """:func:`t_chart` with ``method="transform"`` (the ``t_transform`` family's
+    constructor, so ``spc.chart(type="t_transform")`` validates as ``t_chart`` does)."""
+    if kwargs.get("method", "transform") != "transform":
+        raise ValueError("the t_transform chart is t_chart(..., method='transform'); use "
+                         "type='t' for the Weibull limits")
+    kwargs.pop("method", None)
+    out: ControlChart | ChartCollection = t_chart(data, method="transform", **kwargs)
+    return out
+
+
+_t_transform.__name__ = "t_chart"
+
 register_family(ChartFamily(
     id="g", title="g chart", constructor=g_chart, input="values", aliases=("g_chart",),
     description="rare events: cases (units, days) between events, geometric limits; "
@@ -852,18 +870,23 @@ register_family(ChartFamily(
     panels=(Panel(name="g", title="Cases between events", y_title="cases between events",
                   rules="limits_only"),),
     param_names=("gbar",), estimate=_g_estimate, arrays=_g_arrays, check=_g_check,
-    settings={"method": "probability", "center": "median"}))
+    settings={"method": "probability", "center": "median"},
+    valid_rules=("limits", "below"), default_rules="limits", notes=_notes,
+    data_kind="events"))
 register_family(ChartFamily(
     id="t", title="t chart", constructor=t_chart, input="values", aliases=("t_chart",),
     description="rare events: time between events, Weibull limits; " + _LOW,
     panels=(Panel(name="t", title="Time between events", y_title="time between events",
                   rules="limits_only"),),
     param_names=("shape", "scale"), estimate=_t_estimate("weibull"),
-    arrays=_t_arrays("weibull"), check=_t_check))
+    arrays=_t_arrays("weibull"), check=_t_check, valid_rules=("limits",),
+    default_rules="limits", notes=_notes, data_kind="events"))
 register_family(ChartFamily(
     id="t_transform", title="t chart (t^(1/3.6) transform)", input="values",
+    constructor=_t_transform,
     description="rare events: time between events, individuals limits on t^(1/3.6); " + _LOW,
     panels=(Panel(name="t", title="Time between events", y_title="time between events",
                   rules="limits_only"),),
     param_names=("mu", "sigma"), estimate=_t_estimate("transform"),
-    arrays=_t_arrays("transform"), check=_t_check))
+    arrays=_t_arrays("transform"), check=_t_check, valid_rules=("limits",),
+    default_rules="limits", notes=_notes, data_kind="events"))

@@ -311,7 +311,7 @@ class ControlChart:
             ("points", len(self.points[self.points["panel"] == self.panel_names[0]])),
             ("signals", self.n_signals),
         ]
-        notes = [f"Limits at ±{p.get('nsigmas', 3):g} sigma of the plotted statistic."]
+        notes = _family_notes(self)
         if p.get("sigma_method"):
             from leankit.spc._sigma import ESTIMATORS
 
@@ -377,6 +377,21 @@ def chart_title(chart: ControlChart) -> str:
         return f"{fam.title}, {fam.panel(chart.chart).title} panel"
     except FamilyError:
         return chart.chart
+
+
+def _family_notes(chart: ControlChart) -> list[str]:
+    """How the limits were made: the family's ``notes(chart)`` hook, else the generic
+    "Limits at ±k sigma" note."""
+    from leankit.spc._families import FamilyError, get_family
+
+    try:
+        hook = get_family(chart.family).notes
+    except FamilyError:
+        hook = None
+    if hook is not None:
+        return [str(n) for n in hook(chart)]
+    k = chart.parameters.get("nsigmas", 3)
+    return [f"Limits at ±{k:g} sigma of the plotted statistic."]
 
 
 def _rules_note(chart: ControlChart) -> str:

@@ -348,10 +348,6 @@ class RunChart(ControlChart):
             "crossings than qbinom(0.05, n - 1, 0.5) signals non-random variation; n counts "
             "the useful points (not on the center line, not excluded).",
         ]
-        requested = self.parameters.get("rules_requested")
-        if requested:
-            notes.append(f"rules= {', '.join(requested)} need sigma limits, which a run chart "
-                         "does not have: the Anhøj rules were applied instead.")
         tests = self.parameters.get("tests", ())
         if "swed_eisenhart" in tests:
             notes.append("Swed–Eisenhart runs test: the number of runs outside its two-sided "
@@ -699,16 +695,17 @@ def run_chart(
 # ------------------------------------------------------------------------- registry
 
 
-def _registry_run_chart(data: pd.DataFrame, *, rules: Any = None, nsigmas: float | None = None,
+def _registry_run_chart(data: pd.DataFrame, *, rules: Any = "anhoej",
+                        nsigmas: float | None = None,
                         tests: RunTest | Sequence[RunTest] | None = None,
                         **kwargs: Any) -> RunChart:
     """:func:`run_chart` for generic callers (``spc.chart(type="run")``, the CLI, report
-    specs), which pass the Shewhart arguments ``rules=`` and ``nsigmas=``.
+    specs), which pass the common arguments ``rules=`` and ``nsigmas=``.
 
-    ``rules=`` naming run-chart tests (``"anhoej"``, ``"swed_eisenhart"``, ``"trend"``)
-    selects them; Shewhart rules (``"we"``, ``"nelson_2"`` ...) need sigma limits, which
-    a run chart does not have, so the Anhøj rules are used instead and the summary says
-    so. ``nsigmas=`` other than 3 is refused (there are no sigma limits to widen).
+    ``rules=`` names the run-chart tests (``"anhoej"``, ``"swed_eisenhart"``,
+    ``"trend"``: the family's ``valid_rules``); Shewhart rules (``"we"`` ...) need sigma
+    limits, which a run chart does not have, and are refused. ``nsigmas=`` other than 3
+    is refused (there are no sigma limits to widen).
     """
     for name in ("limits", "dispersion_rules", "rule_params", "by"):
         if kwargs.get(name) not in (None, "limits"):
@@ -718,19 +715,12 @@ def _registry_run_chart(data: pd.DataFrame, *, rules: Any = None, nsigmas: float
     if nsigmas is not None and float(nsigmas) != 3.0:
         raise ValueError(f"nsigmas={nsigmas!r} does not apply to a run chart: it has no sigma "
                          "limits, only the median and a runs analysis")
-    requested: tuple[str, ...] = ()
     if tests is None and rules is not None:
-        items = (rules,) if isinstance(rules, str) else tuple(
-            r if isinstance(r, str) else getattr(r, "id", str(r)) for r in rules)
-        if items and all(r in RUN_TESTS for r in items):
-            tests = items  # type: ignore[assignment]
-        else:
-            requested = items
-    chart = run_chart(data, tests=tests if tests is not None else "anhoej", **kwargs)
-    if not requested:
-        return chart
-    params = {**chart.parameters, "rules_requested": requested}
-    return dataclasses.replace(chart, parameters=params)
+        from leankit.spc._families import get_family
+
+        get_family("run").check_rules(rules)
+        tests = (rules,) if isinstance(rules, str) else tuple(rules)  # type: ignore[assignment]
+    return run_chart(data, tests=tests if tests is not None else "anhoej", **kwargs)
 
 
 _registry_run_chart.__name__ = "run_chart"
@@ -765,6 +755,7 @@ def _register() -> None:
                       show_ucl=False),),
         input="values", param_names=("center",), estimate=_run_estimate,
         arrays=_run_arrays, constructor=_registry_run_chart,
+        default_rules="anhoej", valid_rules=RUN_TESTS,
         settings={"center": "median", "tests": "anhoej", "trend_points": 6,
                   "min_points": MIN_POINTS}), replace=True)
 

@@ -107,16 +107,6 @@ class ZmrChart(ControlChart):
         """The Z panel."""
         return self.panel("z")
 
-    def figure(self, **style: Any) -> Any:
-        """A plotly figure (see :func:`leankit.spc.chart_figure` for options); each
-        point's hover text names its part ("subgroup 7 · part B")."""
-        from leankit.spc._figures import chart_figure
-
-        pts = self.points.copy()
-        pts["subgroup"] = [f"{sg} · part {part}" for sg, part in
-                           zip(pts["subgroup"].tolist(), pts["part"].tolist(), strict=True)]
-        return chart_figure(dataclasses.replace(self, points=pts), **style)
-
     def frozen_parts(self, stage: Any = None) -> pd.DataFrame:
         """The ``part, mean, sigma`` table of a stage (default: the last), for ``nominal=``."""
         if stage is None:
@@ -631,17 +621,8 @@ def zmr(
 
 
 def _registry_zmr(data: pd.DataFrame, **kwargs: Any) -> ZmrChart:
-    """:func:`zmr` for generic callers (``spc.chart(type="zmr", ...)``): the same, with a
-    clear error when ``part=`` is missing (the CLI's ``--type zmr`` and report specs have
-    no part column argument yet)."""
-    if not kwargs.get("part"):
-        from leankit.spc._families import FamilyError
-
-        raise FamilyError(
-            "a Z-MR chart needs part= (the column of part numbers); call "
-            "leankit.spc.zmr(data, value=..., part=...) or spc.chart(data, type='zmr', "
-            "value=..., part=...). The command line and report specs cannot pass a part "
-            "column yet")
+    """:func:`zmr` for generic callers (``spc.chart(type="zmr", ...)``, the CLI, report
+    specs), which pass the common ``limits=`` argument."""
     limits = kwargs.pop("limits", None)
     if limits is not None:
         raise TypeError("zmr does not take limits=: its frozen parameters are per part; pass "
@@ -659,7 +640,7 @@ def _engine_refused(*args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def _register() -> None:
-    from leankit.spc._families import ChartFamily, Panel, register_family
+    from leankit.spc._families import ChartFamily, ColumnArg, Panel, register_family
 
     register_family(ChartFamily(
         id="zmr", title="Z-MR chart", aliases=("z_mr",),
@@ -670,7 +651,9 @@ def _register() -> None:
                       rules="dispersion", allow_missing=True)),
         input="values", param_names=("center", "sigma"), estimate=_engine_refused,
         arrays=_engine_refused, constructor=_registry_zmr,
-        settings={"part": None, "sigma_method": "by_part", "mr_method": "mrbar", "span": 2,
+        extra_columns=(ColumnArg(name="part", help="part numbers", required=True),),
+        label_by="part",
+        settings={"sigma_method": "by_part", "mr_method": "mrbar", "span": 2,
                   "nominal": None}), replace=True)
 
 

@@ -295,10 +295,14 @@ def test_families_are_registered(shift: pd.DataFrame, short_runs: pd.DataFrame) 
     assert isinstance(chart, spc.ZmrChart) and chart.family == "zmr"
     with pytest.raises(spc.FamilyError, match="needs part="):
         spc.chart(short_runs, type="zmr", value="bore")
-    run = spc.chart(shift, type="run", value="lead_time", time="week", rules="we",
-                    nsigmas=3.0)
+    # the family declares its rules: the Anhøj tests by default; Shewhart rules need
+    # sigma limits, which a run chart does not have, so they are refused
+    run = spc.chart(shift, type="run", value="lead_time", time="week", nsigmas=3.0)
     assert isinstance(run, spc.RunChart) and run.parameters["tests"] == ("anhoej",)
-    assert "the Anhøj rules were applied instead" in str(run.summary())
+    assert run_fam.default_rules == "anhoej"
+    with pytest.raises(spc.RuleError, match="rules='we' is not valid on a Run chart; its "
+                                            "rules are 'anhoej', 'swed_eisenhart', 'trend'"):
+        spc.chart(shift, type="run", value="lead_time", rules="we")
     assert spc.chart(shift, type="run", value="lead_time",
                      rules=["anhoej", "trend"]).parameters["tests"] == ("anhoej", "trend")
     with pytest.raises(ValueError, match="no sigma limits"):
