@@ -16,7 +16,8 @@ Commands
 
 ``--product``, ``--line`` and ``--machine`` narrow a key (and the measurements) to one
 product, line or machine. ``--until`` given as a date means the end of that day (UTC);
-a date and time is inclusive. The commands use only the public API
+a date and time is inclusive. A subgroup is in the baseline when its first value is
+(a time never cuts a subgroup in two). The commands use only the public API
 (:class:`leankit.spc.LimitsStore`, :func:`leankit.io.read_table`).
 """
 
@@ -138,8 +139,9 @@ def _time_bound(text: str, option: str, *, end: bool) -> Any:
     return t, True
 
 
-def _baseline(args: argparse.Namespace, time: str | None) -> Any:
-    """The measurements of the key, between --since and --until."""
+def _baseline(args: argparse.Namespace, time: str | None, subgroup: str | None) -> Any:
+    """The measurements of the key between --since and --until (a subgroup is in when
+    its first value is: a time never cuts a subgroup in two)."""
     from leankit import io as lio
 
     df = lio.read_table(args.dataset, "measurements")
@@ -169,11 +171,14 @@ def _baseline(args: argparse.Namespace, time: str | None) -> Any:
 
         raise ColumnNotFoundError(time, [str(c) for c in df.columns], what="the measurements")
     times = df[time]
+    if subgroup is not None and subgroup in df.columns:  # whole subgroups, by their first time
+        times = times.groupby(df[subgroup], dropna=False).transform("min")
     until, inclusive = _time_bound(args.until, "--until", end=True)
-    df = df[times <= until] if inclusive else df[times < until]
+    keep = (times <= until) if inclusive else (times < until)
     if args.since:
         since, _ = _time_bound(args.since, "--since", end=False)
-        df = df[df[time] >= since]
+        keep &= times >= since
+    df = df[keep]
     if df.empty:
         span = f" from {args.since}" if args.since else ""
         raise InsufficientDataError(f"no measurements of {args.characteristic!r}{span} up to "
@@ -230,7 +235,7 @@ def _freeze(args: argparse.Namespace) -> int:
             f"{key} already has frozen limits (version {cur.version}, {cur.chart}, "
             f"{cur.action} by {cur.by} on {cur.created_at:%Y-%m-%d}); use `leankit limits "
             "recompute` with a --reason to store a new version")
-    df = _baseline(args, args.time)
+    df = _baseline(args, args.time, args.subgroup)
     rules = tuple(args.rules.split(",")) if "," in args.rules else args.rules
     kwargs: dict[str, Any] = {"value": args.value, "time": args.time, "rules": rules,
                               "nsigmas": args.nsigmas}
@@ -260,7 +265,7 @@ def _recompute(args: argparse.Namespace) -> int:
         raise DatasetError(f"{key} has no frozen limits to recompute; freeze them first "
                            "(leankit limits freeze)")
     kwargs = old.chart_kwargs()
-    df = _baseline(args, kwargs.get("time"))
+    df = _baseline(args, kwargs.get("time"), kwargs.get("subgroup"))
     chart = spc.chart(df, type=old.chart, **kwargs)
     new = store.recompute(key, chart, reason=reason, by=args.by)
     print(f"recomputed {new.key}: version {new.version} supersedes version {old.version} "
