@@ -475,6 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     prof = sub.add_parser("profiles", help="list the built-in mapping profiles")
     prof.set_defaults(func=_profiles)
+    from leankit._cli_limits import add_parser as _add_limits_parser  # leankit limits ...
+    _add_limits_parser(sub)
     return parser
 
 

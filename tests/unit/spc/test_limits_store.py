@@ -249,3 +249,107 @@ def test_chart_kwargs_recompute_the_same_way(store, base):
     v = store.freeze("diameter", base, reason="baseline", by="a")
     again = spc.chart(PHASE1, type=v.chart, **v.chart_kwargs())
     assert again.stage_limits[1] == base.stage_limits[1]
+
+
+# ------------------------------------------------------------------ command line
+
+
+def _measurements_csv(path: Path) -> pd.DataFrame:
+    """30 subgroups of 5 bore diameters, 8 h apart from 2026-10-01 06:00 UTC (+ a width)."""
+    rng = np.random.default_rng(7)
+    rows = []
+    t0 = pd.Timestamp("2026-10-01T06:00Z")
+    for g in range(30):
+        for j in range(5):
+            t = (t0 + pd.Timedelta(hours=8 * g, minutes=j)).isoformat()
+            rows.append({"timestamp": t, "characteristic": "bore", "unit": "mm",
+                         "value": round(10 + rng.normal(0, 0.01) + (0.02 if g >= 24 else 0), 4),
+                         "subgroup": f"S{g:03d}", "line": "L1"})
+            rows.append({"timestamp": t, "characteristic": "width", "unit": "mm",
+                         "value": round(5 + rng.normal(0, 0.02), 4), "subgroup": f"S{g:03d}",
+                         "line": "L1"})
+    df = pd.DataFrame(rows)
+    df.to_csv(path, index=False)
+    return df
+
+
+def test_cli_freeze_show_history_recompute(tmp_path, capsys):
+    from leankit.cli import main
+
+    raw = _measurements_csv(tmp_path / "m.csv")
+    ds = str(tmp_path / "ds")
+    assert main(["ingest", str(tmp_path / "m.csv"), "--kind", "measurements", "--out", ds]) == 0
+    capsys.readouterr()
+    # --until as a date: the whole of 2026-10-07 (subgroups 0..20, 8 h apart from Oct 1 06:00)
+    freeze = ["limits", "freeze", ds, "--characteristic", "bore", "--type", "xbar_s",
+              "--subgroup", "subgroup", "--until", "2026-10-07", "--by", "anna"]
+    assert main([*freeze, "--reason", "21 stable subgroups"]) == 0
+    out = capsys.readouterr().out
+    assert "froze bore version 1: xbar_s" in out and "21 subgroups, 105 values" in out
+    v1 = spc.LimitsStore(ds).current("bore")
+    base = raw[(raw["characteristic"] == "bore")
+               & (pd.to_datetime(raw["timestamp"]) < pd.Timestamp("2026-10-08T00:00Z"))]
+    assert v1.limits.params["mu"] == pytest.approx(base["value"].mean(), rel=1e-12)
+    sbar = base.groupby("subgroup")["value"].std(ddof=1).mean()
+    assert v1.limits.params["sigma"] == pytest.approx(sbar / 0.9400, rel=1e-4)  # c4(5)
+    assert v1.by == "anna" and v1.reason == "21 stable subgroups"
+    assert v1.baseline.first == pd.Timestamp("2026-10-01T06:00Z")
+    assert v1.baseline.last == pd.Timestamp("2026-10-07T22:00Z")
+
+    assert main([*freeze, "--reason", "again"]) == 2  # never overwritten
+    assert "already has frozen limits" in capsys.readouterr().err
+
+    assert main(["limits", "show", ds]) == 0
+    out = capsys.readouterr().out
+    assert "bore" in out and "xbar_s" in out and "anna" in out and "21 stable" in out
+
+    recompute = ["limits", "recompute", ds, "--characteristic", "bore", "--until",
+                 "2026-10-10T22:00"]
+    with pytest.raises(SystemExit) as exc:  # argparse: --reason is required
+        main(recompute)
+    assert exc.value.code == 2
+    assert "--reason" in capsys.readouterr().err
+    assert main([*recompute, "--reason", "  "]) == 2
+    assert "needs a --reason" in capsys.readouterr().err
+    assert len(spc.LimitsStore(ds).history("bore")) == 1
+    assert main([*recompute, "--reason", "new spindle", "--by", "ben"]) == 0
+    out = capsys.readouterr().out
+    assert "version 2 supersedes version 1" in out
+    assert "v1" in out and "v2" in out and "mu" in out and "sigma" in out
+    assert "30 subgroups, 150 values" in out  # the inclusive --until takes the last one
+
+    assert main(["limits", "history", ds, "--characteristic", "bore", "--json"]) == 0
+    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [d["version"] for d in docs] == [1, 2]
+    assert [d["action"] for d in docs] == ["freeze", "recompute"]
+    assert docs[1]["settings"]["subgroup"] == "subgroup" and docs[1]["by"] == "ben"
+    assert main(["limits", "history", ds, "--characteristic", "bore"]) == 0
+    assert "new spindle" in capsys.readouterr().out
+
+
+def test_cli_errors_name_the_fix(tmp_path, capsys):
+    from leankit.cli import main
+
+    _measurements_csv(tmp_path / "m.csv")
+    ds = str(tmp_path / "ds")
+    assert main(["ingest", str(tmp_path / "m.csv"), "--kind", "measurements", "--out", ds]) == 0
+    capsys.readouterr()
+    common = ["--type", "i_mr", "--until", "2026-10-07", "--reason", "r"]
+    assert main(["limits", "freeze", ds, "--characteristic", "bor", *common]) == 2
+    assert "did you mean 'bore'" in capsys.readouterr().err
+    assert main(["limits", "freeze", ds, "--characteristic", "bore", "--type", "xbar_s",
+                 "--until", "2026-10-07", "--reason", "r"]) == 2
+    assert "needs --subgroup" in capsys.readouterr().err
+    assert main(["limits", "freeze", ds, "--characteristic", "bore", *common[:2],
+                 "--until", "2025-01-01", "--reason", "r"]) == 2
+    assert "choose a later --until" in capsys.readouterr().err
+    assert main(["limits", "recompute", ds, "--characteristic", "bore", "--until",
+                 "2026-10-07", "--reason", "r"]) == 2
+    assert "freeze them first" in capsys.readouterr().err
+    assert main(["limits", "show", str(tmp_path / "nope")]) == 2
+    assert "not a dataset folder" in capsys.readouterr().err
+    assert main(["limits", "freeze", ds, "--characteristic", "width", "--line", "L1",
+                 *common]) == 0
+    capsys.readouterr()
+    assert main(["limits", "show", ds, "--characteristic", "width"]) == 0
+    assert "width (line=L1)" in capsys.readouterr().out
