@@ -622,7 +622,9 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
 
 
 def _data_table(fam: ChartFamily, g: pd.DataFrame) -> pd.DataFrame:
-    """The values behind the chart (``ControlChart.data``), by input kind."""
+    """The values behind the chart (``ControlChart.data``), by input kind, with the
+    family's extra columns (``part``...)."""
+    extra = [c for c in fam.extra_column_names if c in g]
     if "values" in g:
         vals = g["values"].to_numpy()
         lengths = np.fromiter((len(v) for v in vals), dtype=np.int64, count=len(vals))
@@ -632,12 +634,12 @@ def _data_table(fam: ChartFamily, g: pd.DataFrame) -> pd.DataFrame:
             "value": np.concatenate([np.asarray(v, dtype=float) for v in vals])
             if len(vals) else np.zeros(0),
             **{c: g[c].take(rows).reset_index(drop=True) for c in ("phase", "stage",
-                                                                    "excluded")},
+                                                                    "excluded", *extra)},
         })
     if fam.input == "values" or "count" not in g:
         cols = ["subgroup", "value"] if "value" in g else ["subgroup"]
-        return g[[*cols, "phase", "stage", "excluded"]].reset_index(drop=True)
-    return g[["subgroup", "count", "size", "phase", "stage", "excluded"]].copy()
+        return g[[*cols, "phase", "stage", "excluded", *extra]].reset_index(drop=True)
+    return g[["subgroup", "count", "size", "phase", "stage", "excluded", *extra]].copy()
 
 
 #: Columns of the subgroup table that the estimators and limit builders read (plus the

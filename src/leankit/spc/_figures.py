@@ -217,6 +217,13 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     except FamilyError:
         label_by = None
     points = chart.points
+    if label_by is not None and label_by not in points:
+        data = chart.data  # the engine keeps a family's extra columns there
+        if label_by in data:
+            first = data.drop_duplicates("subgroup")
+            labels = dict(zip(first["subgroup"].tolist(), first[label_by].tolist(),
+                              strict=True))
+            points = points.assign(**{label_by: points["subgroup"].map(labels)})
     if label_by is not None and label_by in points:  # "subgroup 7 · part B" in the hover
         points = points.assign(subgroup=[
             f"{sg} · {label_by} {v}" for sg, v in zip(
@@ -301,10 +308,14 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         sig_hover = _hover(frame, sig_idx, rule_text, times, tz)
         ys = stat[keep] if decimated else stat
         mode = "lines" if decimated else "lines+markers"
+        marker: dict[str, Any] = {"size": 4 if compact else 5}
+        if label_by is not None and label_by in frame and not decimated:
+            codes = pd.factorize(frame[label_by], use_na_sentinel=True)[0]  # e.g. Z-MR parts
+            marker["color"] = np.asarray(_PALETTE, dtype=object)[codes % len(_PALETTE)]
         if compact:
             fig.add_trace(scatter(
                 x=xs, y=np.round(ys, 7), mode=mode, name=hint.title,
-                line={"color": _COLORS["point"], "width": 1}, marker={"size": 4},
+                line={"color": _COLORS["point"], "width": 1}, marker=marker,
                 hovertemplate="%{x}: %{y:.6g}<extra></extra>", showlegend=False),
                 row=row, col=1)
         elif decimated:  # details on the signals; the line shows where and how much
@@ -314,17 +325,11 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 hovertemplate="%{x}<br>value %{y:.6g}<extra></extra>", showlegend=False),
                 row=row, col=1)
         else:
-            text = _hover(frame, keep, rule_text, times, tz)
-            marker: dict[str, Any] = {"size": 5}
-            if label_by is not None and label_by in frame:  # e.g. the part of a Z-MR point
-                labels = frame[label_by].iloc[keep]
-                codes = pd.factorize(labels, use_na_sentinel=True)[0]
-                marker["color"] = np.asarray(_PALETTE, dtype=object)[codes % len(_PALETTE)]
             fig.add_trace(scatter(
                 x=xs, y=ys, mode=mode, name=hint.title,
                 line={"color": _COLORS["point"], "width": 1}, marker=marker,
-                text=text, hovertemplate="%{text}<extra></extra>", showlegend=False),
-                row=row, col=1)
+                text=_hover(frame, keep, rule_text, times, tz),
+                hovertemplate="%{text}<extra></extra>", showlegend=False), row=row, col=1)
         if len(sig_idx):
             fig.add_trace(scatter(
                 x=at(sig_idx), y=stat[sig_idx], mode="markers", name="Signal",

@@ -381,3 +381,206 @@ def test_monitor_equals_building_on_the_whole_series(values: list[float], cut: i
     for col in ("statistic", "center", "lcl", "ucl", "sigma_statistic"):
         np.testing.assert_allclose(a[col], b[col], rtol=1e-12, atol=1e-9)
     assert (a["phase"] == "II").sum() == (len(x) - cut) * len(first.panel_names)
+
+
+# ------------------------------------------- declared rules, column arguments, notes
+# A second toy family declares what the built-in families used to work around: its own
+# default and valid rules, a required column argument beyond value/subgroup/count/size
+# (its column reaches the family's subgroup table under the argument's name), summary
+# notes and a label_by drawing hint. It is driven through spc.chart, the CLI and a
+# report spec without editing any other file.
+
+
+def _tag_estimate(baseline: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
+    x = baseline["value"].to_numpy(float)
+    return {"mu": float(x.mean()), "sigma": float(x.std(ddof=1)),
+            "tags": float(baseline["tag"].nunique())}
+
+
+def _tag_arrays(panel: str, table: pd.DataFrame, params: Mapping[str, float], k: float,
+                opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    m = len(table)
+    center, sd = np.full(m, params["mu"]), np.full(m, params["sigma"])
+    return {"statistic": table["value"].to_numpy(float), "center": center,
+            "sigma_statistic": sd, "lcl": center - k * sd, "ucl": center + k * sd}
+
+
+def _tag_notes(chart: spc.ControlChart) -> list[str]:
+    tags = int(chart.frozen_limits().params["tags"])
+    return [f"Toy limits: baseline mean ± {chart.parameters['nsigmas']:g} sample sd "
+            f"({tags} tags in the baseline)."]
+
+
+@pytest.fixture
+def tagged() -> Iterator[spc.ChartFamily]:
+    from leankit.spc._families import ColumnArg
+
+    fam = spc.register_family(spc.ChartFamily(
+        id="toy_tag", title="Tagged toy chart", input="values",
+        description="a test family: individual values with a tag column",
+        panels=(spc.Panel(name="x", title="Value"),),
+        param_names=("mu", "sigma", "tags"), estimate=_tag_estimate, arrays=_tag_arrays,
+        extra_columns=(ColumnArg(name="tag", help="batch tags", required=True),),
+        default_rules="limits", valid_rules=("limits", "we_1", "nelson_2"),
+        notes=_tag_notes, label_by="tag"))
+    yield fam
+    unregister_family("toy_tag")
+
+
+@pytest.fixture
+def tagged_data(visc: pd.DataFrame) -> pd.DataFrame:
+    return visc.assign(shift=np.where(np.arange(len(visc)) % 3 == 0, "night", "day"))
+
+
+def test_family_declares_rules_columns_and_notes(tagged: spc.ChartFamily,
+                                                 tagged_data: pd.DataFrame) -> None:
+    base = tagged_data.head(20)
+    chart = spc.chart(base, type="toy_tag", value="viscosity", tag="shift")
+    # independent: numpy on the same 20 values; the tag column reached estimate()
+    x = base["viscosity"].to_numpy(float)
+    lim = chart.frozen_limits().params
+    assert lim["mu"] == pytest.approx(x.mean(), rel=1e-12)
+    assert lim["sigma"] == pytest.approx(x.std(ddof=1), rel=1e-12)
+    assert lim["tags"] == 2
+    # the family's default rules (beyond the limits only), not Western Electric
+    assert chart.parameters["rules"] == ("we_1",)
+    beyond = (x > x.mean() + 3 * x.std(ddof=1)) | (x < x.mean() - 3 * x.std(ddof=1))
+    assert chart.to_frame()["signal"].to_numpy().tolist() == beyond.tolist()
+    notes = chart.summary().notes
+    assert notes[0] == "Toy limits: baseline mean ± 3 sample sd (2 tags in the baseline)."
+    assert not any("Limits at ±" in n for n in notes)
+    assert spc.chart(base, type="toy_tag", value="viscosity", tag="shift",
+                     rules=["we_1", "nelson_2"]).parameters["rules"] == ("we_1", "nelson_2")
+    with pytest.raises(spc.RuleError, match="rules='we' is not valid on a Tagged toy chart; "
+                                            "its rules are 'limits', 'we_1', 'nelson_2'"):
+        spc.chart(base, type="toy_tag", value="viscosity", tag="shift", rules="we")
+    with pytest.raises(spc.FamilyError, match=r"needs tag= \(the column of batch tags\).*"
+                                              "--column tag=COL"):
+        spc.chart(base, type="toy_tag", value="viscosity")
+    with pytest.raises(TypeError, match="needs tag="):
+        build_chart("toy_tag", base, value="viscosity")
+    # drawing hint: the points are coloured by tag and the hover names it
+    fig = chart.figure()
+    trace = next(t for t in fig.data if t.name == "Value")
+    assert len(set(trace.marker.color)) == 2
+    assert trace.text[0].startswith("subgroup 0 · tag night")  # row 0 of the index
+
+
+def test_family_declaration_checks_the_new_fields(toy: spc.ChartFamily) -> None:
+    from leankit.spc._families import ColumnArg
+
+    with pytest.raises(spc.FamilyError, match="declared with columns="):
+        ColumnArg(name="value")
+    common: dict[str, Any] = dict(title="b", description="", input="values",
+                                  panels=(spc.Panel(name="x", title="x"),), param_names=(),
+                                  estimate=_estimate, arrays=_arrays)
+    with pytest.raises(spc.FamilyError, match="default_rules.*not in valid_rules"):
+        spc.ChartFamily(id="bad", valid_rules=("limits",), **common)
+    with pytest.raises(spc.FamilyError, match="label_by='part' is not one of"):
+        spc.ChartFamily(id="bad", label_by="part", **common)
+    with pytest.raises(spc.FamilyError, match="data_kind="):
+        spc.ChartFamily(id="bad", data_kind="rows", **common)  # type: ignore[arg-type]
+    assert spc.ChartFamily(id="bad", **common).data_kind == "measurements"
+    assert toy.default_rules == "we" and toy.valid_rules is None and toy.notes is None
+
+
+def test_family_cli_column_and_default_rules(tagged: spc.ChartFamily,
+                                             tagged_data: pd.DataFrame, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "tagged.parquet"
+    tagged_data.to_parquet(path)
+    args = ["chart", str(path), "--type", "toy_tag", "--value", "viscosity"]
+    assert main([*args, "--column", "tag=shift"]) == 0  # no --rules: the family default
+    assert "<ControlChart toy_tag: 35 subgroups" in capsys.readouterr().out
+    assert main(args) == 2
+    assert "--column tag=COL is required for a toy_tag chart" in capsys.readouterr().err
+    assert main([*args, "--column", "tags=shift"]) == 2
+    err = capsys.readouterr().err
+    assert "--column tags= does not apply to a toy_tag chart; did you mean 'tag'" in err
+    assert main([*args, "--column", "tag=shift", "--rules", "we"]) == 2
+    assert "--rules we: rules='we' is not valid on a Tagged toy chart" in \
+        capsys.readouterr().err
+    assert main([*args, "--column", "tag=shift", "--rules", "we_1,nelson_2"]) == 0
+
+
+def test_family_report_spec_rules_and_columns(tagged: spc.ChartFamily, tmp_path: Path) -> None:
+    def spec(**char: Any) -> Any:
+        return spec_from_dict({"report": {"data": str(tmp_path)},
+                               "characteristics": [{"name": "bore", **char}]}, base=tmp_path)
+
+    got = spec(chart="toy_tag", columns={"tag": "machine"}).characteristics[0]
+    # the report-wide default rules (we_1, nelson_2) are valid here, so they apply
+    assert got.rules == ("we_1", "nelson_2") and got.columns == (("tag", "machine"),)
+    with pytest.raises(ReportSpecError, match=r"characteristics\[0\].*needs columns = "
+                                              r"\{tag = \"COLUMN\"\}"):
+        spec(chart="toy_tag")
+    with pytest.raises(ReportSpecError, match="'tga' is not a column argument.*did you mean"):
+        spec(chart="toy_tag", columns={"tga": "machine", "tag": "machine"})
+    with pytest.raises(ReportSpecError, match="rules: rules='we_2' is not valid on a Tagged"):
+        spec(chart="toy_tag", columns={"tag": "machine"}, rules=["we_2"])
+    with pytest.raises(ReportSpecError, match="not a column argument of a X̄-S chart.*none"):
+        spec(chart="xbar_s", columns={"tag": "machine"})
+    # a run chart: its Anhøj tests are rules a spec can select, also report-wide
+    assert spec(chart="run", rules="anhoej").characteristics[0].rules == ("anhoej",)
+    assert spec(chart="run").characteristics[0].rules == ("anhoej",)  # its default
+    doc = spec_from_dict({"report": {"data": str(tmp_path), "rules": ["anhoej"]},
+                          "characteristics": [{"name": "a", "chart": "run"},
+                                              {"name": "b", "chart": "i_mr"}]}, base=tmp_path)
+    # report-wide rules that do not apply to a family give way to the family's default
+    assert [c.rules for c in doc.characteristics] == [("anhoej",), ("we",)]
+    # rare-event charts chart the gaps between events, not measurements
+    for rare in ("g", "t", "t_transform"):
+        assert rare not in chart_types()
+        with pytest.raises(ReportSpecError, match="charts the gaps between rare events"):
+            spec(chart=rare)
+
+
+def test_family_weekly_report_passes_the_column(tagged: spc.ChartFamily,
+                                                spec_file: Any) -> None:
+    path = spec_file('[report]\ntitle = "Tagged"\ndata = "{data}"\nweek = "2026-W44"\n'
+                     '[sections]\ninclude = ["spc"]\n'
+                     '[[characteristics]]\nname = "runout"\nchart = "toy_tag"\n'
+                     'columns = {tag = "machine"}\n')
+    rep = weekly_report(load_spec(path))
+    doc = rep.to_html()
+    assert "runout (toy_tag)" in doc and "Not charted" not in doc
+    assert "tags" in doc  # the limits table: the tag column reached the family's estimate
+
+
+def test_builtin_families_declare_their_rules_and_notes(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    g, t, tt = (spc.get_family(i) for i in ("g", "t", "t_transform"))
+    assert (g.default_rules, g.valid_rules) == ("limits", ("limits", "below"))
+    assert t.valid_rules == tt.valid_rules == ("limits",)
+    assert {f.data_kind for f in (g, t, tt)} == {"events"}
+    assert tt.constructor is not None  # spc.chart(type="t_transform") validates
+    with pytest.raises(spc.RuleError, match="only points beyond the limits"):
+        spc.chart(pd.DataFrame({"h": [1.0, 2.0, 3.0]}), type="t_transform", value="h",
+                  rules="we")
+    hours = pd.DataFrame({"h": [12.0, 40.5, 3.2, 95.0, 21.7, 60.1, 8.8, 33.3]})
+    tc = spc.chart(hours, type="t_transform", value="h")
+    assert tc.chart == "t_transform"
+    # the summary says how the limits were made, not "±3 sigma"
+    notes = spc.chart(hours, type="t", value="h").summary().notes
+    assert notes[0].startswith("Limits: Weibull (ML) quantiles 0.0013499 / 0.5 / 0.99865")
+    assert not any("Limits at ±" in n for n in notes)
+    gc = spc.g_chart(pd.DataFrame({"g": [3, 8, 0, 12, 5, 2, 9, 4]}), value="g")
+    assert gc.summary().notes[0].startswith("Limits: geometric quantiles 0.0013499 / 0.99865")
+    # Laney: sigma_z's reading is a summary note (the docs' worked example: circuit boards)
+    lu = spc.laney_u(datasets.circuit_boards().head(26), count="x", size="size")
+    assert any(n.startswith("sigma_z = 1.43") for n in lu.summary().notes)
+    # the CLI: g and t need no --rules any more; zmr takes --column part=
+    path = tmp_path / "hours.parquet"
+    hours.to_parquet(path)
+    assert main(["chart", str(path), "--type", "t", "--value", "h"]) == 0
+    assert "<ControlChart t: 8 subgroups" in capsys.readouterr().out
+    z = pd.DataFrame({"part": ["A"] * 5 + ["B"] * 5 + ["A"] * 5,
+                      "bore": [10.1, 10.0, 10.2, 9.9, 10.0, 25.3, 25.0, 25.4, 25.1, 25.2,
+                               10.1, 9.8, 10.0, 10.2, 10.1]})
+    zpath = tmp_path / "bores.parquet"
+    z.to_parquet(zpath)
+    assert main(["chart", str(zpath), "--type", "zmr", "--value", "bore",
+                 "--column", "part=part"]) == 0
+    assert "<ZmrChart: 15 points, 2 parts, 0 signals>" in capsys.readouterr().out
+    assert spc.get_family("zmr").label_by == "part"
