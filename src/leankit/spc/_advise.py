@@ -97,6 +97,9 @@ class Advice:
         Why this chart, in plain words, one sentence per decision.
     notes : tuple of str
         Method, thresholds and references.
+    companion : dict or None
+        With ``companion="ewma"``: ``{"family": "ewma", "settings": {...}}``, an EWMA
+        chart for small sustained shifts to read alongside (:meth:`companion_chart`).
     """
 
     family: str
@@ -108,9 +111,12 @@ class Advice:
     diagnostics: dict[str, Any]
     reasons: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    companion: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         how = f" on {_TRANSFORM_NAMES[self.transformation]}" if self.transformation else ""
+        if self.companion is not None:
+            how += f" + {self.companion['family']}"
         return (f"<Advice {self.family}{how}: rules {self.rules!r}, "
                 f"nsigmas {self.nsigmas:.4g}>")
 
@@ -165,6 +171,22 @@ class Advice:
         from leankit.spc._charts import chart
 
         return chart(self.transform(data), type=self.family, **{**self.settings, **overrides})
+
+    def companion_chart(self, data: pd.DataFrame, **overrides: Any) -> ControlChart:
+        """Transform *data* and build the companion chart (``companion="ewma"``).
+
+        Raises
+        ------
+        SchemaError
+            The advice has no companion.
+        """
+        from leankit.spc._charts import chart
+
+        if self.companion is None:
+            raise SchemaError("this advice has no companion chart; call spc.advise(..., "
+                              "companion='ewma') for an EWMA alongside the Shewhart chart")
+        return chart(self.transform(data), type=self.companion["family"],
+                     **{**self.companion["settings"], **overrides})
 
     def to_frame(self) -> pd.DataFrame:
         """The diagnostics as a new DataFrame with columns ``diagnostic, value``."""
@@ -296,6 +318,67 @@ def calibrate(period_points: int, alarm_rate: float) -> dict[str, float]:
                 period_points)}
 
 
+def calibrate_ewma(period_points: int, alarm_rate: float, lam: float) -> dict[str, float]:
+    """EWMA width L (asymptotic limits) so P(false alarm in a period) <= alarm_rate.
+
+    Bisection on ``spc.arl("ewma", lam=lam, L=L).false_alarm_probability(period_points)``
+    (integral-equation chain, exact to 6+ digits), L rounded up to 3 decimals.
+
+    Examples
+    --------
+    >>> c = calibrate_ewma(84, 0.01, 0.2)
+    >>> c["L"] > 3.0, c["achieved_rate"] <= 0.01
+    (True, True)
+    """
+
+    def rate(big_l: float) -> float:
+        return arl("ewma", lam=lam, L=big_l).false_alarm_probability(period_points)
+
+    lo, hi = 0.5, 8.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if rate(mid) > alarm_rate:
+            lo = mid
+        else:
+            hi = mid
+    big_l = math.ceil(hi * 1000 - 1e-9) / 1000
+    res = arl("ewma", lam=lam, L=big_l)
+    return {"L": big_l, "achieved_rate": res.false_alarm_probability(period_points),
+            "arl0": float(res.table["arl"].iloc[0])}
+
+
+def simulate_combined_rate(period_points: int, k: float, lam: float, big_l: float, *,
+                           n_sim: int = 20_000, seed: int = 20_261_204,
+                           ) -> tuple[float, float]:
+    """Share of simulated in-control periods in which the Shewhart chart (±k) *or* the
+    EWMA (λ, asymptotic ±L) signals, and its standard error.
+
+    Standard normal points (known parameters), the EWMA started at 0; seeded.
+
+    Examples
+    --------
+    >>> p, se = simulate_combined_rate(10, 3.0, 1.0, 3.0, n_sim=4000)
+    >>> abs(p - (1 - (1 - 0.0027) ** 10)) < 4 * se
+    True
+    """
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(seed)
+    width = big_l * math.sqrt(lam / (2.0 - lam))
+    hits = 0
+    chunk = max(1, int(2_000_000 // max(period_points, 1)))
+    done = 0
+    while done < n_sim:
+        m = min(chunk, n_sim - done)
+        z = rng.standard_normal((m, period_points))
+        e = lfilter([lam], [1.0, -(1.0 - lam)], z, axis=1)
+        hit = (np.abs(z) > k).any(axis=1) | (np.abs(e) > width).any(axis=1)
+        hits += int(hit.sum())
+        done += m
+    p = hits / n_sim
+    return p, math.sqrt(max(p * (1.0 - p), 1e-12) / n_sim)
+
+
 # --------------------------------------------------------------------------- advisor
 
 
@@ -311,6 +394,8 @@ def advise(
     attribute: Attribute = "defects",
     period_points: int | None = None,
     alarm_rate: float = 0.02,
+    companion: Literal["none", "ewma"] = "none",
+    lam: float = 0.2,
 ) -> Advice:
     """Advise a control chart for the data: family, settings, transformation, limits.
 
@@ -341,6 +426,13 @@ def advise(
         points are events (one point per event), not subgroups.
     alarm_rate : float, default 0.02
         Largest acceptable share of in-control periods with a false alarm (1 in 50).
+    companion : {"none", "ewma"}, default "none"
+        ``"ewma"``: also advise an EWMA chart (asymptotic limits) of the same values for
+        small sustained shifts (I-MR and X̄-S only). With ``period_points`` each chart
+        gets half of ``alarm_rate``, and the combined rate is bounded (Bonferroni) and
+        simulated.
+    lam : float, default 0.2
+        λ of the companion EWMA, in (0, 1].
 
     Returns
     -------
@@ -410,6 +502,10 @@ def advise(
             or period_points < 1):
         raise SchemaError("period_points= must be a whole number >= 1 (points plotted per "
                           f"reporting period, e.g. 84); got {period_points!r}")
+    if companion not in ("none", "ewma"):
+        raise SchemaError(f"companion= must be 'none' or 'ewma'; got {companion!r}")
+    if not (isinstance(lam, (int, float)) and 0 < lam <= 1):
+        raise SchemaError(f"lam= must be in (0, 1] (the EWMA weight); got {lam!r}")
     if attribute not in ("defects", "defectives"):
         raise SchemaError(f"attribute= must be 'defects' or 'defectives'; got {attribute!r}")
 
@@ -492,15 +588,19 @@ def advise(
     # rules and limits
     family_rules = "limits" if family == "g" else "we"
     nsigmas = 3.0
+    pair = companion == "ewma" and family in ("i_mr", "xbar_s")
+    if companion == "ewma" and not pair:
+        reasons.append(f"no EWMA companion for a {family} chart (only for I-MR and X̄-S)")
+    shewhart_rate = alarm_rate / 2.0 if pair else alarm_rate
     if period_points is not None:
-        cal = calibrate(int(period_points), float(alarm_rate))
+        cal = calibrate(int(period_points), float(shewhart_rate))
         nsigmas = cal["nsigmas"]
         family_rules = "limits"
         diag.update(period_points=int(period_points), alarm_rate=float(alarm_rate),
                     achieved_rate=cal["achieved_rate"], arl0=cal["arl0"],
                     we_rate_at_3sigma=cal["we_rate_at_3"])
         reasons.append(
-            f"{period_points} points a period and at most {alarm_rate:.3g} of in-control "
+            f"{period_points} points a period and at most {shewhart_rate:.3g} of in-control "
             f"periods with a false alarm: beyond-limits only at ±{nsigmas:g}σ (ARL0 = "
             f"{cal['arl0']:,.0f} points, achieved rate {cal['achieved_rate']:.4g}; Western "
             f"Electric rules at ±3σ would alarm in {cal['we_rate_at_3']:.1%} of periods)")
@@ -515,6 +615,31 @@ def advise(
             "the false-alarm rate per reporting period")
     settings["rules"] = family_rules
     settings["nsigmas"] = nsigmas
+    companion_spec: dict[str, Any] | None = None
+    if pair:
+        big_l = 3.0
+        if period_points is not None:
+            ecal = calibrate_ewma(int(period_points), shewhart_rate, float(lam))
+            big_l = ecal["L"]
+            sim, se = simulate_combined_rate(int(period_points), nsigmas, float(lam), big_l)
+            bound = diag["achieved_rate"] + ecal["achieved_rate"]
+            diag.update(ewma_L=big_l, ewma_achieved_rate=ecal["achieved_rate"],
+                        ewma_arl0=ecal["arl0"], combined_rate_bound=bound,
+                        combined_rate_simulated=sim, combined_rate_simulated_se=se)
+            reasons.append(
+                f"paired with an EWMA (λ = {lam:g}, asymptotic limits ±{big_l:g}σ_EWMA, "
+                f"ARL0 = {ecal['arl0']:,.0f}, rate {ecal['achieved_rate']:.4g}) for small "
+                f"sustained shifts; each chart has half the budget, so the combined rate "
+                f"is at most {bound:.4g} (Bonferroni); simulated {sim:.4g} ± {se:.2g}")
+        else:
+            diag["ewma_arl0"] = float(arl("ewma", lam=lam, L=big_l).table["arl"].iloc[0])
+            reasons.append(
+                f"paired with an EWMA (λ = {lam:g}, asymptotic limits ±3σ_EWMA, ARL0 = "
+                f"{diag['ewma_arl0']:,.0f}) for small sustained shifts")
+        esettings = {k: v for k, v in settings.items()
+                     if k in ("value", "subgroup", "time")}
+        esettings.update(lam=float(lam), nsigmas=big_l, limits="asymptotic")
+        companion_spec = {"family": "ewma", "settings": esettings}
 
     # baseline needed for estimated limits to hold the rate (Quesenberry 1993)
     if family == "xbar_s" and sub_n > 1:
@@ -541,7 +666,8 @@ def advise(
     )
     return Advice(family=family, settings=settings, transformation=transformation,
                   transform_params=params, rules=family_rules, nsigmas=nsigmas,
-                  diagnostics=diag, reasons=tuple(reasons), notes=notes)
+                  diagnostics=diag, reasons=tuple(reasons), notes=notes,
+                  companion=companion_spec)
 
 
 def _advise_individuals(x: np.ndarray, *, value: str, time: str | None,

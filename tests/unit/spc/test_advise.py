@@ -15,7 +15,12 @@ from scipy.special import ndtr
 
 from leankit import spc
 from leankit.errors import ColumnNotFoundError, InsufficientDataError, SchemaError
-from leankit.spc._advise import ar1_residuals, calibrate
+from leankit.spc._advise import (
+    ar1_residuals,
+    calibrate,
+    calibrate_ewma,
+    simulate_combined_rate,
+)
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -327,3 +332,63 @@ def test_count_errors() -> None:
         spc.advise(pd.DataFrame({"c": [1, 2], "n": [10, 0]}), count="c", size="n")
     with pytest.raises(SchemaError, match="needs size="):
         spc.advise(pd.DataFrame({"c": [1, 2]}), count="c", attribute="defectives")
+
+
+# --------------------------------------------------------------------------- EWMA companion
+
+
+def test_ewma_companion_splits_the_budget() -> None:
+    df = pd.DataFrame({"x": _rng(16).normal(10, 1, 120)})
+    advice = spc.advise(df, value="x", period_points=84, companion="ewma")
+    assert repr(advice) == "<Advice i_mr + ewma: rules 'limits', nsigmas 3.847>"
+    d = advice.diagnostics
+    # each chart gets half of 0.02, from spc.arl (Shewhart: exact chain; EWMA: integral eq.)
+    assert d["achieved_rate"] <= 0.01 and d["ewma_achieved_rate"] <= 0.01
+    assert d["ewma_achieved_rate"] >= 0.0099
+    ref = spc.arl("ewma", lam=0.2, L=d["ewma_L"]).false_alarm_probability(84)
+    assert d["ewma_achieved_rate"] == pytest.approx(ref, rel=1e-12)
+    assert d["combined_rate_bound"] <= 0.02
+    # the joint rate is below the Bonferroni bound (the charts share points)
+    assert d["combined_rate_simulated"] <= d["combined_rate_bound"] + 4 * d[
+        "combined_rate_simulated_se"]
+    assert advice.companion is not None
+    assert advice.companion["settings"] == {"value": "x", "lam": 0.2,
+                                            "nsigmas": d["ewma_L"], "limits": "asymptotic"}
+    chart = advice.companion_chart(df)
+    assert repr(chart).startswith("<ControlChart ewma: 120 subgroups")
+    assert any("combined rate is at most" in r for r in advice.reasons)
+
+
+def test_simulated_rate_matches_ewma_chain() -> None:
+    # Shewhart limits out of reach (k = 50): the simulation estimates the EWMA alone,
+    # whose rate spc.arl computes from the integral equation
+    ecal = calibrate_ewma(84, 0.05, 0.2)
+    p, se = simulate_combined_rate(84, 50.0, 0.2, ecal["L"], n_sim=20_000, seed=7)
+    assert abs(p - ecal["achieved_rate"]) < 4 * se
+
+
+def test_companion_on_log_scale_uses_the_log_column() -> None:
+    df = pd.DataFrame({"x": _rng(3).lognormal(1.0, 0.8, 150)})
+    advice = spc.advise(df, value="x", companion="ewma")
+    assert advice.companion is not None
+    assert advice.companion["settings"]["value"] == "log_x"
+    assert repr(advice.companion_chart(df)).startswith("<ControlChart ewma: 150 subgroups")
+
+
+def test_no_companion_for_counts() -> None:
+    rng = _rng(7)
+    n = rng.integers(4000, 6000, 60)
+    df = pd.DataFrame({"c": rng.poisson(0.01 * n), "n": n})
+    advice = spc.advise(df, count="c", size="n", companion="ewma")
+    assert advice.companion is None
+    assert any("no EWMA companion for a u chart" in r for r in advice.reasons)
+    with pytest.raises(SchemaError, match="has no companion chart"):
+        advice.companion_chart(df)
+
+
+def test_companion_errors() -> None:
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+    with pytest.raises(SchemaError, match="companion= must be"):
+        spc.advise(df, value="x", companion="cusum")  # type: ignore[arg-type]
+    with pytest.raises(SchemaError, match="lam= must be in"):
+        spc.advise(df, value="x", companion="ewma", lam=0.0)
