@@ -18,6 +18,7 @@ new file, never half a line, and no version is ever overwritten. A torn last lin
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import getpass
 import inspect
@@ -283,7 +284,8 @@ class LimitsVersion:
             "reason": self.reason,
             "created_at": _iso(self.created_at),
             "leankit_version": self.leankit_version,
-            "advice": None if self.advice is None else _jsonable(dict(self.advice), "advice"),
+            "advice": (None if self.advice is None
+                       else _jsonable(dict(self.advice), "advice", nan_as_null=True)),
             "supersedes": self.supersedes,
         }
 
@@ -476,7 +478,7 @@ class LimitsStore:
 
     def freeze(self, key: LimitsKey | str, chart: ControlChart, *, reason: str,
                by: str | None = None, data_range: DataRange | None = None,
-               advice: Mapping[str, Any] | None = None) -> LimitsVersion:
+               advice: Mapping[str, Any] | object | None = None) -> LimitsVersion:
         """Freeze *chart*'s Phase I limits as version 1 of *key*.
 
         Parameters
@@ -492,8 +494,9 @@ class LimitsStore:
             Who freezes them (default: the login name).
         data_range : DataRange, optional
             The baseline (default: the chart's Phase I points, :meth:`DataRange.of_chart`).
-        advice : mapping, optional
-            The chart advisor's advice (JSON-ready), stored with the version.
+        advice : Advice or mapping, optional
+            The chart advisor's advice (:func:`leankit.spc.advise`, or any mapping of
+            names, numbers and lists), stored with the version (NaN stored as null).
 
         Returns
         -------
@@ -512,7 +515,7 @@ class LimitsStore:
 
     def recompute(self, key: LimitsKey | str, chart: ControlChart, *, reason: str,
                   by: str | None = None, data_range: DataRange | None = None,
-                  advice: Mapping[str, Any] | None = None) -> LimitsVersion:
+                  advice: Mapping[str, Any] | object | None = None) -> LimitsVersion:
         """Store new limits for *key* as a new version; the old one stays in the history.
 
         Parameters are those of :meth:`freeze`; the reason (why the limits change:
@@ -536,7 +539,7 @@ class LimitsStore:
 
     def _append(self, action: str, key: LimitsKey | str, chart: ControlChart, *, reason: str,
                 by: str | None, data_range: DataRange | None,
-                advice: Mapping[str, Any] | None) -> LimitsVersion:
+                advice: Mapping[str, Any] | object | None) -> LimitsVersion:
         k = LimitsKey.of(key)
         if not isinstance(chart, ControlChart):
             raise TypeError(f"chart must be a ControlChart, got {type(chart).__name__}")
@@ -547,6 +550,7 @@ class LimitsStore:
             raise ValueError(f"the {chart.chart} chart has no frozen limits (stage_limits "
                              "is empty): freeze a chart built by the chart engine")
         who = by if by else _login()
+        advice_doc = _advice_dict(advice)
         if data_range is None:
             data_range = DataRange.of_chart(chart)
         settings = {k2: v for k2, v in chart.parameters.items() if k2 != "chart"}
@@ -591,7 +595,7 @@ class LimitsStore:
                 key=k, version=len(hist) + 1, action=action, chart=chart.family,
                 settings=settings, stage_limits=stages, baseline=data_range, by=who,
                 reason=reason.strip(), created_at=pd.Timestamp.now(tz="UTC"),
-                advice=advice, supersedes=hist[-1].version if hist else None)
+                advice=advice_doc, supersedes=hist[-1].version if hist else None)
             line = json.dumps(new.to_dict(), ensure_ascii=False, allow_nan=False,
                               sort_keys=False).encode("utf-8")
             atomic_write_bytes(self.path, raw + line + b"\n")
@@ -631,6 +635,12 @@ def chart_from_version(version: LimitsVersion, data: pd.DataFrame,
         The new data, with the columns named in ``version.settings``.
     **overrides
         Settings to change (e.g. ``time="ts"`` when the column is named differently).
+
+    Notes
+    -----
+    When the frozen chart was drawn on transformed data (advice with a
+    ``transformation``: log, AR(1) residuals, event gaps), transform the new data the
+    same way (``Advice.transform``) before calling this function.
 
     Returns
     -------
@@ -715,7 +725,23 @@ def _ts(text: Any) -> pd.Timestamp | None:
     return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
-def _jsonable(value: Any, what: str) -> Any:
+def _advice_dict(advice: object) -> dict[str, Any] | None:
+    """The advice as a JSON-ready dict (an :class:`Advice` dataclass or a mapping)."""
+    if advice is None:
+        return None
+    if isinstance(advice, Mapping):
+        doc = dict(advice)
+    elif dataclasses.is_dataclass(advice) and not isinstance(advice, type):
+        doc = {f.name: getattr(advice, f.name) for f in dataclasses.fields(advice)}
+    else:
+        raise TypeError(f"advice= must be an Advice (spc.advise) or a mapping, got "
+                        f"{type(advice).__name__}")
+    out = _jsonable(doc, "advice", nan_as_null=True)
+    assert isinstance(out, dict)
+    return out
+
+
+def _jsonable(value: Any, what: str, *, nan_as_null: bool = False) -> Any:
     """*value* as plain JSON types (numpy scalars, tuples, timestamps converted)."""
     if value is None or isinstance(value, bool | str):
         return value
@@ -726,15 +752,17 @@ def _jsonable(value: Any, what: str) -> Any:
     if isinstance(value, float | np.floating):
         f = float(value)
         if not math.isfinite(f):
+            if nan_as_null:
+                return None
             raise ValueError(f"{what}: {f} cannot be stored (not a finite number)")
         return f
     if isinstance(value, pd.Timestamp | dt.datetime):
         return _iso(value)
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v, what) for k, v in value.items()}
+        return {str(k): _jsonable(v, what, nan_as_null=nan_as_null) for k, v in value.items()}
     if isinstance(value, Sequence | np.ndarray | set | frozenset):
         items = sorted(value) if isinstance(value, set | frozenset) else list(value)
-        return [_jsonable(v, what) for v in items]
+        return [_jsonable(v, what, nan_as_null=nan_as_null) for v in items]
     raise TypeError(f"{what}: a {type(value).__name__} ({value!r:.60}) cannot be stored as "
                     "JSON; freeze a chart whose settings are names, numbers and lists")
 

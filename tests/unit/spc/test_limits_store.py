@@ -6,12 +6,15 @@ import json
 import math
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leankit import datasets, spc
 from leankit.errors import DataQualityWarning, DatasetError
@@ -353,3 +356,51 @@ def test_cli_errors_name_the_fix(tmp_path, capsys):
     capsys.readouterr()
     assert main(["limits", "show", ds, "--characteristic", "width"]) == 0
     assert "width (line=L1)" in capsys.readouterr().out
+
+
+def test_advice_is_stored_with_the_version(store, base):
+    advice = spc.advise(PHASE1, value="diameter", subgroup="sample", period_points=25)
+    v = store.freeze("diameter", advice.chart(PHASE1), reason="advised", by="a", advice=advice)
+    again = spc.LimitsStore(store.root).current("diameter")
+    assert again.advice["family"] == advice.family == v.chart
+    assert list(again.advice["reasons"]) == list(advice.reasons)
+    assert again.advice["nsigmas"] == pytest.approx(advice.nsigmas)
+    with pytest.raises(TypeError, match="advice= must be an Advice"):
+        store.recompute("diameter", base, reason="r", by="a", advice=3)
+
+
+# ------------------------------------------------------------------ property
+
+
+_OPS = st.lists(st.tuples(st.sampled_from(["freeze", "recompute"]),
+                          st.sampled_from(["a", "b", "c"]),
+                          st.sampled_from([None, "L1", "L2"])), max_size=8)
+
+
+@settings(max_examples=20, deadline=None)
+@given(ops=_OPS)
+def test_property_versions_count_up_and_nothing_is_rewritten(base, ops):
+    # model: a key's versions are 1..n in write order; a freeze of a frozen key and a
+    # recompute of an unfrozen key fail and write nothing; the file only ever grows
+    # by appending (every earlier byte kept).
+    chart = base
+    with tempfile.TemporaryDirectory() as root:
+        store = spc.LimitsStore(root)
+        model: dict[spc.LimitsKey, int] = {}
+        before = b""
+        for action, name, line in ops:
+            key = spc.LimitsKey(name, line=line)
+            ok = (action == "freeze") == (key not in model)
+            if ok:
+                v = getattr(store, action)(key, chart, reason=f"{action} {name}", by="p")
+                model[key] = model.get(key, 0) + 1
+                assert v.version == model[key]
+            else:
+                with pytest.raises(DatasetError):
+                    getattr(store, action)(key, chart, reason="x", by="p")
+            now = store.path.read_bytes() if store.path.exists() else b""
+            assert now.startswith(before) and now.count(b"\n") == sum(model.values())
+            before = now
+        assert {k: len(store.history(k)) for k in store.keys()} == model
+        for k, n in model.items():
+            assert [v.version for v in store.history(k)] == list(range(1, n + 1))
