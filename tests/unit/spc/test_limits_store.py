@@ -176,12 +176,16 @@ def test_version_gap_is_a_dataset_error(store, base):
 # ------------------------------------------------------------------ concurrency
 
 _WORKER = textwrap.dedent("""
-    import sys
+    import pathlib, sys, time
     from leankit import datasets, spc
     root, me, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     chart = spc.xbar_s(datasets.piston_rings().head(125), value="diameter", subgroup="sample")
     store = spc.LimitsStore(root)
     store.freeze(f"own-{me}", chart, reason=f"own {me}", by=me)
+    pathlib.Path(root, f"ready-{me}").touch()  # start together: both write at once
+    deadline = time.monotonic() + 60
+    while len(list(pathlib.Path(root).glob("ready-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
     for i in range(n):
         store.recompute("shared", chart, reason=f"{me}-{i}", by=me)
 """)
@@ -190,7 +194,7 @@ _WORKER = textwrap.dedent("""
 def test_two_processes_writing_at_once_lose_nothing(tmp_path, base):
     store = spc.LimitsStore(tmp_path)
     store.freeze("shared", base, reason="start", by="parent")
-    n = 15
+    n = 40  # enough that the two writers interleave (measured: 1-7 switches per run)
     procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(tmp_path), me, str(n)],
                               stderr=subprocess.PIPE) for me in ("a", "b")]
     for p in procs:
