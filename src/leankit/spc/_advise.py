@@ -533,6 +533,11 @@ def advise(
                 settings["subgroup"] = subgroup
             if time is not None:
                 settings["time"] = time
+            if diag["counts_missing"]:
+                settings["missing"] = "exclude"
+                reasons.append(
+                    f"{diag['counts_missing']} subgroup(s) without a count or size are left "
+                    "out of the diagnostics and of the chart (missing='exclude')")
     else:
         assert value is not None
         x_all = pd.to_numeric(ordered[value], errors="coerce")
@@ -544,6 +549,12 @@ def advise(
         frame = ordered.loc[usable]
         x = x_all[usable].to_numpy(float)
         settings = {"value": value}
+        if diag["values_missing"]:
+            settings["missing"] = "exclude"
+            reasons.append(
+                f"{diag['values_missing']} row(s) without a numeric {value!r} are left out "
+                "of the diagnostics and of the chart (missing='exclude', listed in the "
+                "chart's exclusions)")
         if time is not None:
             settings["time"] = time
         n_parts = int(frame[part].nunique()) if part is not None else 1
@@ -677,11 +688,18 @@ def _advise_individuals(x: np.ndarray, *, value: str, time: str | None,
     r1 = _lag1(x) if n >= 3 else math.nan
     diag["lag1_autocorrelation"] = r1
     diag["skewness"] = _skew(x)
+    if n >= 2 and np.ptp(x) == 0:
+        diag["ljung_box_p"] = diag["anderson_darling_p"] = math.nan
+        reasons.append(
+            f"all {n} values are equal ({x[0]:g}): nothing to test; I-MR chart, whose "
+            "limits collapse onto the center (check the gauge resolution)")
+        return None, {}
     if n < MIN_TEST_POINTS:
         diag["ljung_box_p"] = diag["anderson_darling_p"] = math.nan
         reasons.append(
             f"individual values: too few points ({n} < {MIN_TEST_POINTS}) to test "
-            "normality or autocorrelation: I-MR chart (check again with more data)")
+            "normality or autocorrelation: I-MR chart (check again with more data"
+            + ("; the chart itself needs at least 2 values" if n < 2 else "") + ")")
         return None, {}
     lags, lb_p = _ljung_box(x)
     diag["ljung_box_lags"] = lags
@@ -790,6 +808,7 @@ def _advise_counts(frame: pd.DataFrame, *, count: str, size: str | None,
     else:
         n = np.ones_like(c)
     ok = np.isfinite(c) & np.isfinite(n)
+    diag["counts_missing"] = int((~ok).sum())
     c, n = c[ok], n[ok]
     m = int(c.size)
     kind = "p" if attribute == "defectives" else "u"

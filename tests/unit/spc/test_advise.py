@@ -392,3 +392,41 @@ def test_companion_errors() -> None:
         spc.advise(df, value="x", companion="cusum")  # type: ignore[arg-type]
     with pytest.raises(SchemaError, match="lam= must be in"):
         spc.advise(df, value="x", companion="ewma", lam=0.0)
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_missing_values_are_excluded_and_stated() -> None:
+    x = _rng(17).normal(size=40)
+    x[[3, 11]] = np.nan
+    df = pd.DataFrame({"x": x})
+    advice = spc.advise(df, value="x")
+    assert advice.diagnostics["values_missing"] == 2
+    assert advice.settings["missing"] == "exclude"
+    assert advice.reasons[0].startswith("2 row(s) without a numeric 'x' are left out")
+    chart = advice.chart(df)
+    assert repr(chart).startswith("<ControlChart i_mr: 38 subgroups")
+    assert chart.exclusions["row"].tolist() == [3, 11]
+
+
+def test_missing_counts_are_excluded_and_stated() -> None:
+    rng = _rng(18)
+    n = rng.integers(400, 600, 30).astype(float)
+    c = rng.poisson(0.05 * n).astype(float)
+    c[5] = np.nan
+    advice = spc.advise(pd.DataFrame({"c": c, "n": n}), count="c", size="n")
+    assert advice.family == "u" and advice.settings["missing"] == "exclude"
+    assert advice.diagnostics["counts_missing"] == 1
+
+
+def test_constant_values_still_advise() -> None:
+    advice = spc.advise(pd.DataFrame({"x": [2.0] * 30}), value="x")
+    assert advice.family == "i_mr"
+    assert advice.reasons[0].startswith("all 30 values are equal (2): nothing to test")
+
+
+def test_single_value_still_advises() -> None:
+    advice = spc.advise(pd.DataFrame({"x": [2.5]}), value="x")
+    assert advice.family == "i_mr"
+    assert "the chart itself needs at least 2 values" in advice.reasons[0]
