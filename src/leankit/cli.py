@@ -296,7 +296,11 @@ def _chart(args: argparse.Namespace) -> int:
                                f"(the column of {e.help or e.name})")
 
     def fn(data: Any, **kw: Any) -> Any:
-        return spc.chart(data, type=fam.id, **kw)
+        try:
+            return spc.chart(data, type=fam.id, **kw)
+        except TypeError as exc:  # the chart's arguments, as given on the command line
+            raise LeankitError(f"{exc} (on the command line: --value/--subgroup/--count/"
+                               "--size, --column NAME=COL)") from None
 
     if args.baseline_until:
         if not args.time:

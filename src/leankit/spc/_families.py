@@ -186,7 +186,8 @@ class ChartFamily:
         ``("value", "subgroup")`` or ``("count", "size")``).
     optional_columns : tuple of str, optional
         Accepted optional column arguments (default from ``input``: ``("subgroup",)``
-        for values and counts).
+        for values and counts). A column of the input kind named here is not required
+        (the g chart takes ``value=`` or its extra column ``events=``).
     min_size : int, default 1
         Smallest subgroup size for ``input="subgroups"``.
     settings : mapping, optional
@@ -262,10 +263,11 @@ class ChartFamily:
         names = [p.name for p in self.panels]
         if len(set(names)) != len(names):
             raise FamilyError(f"ChartFamily {self.id!r}: panel names repeat: {names}")
-        if not self.columns:
-            object.__setattr__(self, "columns", _REQUIRED_COLUMNS[self.input])
         if self.optional_columns is None:
             object.__setattr__(self, "optional_columns", _OPTIONAL_COLUMNS[self.input])
+        if not self.columns:  # the input kind's, less those declared optional
+            object.__setattr__(self, "columns", tuple(
+                c for c in _REQUIRED_COLUMNS[self.input] if c not in self.optional_columns))
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
         if self.data_kind is None:
             object.__setattr__(self, "data_kind", _DATA_KIND[self.input])

@@ -32,7 +32,7 @@ from scipy import optimize, special, stats
 from leankit.errors import InsufficientDataError, SchemaError
 from leankit.spc._charts import Exclude, Missing, _by, _handle_missing, _require, build_chart
 from leankit.spc._constants import d2
-from leankit.spc._families import ChartFamily, Panel, register_family
+from leankit.spc._families import ChartFamily, ColumnArg, Panel, register_family
 from leankit.spc._results import ChartCollection, ControlChart, Limits
 from leankit.spc._rules import Rule, RuleError, evaluate
 
@@ -863,6 +863,10 @@ def _t_transform(data: pd.DataFrame, **kwargs: Any) -> ControlChart | ChartColle
 
 _t_transform.__name__ = "t_chart"
 
+#: ``events=``: the alternative to ``value=`` (one row per event instead of per gap).
+_EVENTS = (ColumnArg(name="events", help="event dates/times or case numbers, one row per "
+                     "event (instead of value=, the gaps)"),)
+
 register_family(ChartFamily(
     id="g", title="g chart", constructor=g_chart, input="values", aliases=("g_chart",),
     description="rare events: cases (units, days) between events, geometric limits; "
@@ -872,6 +876,7 @@ register_family(ChartFamily(
     param_names=("gbar",), estimate=_g_estimate, arrays=_g_arrays, check=_g_check,
     settings={"method": "probability", "center": "median"},
     valid_rules=("limits", "below"), default_rules="limits", notes=_notes,
+    optional_columns=("value", "subgroup"), extra_columns=_EVENTS,
     data_kind="events"))
 register_family(ChartFamily(
     id="t", title="t chart", constructor=t_chart, input="values", aliases=("t_chart",),
@@ -880,7 +885,8 @@ register_family(ChartFamily(
                   rules="limits_only"),),
     param_names=("shape", "scale"), estimate=_t_estimate("weibull"),
     arrays=_t_arrays("weibull"), check=_t_check, valid_rules=("limits",),
-    default_rules="limits", notes=_notes, data_kind="events"))
+    default_rules="limits", notes=_notes, data_kind="events",
+    optional_columns=("value", "subgroup"), extra_columns=_EVENTS))
 register_family(ChartFamily(
     id="t_transform", title="t chart (t^(1/3.6) transform)", input="values",
     constructor=_t_transform,
@@ -889,4 +895,5 @@ register_family(ChartFamily(
                   rules="limits_only"),),
     param_names=("mu", "sigma"), estimate=_t_estimate("transform"),
     arrays=_t_arrays("transform"), check=_t_check, valid_rules=("limits",),
-    default_rules="limits", notes=_notes, data_kind="events"))
+    default_rules="limits", notes=_notes, data_kind="events",
+    optional_columns=("value", "subgroup"), extra_columns=_EVENTS))

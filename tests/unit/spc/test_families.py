@@ -584,3 +584,13 @@ def test_builtin_families_declare_their_rules_and_notes(tmp_path: Path,
                  "--column", "part=part"]) == 0
     assert "<ZmrChart: 15 points, 2 parts, 0 signals>" in capsys.readouterr().out
     assert spc.get_family("zmr").label_by == "part"
+    # g and t take events= (one row per event) instead of value=: --column events=
+    lots = pd.DataFrame({"lot_no": [3, 7, 8, 15, 21, 22, 30, 41, 44, 52]})
+    lpath = tmp_path / "lots.parquet"
+    lots.to_parquet(lpath)
+    assert main(["chart", str(lpath), "--type", "g", "--column", "events=lot_no"]) == 0
+    direct = spc.g_chart(lots, events="lot_no")
+    out = capsys.readouterr().out
+    assert f"<ControlChart g: 9 subgroups, n=1, {direct.n_signals} signals>" in out
+    assert main(["chart", str(lpath), "--type", "g"]) == 2
+    assert "g_chart needs exactly one of value=" in capsys.readouterr().err
