@@ -267,7 +267,7 @@ class ChartFamily:
             object.__setattr__(self, "optional_columns", _OPTIONAL_COLUMNS[self.input])
         if not self.columns:  # the input kind's, less those declared optional
             object.__setattr__(self, "columns", tuple(
-                c for c in _REQUIRED_COLUMNS[self.input] if c not in self.optional_columns))
+                c for c in _REQUIRED_COLUMNS[self.input] if c not in (self.optional_columns or ())))
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
         if self.data_kind is None:
             object.__setattr__(self, "data_kind", _DATA_KIND[self.input])
