@@ -451,19 +451,23 @@ class LimitsStore:
                 continue
             try:
                 doc = json.loads(line.decode("utf-8"))
+            except ValueError as exc:  # also JSONDecodeError, UnicodeDecodeError
+                if i == len(lines):  # an interrupted write: tolerated (see versions())
+                    torn = (i, line)
+                    break
+                raise self._broken(i, exc) from None
+            fmt = doc.get("format") if isinstance(doc, dict) else None
+            if isinstance(fmt, str) and fmt.partition("/")[0] == "leankit.limits" and (
+                    fmt.partition("/")[2].split(".")[0] != FORMAT.partition("/")[2]):
+                raise DatasetError(
+                    f"{self.path}, line {i}: written in format {fmt!r} by a newer leankit "
+                    f"(this one reads {FORMAT!r}); upgrade leankit to read these limits")
+            try:
                 if not isinstance(doc, dict):
                     raise ValueError(f"a JSON {type(doc).__name__}, not an object")
                 ver = LimitsVersion.from_dict(doc)
-            except ValueError as exc:  # also JSONDecodeError, UnicodeDecodeError
-                if i == len(lines):
-                    torn = (i, line)
-                    break
-                raise DatasetError(
-                    f"{self.path}, line {i}: not a valid limits version ({_short(exc)}). "
-                    "The registry is append-only, so this line was edited or damaged: "
-                    "restore the file from a backup, or move the broken line into "
-                    f"{QUARANTINE} beside it"
-                ) from None
+            except ValueError as exc:
+                raise self._broken(i, exc) from None
             expected = seen.get(ver.key, 0) + 1
             if ver.version != expected:
                 raise DatasetError(
@@ -473,6 +477,12 @@ class LimitsStore:
             seen[ver.key] = ver.version
             out.append(ver)
         return out, torn
+
+    def _broken(self, line: int, exc: BaseException) -> DatasetError:
+        return DatasetError(
+            f"{self.path}, line {line}: not a valid limits version ({_short(exc)}). The "
+            "registry is append-only, so this line was edited or damaged: restore the file "
+            f"from a backup, or move the broken line into {QUARANTINE} beside it")
 
     # ---------------------------------------------------------------- writing
 

@@ -408,3 +408,26 @@ def test_property_versions_count_up_and_nothing_is_rewritten(base, ops):
         assert {k: len(store.history(k)) for k in store.keys()} == model
         for k, n in model.items():
             assert [v.version for v in store.history(k)] == list(range(1, n + 1))
+
+
+def test_a_complete_but_invalid_last_line_is_not_taken_for_a_torn_one(store, base):
+    store.freeze("diameter", base, reason="baseline", by="a")
+    doc = json.loads(store.path.read_bytes().splitlines()[0])
+    newer = json.dumps({**doc, "format": "leankit.limits/2", "version": 2}).encode()
+    store.path.write_bytes(store.path.read_bytes() + newer)  # no newline: still complete JSON
+    with pytest.raises(DatasetError, match="line 2: written in format 'leankit.limits/2' by a "
+                       "newer leankit"):
+        store.recompute("diameter", base, reason="x", by="a")
+    broken = json.dumps({k: v for k, v in doc.items() if k != "stages"}).encode()
+    store.path.write_bytes(store.path.read_bytes().splitlines(keepends=True)[0] + broken + b"\n")
+    with pytest.raises(DatasetError, match="line 2: not a valid limits version .*'stages'"):
+        store.current("diameter")
+    assert not store.path.with_name("limits.quarantine.jsonl").exists()
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(store, base):
+    store.freeze("diameter", base, reason="baseline", by="a")
+    stale = store.path.parent / ".limits.jsonl.deadbeef-99999.abc.tmp"
+    stale.write_bytes(b"half")
+    store.recompute("diameter", base, reason="again", by="a")
+    assert not stale.exists()
