@@ -472,6 +472,9 @@ def advise(
     With ``period_points`` the rule set is beyond the limits only, with k from
     :func:`calibrate` (exact Markov chain of :func:`leankit.spc.arl`); the dispersion
     panel (MR, S) is shown without signals so the calibrated rate is the chart's rate.
+    With ``companion="ewma"`` each chart gets ``alarm_rate/2`` (the EWMA width from
+    :func:`calibrate_ewma`); the combined rate is at most the sum (Bonferroni) and is
+    estimated by :func:`simulate_combined_rate`.
 
     Examples
     --------

@@ -430,3 +430,30 @@ def test_single_value_still_advises() -> None:
     advice = spc.advise(pd.DataFrame({"x": [2.5]}), value="x")
     assert advice.family == "i_mr"
     assert "the chart itself needs at least 2 values" in advice.reasons[0]
+
+
+def _kinds() -> dict[str, tuple[pd.DataFrame, dict[str, str]]]:
+    rng = _rng(19)
+    parts = np.repeat(np.arange(15), 6)
+    n = rng.integers(4000, 6000, 60)
+    return {
+        "xbar_s": (pd.DataFrame({"x": rng.normal(5, 1, 250), "s": np.repeat(np.arange(50), 5),
+                                 "t": np.arange(250)}),
+                   {"value": "x", "subgroup": "s", "time": "t"}),
+        "zmr": (pd.DataFrame({"x": rng.normal(rng.normal(100, 20, 15)[parts], 2),
+                              "p": parts}), {"value": "x", "part": "p"}),
+        "laney_u": (pd.DataFrame({"c": rng.poisson(0.01 * rng.gamma(20, 1 / 20, 60) * n),
+                                  "n": n}), {"count": "c", "size": "n"}),
+        "g": (pd.DataFrame({"c": rng.poisson(0.1, 365)}), {"count": "c"}),
+        "c": (pd.DataFrame({"c": rng.poisson(12, 60)}), {"count": "c"}),
+    }
+
+
+@pytest.mark.parametrize("family", ["xbar_s", "zmr", "laney_u", "g", "c"])
+def test_calibrated_advice_builds_every_family(family: str) -> None:
+    df, cols = _kinds()[family]
+    advice = spc.advise(df, period_points=84, **cols)  # type: ignore[arg-type]
+    assert advice.family == family
+    assert (advice.rules, advice.nsigmas) == ("limits", 3.673)
+    chart = advice.chart(df)
+    assert isinstance(chart, spc.ControlChart)
