@@ -73,8 +73,10 @@ def add_parser(subparsers: Any) -> None:
     fr.add_argument("--value", default="value", help="column of measured values (default value)")
     fr.add_argument("--subgroup", help="column of subgroup ids (X-bar charts)")
     fr.add_argument("--time", default="timestamp", help="column of times (default timestamp)")
-    fr.add_argument("--rules", default="we", help="rule set or ids, e.g. nelson or we_1,we_4")
-    fr.add_argument("--nsigmas", type=float, default=3.0, help="limit width in sigmas")
+    fr.add_argument("--rules", help="rule set or ids, e.g. nelson or we_1,we_4 (default: the "
+                    "chart type's default rules)")
+    fr.add_argument("--nsigmas", type=float,
+                    help="limit width in sigmas (default: the chart type's, 3 for Shewhart)")
     data_args(fr)
     fr.set_defaults(func=_freeze)
 
@@ -236,9 +238,16 @@ def _freeze(args: argparse.Namespace) -> int:
             f"{cur.action} by {cur.by} on {cur.created_at:%Y-%m-%d}); use `leankit limits "
             "recompute` with a --reason to store a new version")
     df = _baseline(args, args.time, args.subgroup)
-    rules = tuple(args.rules.split(",")) if "," in args.rules else args.rules
-    kwargs: dict[str, Any] = {"value": args.value, "time": args.time, "rules": rules,
-                              "nsigmas": args.nsigmas}
+    kwargs: dict[str, Any] = {"value": args.value, "time": args.time}
+    if args.rules is not None:  # else the family's default rules
+        rules = tuple(args.rules.split(",")) if "," in args.rules else args.rules
+        try:
+            fam.check_rules(rules)
+        except ValueError as exc:  # RuleError: a LeankitError and ValueError
+            raise LeankitError(f"--rules {args.rules}: {exc}") from None
+        kwargs["rules"] = rules
+    if args.nsigmas is not None:
+        kwargs["nsigmas"] = args.nsigmas
     if args.subgroup:
         if "subgroup" not in fam.column_args:
             raise LeankitError(f"--subgroup does not apply to a {fam.id} chart")
@@ -266,7 +275,7 @@ def _recompute(args: argparse.Namespace) -> int:
                            "(leankit limits freeze)")
     kwargs = old.chart_kwargs()
     df = _baseline(args, kwargs.get("time"), kwargs.get("subgroup"))
-    chart = spc.chart(df, type=old.chart, **kwargs)
+    chart = spc.chart_from_version(old, df, phase="I")  # same chart type and settings
     new = store.recompute(key, chart, reason=reason, by=args.by)
     print(f"recomputed {new.key}: version {new.version} supersedes version {old.version} "
           f"({new.chart}); reason: {new.reason}")

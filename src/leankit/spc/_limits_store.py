@@ -29,14 +29,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from leankit import __version__
-from leankit.errors import DataQualityWarning, DatasetError
+from leankit.errors import DataQualityWarning, DatasetError, LeankitError
 from leankit.spc._results import ControlChart, Limits
+from leankit.spc._rules import RuleError, resolve_rules
 
 __all__ = [
     "DataRange",
@@ -58,7 +59,7 @@ _ACTIONS = ("freeze", "recompute")
 # chart settings that are not passed back to the chart function on new data: the
 # frozen limits replace the standards, a stage column / exclusions belong to Phase I
 _NOT_REPLAYED = frozenset({"chart", "standards", "stage", "exclude", "by", "limits", "data",
-                           "type", "mu", "sigma", "p", "c", "u", "gbar", "center"})
+                           "type", "mu", "sigma", "p", "c", "u", "gbar"})
 
 
 # ------------------------------------------------------------------ value objects
@@ -257,9 +258,10 @@ class LimitsVersion:
         """Keyword arguments of :func:`leankit.spc.chart` with this version's settings.
 
         Column names, rules, nsigmas, sigma estimator and the family's own settings;
-        not the Phase I standards, stage column or exclusions. ``spc.chart(new,
-        type=v.chart, **v.chart_kwargs())`` estimates limits afresh the same way (a
-        recompute); :func:`chart_from_version` scores data against the frozen ones.
+        not the Phase I standards, stage column or exclusions. Rule ids a family
+        derives itself (the g chart's ``"g_below (k=8)"`` from ``rules="below"``) are
+        left out: :func:`chart_from_version` (``phase="I"`` to estimate afresh, the
+        default ``"II"`` to score against the frozen limits) finds and checks them.
         """
         return replay_settings(self.chart, self.settings)
 
@@ -623,9 +625,10 @@ class LimitsStore:
 # ------------------------------------------------------------------ using a version
 
 
-def chart_from_version(version: LimitsVersion, data: pd.DataFrame,
-                       **overrides: Any) -> ControlChart:
-    """Chart *data* as Phase II against the frozen limits of *version*.
+def chart_from_version(version: LimitsVersion, data: pd.DataFrame, *,
+                       phase: Literal["II", "I"] = "II", **overrides: Any) -> ControlChart:
+    """Chart *data* as Phase II against the frozen limits of *version* (or, with
+    ``phase="I"``, estimate new limits from *data* the same way: a recompute).
 
     The chart type, column names, rules, nsigmas and the family's own settings are
     those stored with the version; every point is scored against ``version.limits``
@@ -643,6 +646,10 @@ def chart_from_version(version: LimitsVersion, data: pd.DataFrame,
         From :meth:`LimitsStore.current` or :meth:`LimitsStore.history`.
     data : pandas.DataFrame
         The new data, with the columns named in ``version.settings``.
+    phase : {"II", "I"}, default "II"
+        ``"II"``: score *data* against the frozen limits. ``"I"``: *data* is a new
+        baseline; its limits are estimated with the version's settings (what
+        :meth:`LimitsStore.recompute` then stores).
     **overrides
         Settings to change (e.g. ``time="ts"`` when the column is named differently).
 
@@ -655,8 +662,14 @@ def chart_from_version(version: LimitsVersion, data: pd.DataFrame,
     Returns
     -------
     ControlChart
-        All points with ``phase == "II"``; ``parameters`` and ``stage_limits`` show the
-        frozen limits used.
+        With ``phase="II"`` all points are Phase II; ``parameters`` and
+        ``stage_limits`` show the frozen limits used.
+
+    Raises
+    ------
+    LeankitError
+        The stored settings cannot be reproduced (e.g. rules with parameters this
+        leankit does not derive from the stored ids): pass them as overrides.
 
     Examples
     --------
@@ -675,9 +688,46 @@ def chart_from_version(version: LimitsVersion, data: pd.DataFrame,
     if not isinstance(version, LimitsVersion):
         raise TypeError(f"version must be a LimitsVersion, got {type(version).__name__}")
     fam = get_family(version.chart)
+    if phase not in ("I", "II"):
+        raise ValueError(f"phase= must be 'II' (score against the frozen limits) or 'I' "
+                         f"(estimate new limits), got {phase!r}")
     kwargs = replay_settings(fam.id, version.settings)
     kwargs.update(overrides)
-    return _chart(data, type=fam.id, limits=version.limits, **kwargs)
+    if phase == "II":
+        kwargs["limits"] = version.limits
+    out = _chart(data, type=fam.id, **kwargs)
+    want = version.settings.get("rules")
+    if want is not None and "rules" not in overrides and not _same(out, "rules", want):
+        # the chart stores the rule ids it ran ("g_below (k=8)"); find the rules= input
+        # that gives them (a family's own rule names)
+        for cand in (*(getattr(fam, "valid_rules", None) or ()),
+                     getattr(fam, "default_rules", "we")):
+            try:
+                alt = _chart(data, type=fam.id, **{**kwargs, "rules": cand})
+            except RuleError:
+                continue
+            if _same(alt, "rules", want):
+                out = alt
+                break
+    differ = [k for k, v in version.settings.items() if k not in _NOT_REPLAYED
+              and k not in overrides and k in out.parameters and not _same(out, k, v)]
+    if differ:
+        raise LeankitError(
+            f"cannot reproduce the stored settings of {version.key} v{version.version} on "
+            f"this {fam.id} chart: " + "; ".join(
+                f"{k} stored {version.settings[k]!r}, got {out.parameters[k]!r}"
+                for k in differ) + ". Pass them as keyword arguments "
+            "(chart_from_version(version, data, rules=...))")
+    return out
+
+
+def _same(chart: ControlChart, name: str, stored: Any) -> bool:
+    """Whether the chart's setting *name* equals the *stored* (JSON) value."""
+    try:
+        return bool(_jsonable(chart.parameters.get(name), name, nan_as_null=True)
+                    == _jsonable(stored, name, nan_as_null=True))
+    except (TypeError, ValueError):
+        return False
 
 
 # ------------------------------------------------------------------ helpers
@@ -688,7 +738,6 @@ def replay_settings(chart_id: str, settings: Mapping[str, Any]) -> dict[str, Any
     names, rules, nsigmas, the family's own settings (not the Phase I standards,
     stage column or exclusions; the frozen limits take their place)."""
     from leankit.spc._families import get_family
-    from leankit.spc._rules import RuleError, resolve_rules
 
     fam = get_family(chart_id)
     kwargs = {k: v for k, v in settings.items() if k not in _NOT_REPLAYED and v is not None}
@@ -697,7 +746,10 @@ def replay_settings(chart_id: str, settings: Mapping[str, Any]) -> dict[str, Any
             kwargs[name] = tuple(kwargs[name])
         if name in kwargs:  # a family's own signal ids (CUSUM's) are not a rules= input
             try:
-                resolve_rules(kwargs[name], params=kwargs.get("rule_params"))
+                if name == "rules" and hasattr(fam, "check_rules"):
+                    fam.check_rules(kwargs[name])
+                else:
+                    resolve_rules(kwargs[name], params=kwargs.get("rule_params"))
             except RuleError:
                 del kwargs[name]
     if fam.constructor is not None:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leankit import datasets, spc
-from leankit.errors import DataQualityWarning, DatasetError
+from leankit.errors import DataQualityWarning, DatasetError, LeankitError
 
 RINGS = datasets.piston_rings()
 PHASE1, PHASE2 = RINGS.head(125), RINGS.iloc[125:]
@@ -356,8 +356,13 @@ def test_cli_errors_name_the_fix(tmp_path, capsys):
     assert main(["limits", "show", str(tmp_path / "nope")]) == 2
     assert "not a dataset folder" in capsys.readouterr().err
     assert main(["limits", "freeze", ds, "--characteristic", "width", "--line", "L1",
-                 *common]) == 0
+                 *common, "--rules", "nelson_9"]) == 2
+    assert "--rules nelson_9" in capsys.readouterr().err
+    assert main(["limits", "freeze", ds, "--characteristic", "width", "--line", "L1",
+                 *common, "--rules", "nelson"]) == 0
     capsys.readouterr()
+    v = spc.LimitsStore(ds).current(spc.LimitsKey("width", line="L1"))
+    assert v.settings["rules"][:2] == ["nelson_1", "nelson_2"] and v.chart == "i_mr"
     assert main(["limits", "show", ds, "--characteristic", "width"]) == 0
     assert "width (line=L1)" in capsys.readouterr().out
 
@@ -431,3 +436,39 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(store, bas
     stale.write_bytes(b"half")
     store.recompute("diameter", base, reason="again", by="a")
     assert not stale.exists()
+
+
+def test_family_rule_names_are_replayed_and_checked(store):
+    # a g chart stores the rule ids it ran ("we_1", "g_below (k=8)"), not rules="below"
+    rng = np.random.default_rng(3)
+    gaps = pd.DataFrame({"gap": rng.geometric(0.05, 60)})
+    chart = spc.g_chart(gaps.head(40), value="gap", rules="below")
+    v = store.freeze("gaps", chart, reason="baseline", by="a")
+    ours = spc.chart_from_version(v, gaps.iloc[40:])
+    assert ours.parameters["rules"] == chart.parameters["rules"]
+    cols = ["statistic", "center", "lcl", "ucl"]
+    pd.testing.assert_frame_equal(
+        ours.to_frame()[cols].reset_index(drop=True),
+        chart.monitor(gaps.iloc[40:]).to_frame().query("phase == 'II'")[cols]
+        .reset_index(drop=True))
+    doc = v.to_dict()
+    doc["settings"]["rules"] = ["we_1", "g_below (k=9)"]
+    odd = spc.LimitsVersion.from_dict(doc)
+    with pytest.raises(LeankitError, match=r"cannot reproduce the stored settings .*rules"):
+        spc.chart_from_version(odd, gaps.iloc[40:])
+
+
+@pytest.mark.parametrize("typ", ["xbar_s", "i_mr", "p"])
+def test_phase_one_refit_reproduces_the_frozen_limits(store, typ):
+    if typ == "p":
+        data = pd.DataFrame({"c": [3, 4, 5, 2, 6, 3, 4, 1] * 5, "n": 100})
+        chart = spc.p_chart(data, count="c", size="n")
+    else:
+        data = PHASE1
+        chart = spc.chart(data, type=typ, value="diameter",
+                          **({"subgroup": "sample"} if typ == "xbar_s" else {}))
+    v = store.freeze("k", chart, reason="baseline", by="a")
+    again = spc.chart_from_version(v, data, phase="I")
+    assert dict(again.stage_limits) == dict(chart.stage_limits)
+    with pytest.raises(ValueError, match="phase= must be"):
+        spc.chart_from_version(v, data, phase="III")  # type: ignore[arg-type]
