@@ -435,6 +435,10 @@ class LimitsStore:
             if self.root.exists() and not self.root.is_dir():
                 raise DatasetError(f"{self.root} is not a dataset folder (it is a file)"
                                    ) from None
+            if not self.root.is_dir():  # a mistyped path must not read as "no limits"
+                raise DatasetError(f"dataset folder {self.root} does not exist; check the "
+                                   "path (the folder `leankit ingest ... --out` wrote)"
+                                   ) from None
             return b""
         except OSError as exc:
             raise DatasetError(f"{self.path}: cannot read the limits registry "

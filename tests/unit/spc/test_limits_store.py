@@ -117,6 +117,9 @@ def test_reason_is_required(store, base, reason):
 def test_clear_errors_for_bad_arguments(tmp_path, base):
     with pytest.raises(DatasetError, match="does not exist; ingest"):
         spc.LimitsStore(tmp_path / "missing").freeze("d", base, reason="r")
+    with pytest.raises(DatasetError, match="does not exist; check the path"):
+        spc.LimitsStore(tmp_path / "missing").current("d")
+    assert spc.LimitsStore(tmp_path).current("d") is None  # a dataset without limits
     with pytest.raises(TypeError, match="must be a ControlChart"):
         spc.LimitsStore(tmp_path).freeze("d", "chart", reason="r")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="characteristic= must be a non-empty"):
