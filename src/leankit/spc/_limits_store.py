@@ -249,6 +249,28 @@ class LimitsVersion:
 
     __hash__ = None  # type: ignore[assignment]  # settings and advice are mappings
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the read-only mappings do not pickle; the stored form does, losslessly
+        return (_version_from_dict, (self.to_dict(),))
+
+    @property
+    def label(self) -> str:
+        """One line for a report: version, who, when, why, baseline.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from leankit import datasets, spc
+        >>> chart = spc.xbar_s(datasets.piston_rings().head(125), value="diameter",
+        ...                    subgroup="sample")
+        >>> v = spc.LimitsStore(tempfile.mkdtemp()).freeze("d", chart, reason="first", by="qe")
+        >>> v.label.split(" on ")[0]
+        'limits v1 (xbar_s, frozen by qe'
+        """
+        what = "frozen" if self.action == "freeze" else f"recomputed (was v{self.supersedes})"
+        return (f"limits v{self.version} ({self.chart}, {what} by {self.by} on "
+                f"{self.created_at:%Y-%m-%d}: {self.reason}; baseline {self.baseline})")
+
     @property
     def limits(self) -> Limits:
         """The limits new data is scored against (those of the last stage)."""
@@ -344,6 +366,10 @@ class LimitsVersion:
         rows = [{"stage": s, "chart": lim.chart, "method": lim.method,
                  "nsigmas": lim.nsigmas, **dict(lim.params)} for s, lim in self.stage_limits]
         return pd.DataFrame(rows)
+
+
+def _version_from_dict(d: Mapping[str, Any]) -> LimitsVersion:
+    return LimitsVersion.from_dict(d)
 
 
 # ------------------------------------------------------------------ the store

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,9 @@ def test_freeze_current_history_round_trip(store, base):
     assert again == v
     assert spc.LimitsVersion.from_dict(json.loads(json.dumps(v.to_dict()))) == v
     assert store.history("diameter") == [v]
+    assert pickle.loads(pickle.dumps(v)) == v
+    assert v.label.startswith("limits v1 (xbar_s, frozen by anna on ")
+    assert v.label.endswith("25 in-control samples; baseline 25 subgroups, 125 values)")
     assert store.keys() == [spc.LimitsKey("diameter")]
     assert store.current("other") is None and store.history("other") == []
 
