@@ -14,6 +14,8 @@ Commands
     Control chart of a column of a Parquet file or dataset; prints the signals.
 ``leankit capability PATH --value COL [--by COL] [--lsl/--usl/--target | specs] ...``
     Process capability with confidence intervals; one row per group with ``--by``.
+``leankit limits freeze | show | history | recompute DATASET ...``
+    Frozen Phase I limits beside a dataset, versioned and audited.
 
 Exit status: 0 on success, 1 when ``--strict`` and rows were quarantined,
 2 on a fatal problem (the message says what to fix), 3 on an unexpected internal
@@ -227,7 +229,10 @@ def _profiles(_args: argparse.Namespace) -> int:
 
 #: The built-in chart types (``--type`` accepts any registered family id or alias:
 #: ``leankit.spc.families()``).
-_CHART_TYPES = ("xbar_r", "xbar_s", "i_mr", "p", "np", "c", "u")
+#: Listed here (not read from the registry) so ``leankit --help`` does not import the
+#: analysis packages; a test keeps it equal to the shipped families.
+_CHART_TYPES = ("xbar_r", "xbar_s", "i_mr", "p", "np", "c", "u", "laney_p", "laney_u", "ewma",
+                "cusum", "g", "t", "t_transform", "run", "zmr")
 
 
 def _read_any(path: Path, kind: str | None) -> Any:

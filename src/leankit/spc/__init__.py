@@ -42,6 +42,7 @@ from leankit.spc._cusum import cusum
 from leankit.spc._ewma import SmoothingChartError, ewma
 from leankit.spc._families import (
     ChartFamily,
+    ColumnArg,
     FamilyError,
     Panel,
     families,
@@ -76,6 +77,7 @@ __all__ = [
     "ChartFamily",
     "ControlChart",
     "DataRange",
+    "ColumnArg",
     "FamilyError",
     "Limits",
     "LimitsKey",
@@ -142,7 +144,7 @@ def __getattr__(name: str) -> object:
 
 
 for _name in ("Advice", "AttributeCapability", "Capability", "CapabilityTable", "ChartCollection",
-              "ChartFamily", "ControlChart", "DataRange", "FamilyError", "Limits",
+              "ChartFamily", "ColumnArg", "ControlChart", "DataRange", "FamilyError", "Limits",
               "LimitsKey", "LimitsStore", "LimitsVersion", "Panel", "Rule",
               "RuleError", "RunChart", "RunLength", "RunLengthError",
               "SmoothingChartError", "UnsupportedSubgroupError", "ZmrChart"):

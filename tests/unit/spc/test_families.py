@@ -594,3 +594,21 @@ def test_builtin_families_declare_their_rules_and_notes(tmp_path: Path,
     assert f"<ControlChart g: 9 subgroups, n=1, {direct.n_signals} signals>" in out
     assert main(["chart", str(lpath), "--type", "g"]) == 2
     assert "g_chart needs exactly one of value=" in capsys.readouterr().err
+
+
+def test_cli_lists_every_shipped_family():
+    """``leankit chart --help`` names every built-in family (the list is static so the
+    command line stays light to start)."""
+    import subprocess
+    import sys
+
+    from leankit.cli import _CHART_TYPES
+
+    code = ("import json; from leankit import spc; "
+            "print(json.dumps([f.id for f in spc.families()]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    assert set(_CHART_TYPES) == set(json.loads(proc.stdout))
