@@ -97,7 +97,8 @@ def test_shift_moves_location_panel_and_leaves_dispersion(kind: str, data: st.Da
     scale = max(1.0, abs(c) + 20)
     for col in ("statistic", "center", "lcl", "ucl"):
         np.testing.assert_allclose(fb[col], fa[col] + c, rtol=0, atol=1e-9 * scale)
-    np.testing.assert_allclose(fb["sigma_statistic"], fa["sigma_statistic"], rtol=1e-6, atol=1e-9 * scale)
+    np.testing.assert_allclose(fb["sigma_statistic"], fa["sigma_statistic"], rtol=1e-6,
+                               atol=1e-9 * scale)
     da, db = frame(a, disp), frame(b, disp)
     for col in ("statistic", "center", "lcl", "ucl", "sigma_statistic"):
         np.testing.assert_allclose(db[col], da[col], rtol=1e-6, atol=1e-9 * scale)

@@ -666,7 +666,8 @@ def test_circuit_boards_u_size_100_vs_qcc() -> None:
     np.testing.assert_allclose(kept["center"], ex["center_per_point"], rtol=TIGHT)
     np.testing.assert_allclose(kept["lcl"], ex["lcl_per_point"], rtol=TIGHT)
     np.testing.assert_allclose(kept["ucl"], ex["ucl_per_point"], rtol=TIGHT)
-    np.testing.assert_allclose(kept["sigma_statistic"] * 10, ex["std_dev"], rtol=TIGHT)  # sqrt(u/100)
+    # sigma of u_i is sqrt(u/100)
+    np.testing.assert_allclose(kept["sigma_statistic"] * 10, ex["std_dev"], rtol=TIGHT)
     assert_beyond_limits_kept(chart, ex["violations"], ids)
     assert fired(chart, "we_4") == [30]
     same = qcc_revised(spc.u_chart, chart, cb[cb["trial"]], cb[~cb["trial"]], "sample",

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import pytest
 
 from leankit import datasets, spc
-from leankit.errors import ColumnNotFoundError, DataQualityWarning, LeankitError, SchemaError
+from leankit.errors import ColumnNotFoundError, DataQualityWarning, SchemaError
 
 REPO = Path(__file__).resolve().parents[3]
 
