@@ -575,3 +575,19 @@ def test_item15_a_title_with_a_comma_does_not_blame_the_delimiter(w):
     with pytest.raises(ProfileError) as info:
         read_export(w("t.csv", text), kind="measurements")
     assert "different delimiters" not in str(info.value)
+
+
+def test_quoted_field_whose_next_line_looks_like_a_record_is_kept(w):
+    """Regression (found by the loader property test): the continuation line ``,0",0``
+    splits into as many fields as a record, but its odd quote closes the field
+    ``"c<newline>,0"``; the record is one, not an unclosed quote plus a stray line."""
+    text = (
+        "timestamp,characteristic,value\n"
+        "2026-01-03T02:02:00,c,0\n"
+        '2026-01-04T03:03:00,"c\n,0",0\n'
+        "2026-01-05T03:03:00,c,1\n"
+    )
+    res = read_export(w("q.csv", text), kind="measurements", profile="canonical")
+    acc = res.accounting
+    assert (acc.rows_read, acc.rows_loaded, acc.rows_quarantined) == (3, 3, 0)
+    assert res.data["characteristic"].tolist() == ["c", "c\n,0", "c"]

@@ -634,9 +634,15 @@ class CsvSource(Source):
         return skip_summaries(_batch(cols, ncols, rows, raws, problems, skipped), self._split)
 
     def _swallowed(self, continuation: list[str], ncols: int) -> bool:
-        """True if a line inside a multi-line field is a whole record by itself."""
+        """True if a line inside a multi-line field is a whole record by itself.
+
+        A line with an odd number of quote characters is not: it closes (or opens) the
+        quoted field, as ``,0",0`` ends the field ``"c<newline>,0"``.
+        """
+        quote = self.quotechar
         return any(
             ln.count(self.delimiter) >= ncols - 1
+            and not (quote and ln.count(quote) % 2)
             and len(_sniff.split_line(ln, self.delimiter, self.quotechar)) == ncols
             for ln in continuation
         )
