@@ -24,6 +24,8 @@ SECTIONS = ("summary", "attention", "spc", "capability", "pareto", "rootcause", 
 #: The built-in chart types of measurements (a spec's ``chart =`` accepts any registered
 #: chart family whose input is measurements: see :func:`chart_types`).
 CHARTS = ("xbar_r", "xbar_s", "i_mr")
+#: ``chart = "auto"``: the chart advised by :func:`leankit.spc.advise`
+AUTO = "auto"
 KPIS = ("fpy", "scrap_rate", "oee", "dpmo", "out_of_control")
 
 
@@ -33,7 +35,11 @@ class ReportSpecError(LeankitError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class CharacteristicSpec:
-    """One characteristic to chart: name, chart type, subgroup column, optional specs."""
+    """One characteristic to chart: name, chart type, subgroup column, optional specs.
+
+    ``chart = "auto"``: the chart of :func:`leankit.spc.advise` on the baseline data
+    (``rules`` then holds the rules the spec names for it, or ``()`` for the advised,
+    calibrated rules)."""
 
     name: str
     chart: str = "xbar_s"
@@ -64,6 +70,10 @@ class ReportSpec:
     factors: tuple[str, ...] = ("line", "machine", "shift")
     sections: tuple[str, ...] = SECTIONS
     rules: tuple[str, ...] = ("we_1", "nelson_2")
+    #: default chart of characteristics whose spec names none (``"auto"``: advised)
+    chart: str = "auto"
+    #: designed share of in-control weeks with a false signal, for ``chart = "auto"``
+    alarm_rate: float = 0.02
     source: str = "<dict>"
     sha256: str = ""
 
@@ -178,8 +188,11 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         raise ReportSpecError(f"{source}: the [report] table is missing; it needs at least "
                               "title and data (the dataset folder)")
     _check_keys(rep, ("title", "data", "week", "baseline", "baseline_weeks", "context_weeks",
-                      "rules"), _where(source, "report"))
+                      "rules", "chart", "alarm_rate"), _where(source, "report"))
     default_rules = _rules(rep.get("rules", ["we_1", "nelson_2"]), _where(source, "report"))
+    default_chart = _chart(rep.get("chart", AUTO), _where(source, "report"))
+    alarm_rate = _number(rep.get("alarm_rate", 0.02), f"{_where(source, 'report')} alarm_rate",
+                         low=0, open_low=True, high=0.5)
     if "data" not in rep:
         raise ReportSpecError(f"{_where(source, 'report')} data is missing: give the dataset "
                               "folder written by `leankit ingest`")
@@ -235,17 +248,7 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
             raise ReportSpecError(f"{where}: every [[characteristics]] needs a name")
         _check_keys(c, ("name", "chart", "subgroup", "lsl", "usl", "target",
                         "capability_target", "rules", "columns"), where)
-        chart = c.get("chart", "xbar_s")
-        known = chart_types()
-        if not isinstance(chart, str) or chart_id(chart) not in known:
-            kind = _data_kind(chart) if isinstance(chart, str) else None
-            why = {"counts": " charts counts, not measurements;",
-                   "events": " charts the gaps between rare events, not measurements;"
-                   }.get(kind or "", "")
-            raise ReportSpecError(f"{where}: chart = {chart!r}{why}"
-                                  f"{'' if why else suggest(str(chart), known) or ';'} "
-                                  f"use one of {', '.join(known)}")
-        chart = chart_id(chart)
+        chart = _chart(c.get("chart", default_chart), where)
         kw: dict[str, Any] = {k: _number(c[k], f"{where} {k}") for k in
                               ("lsl", "usl", "target") if k in c}
         if "capability_target" in c:
@@ -257,9 +260,16 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         if not isinstance(c.get("subgroup", "subgroup"), (str, type(None))):
             raise ReportSpecError(f"{where} subgroup must be a column name (text), got "
                                   f"{c['subgroup']!r}")
-        rules = (_rules(c["rules"], where, chart) if "rules" in c
-                 else rules_for(chart, default_rules))
-        columns = _columns(c.get("columns", {}), chart, where)
+        if chart == AUTO:
+            rules = _rules(c["rules"], where) if "rules" in c else ()
+            if "columns" in c:
+                raise ReportSpecError(f"{where}: columns need a named chart (chart = "
+                                      "\"auto\" advises from value, subgroup and time only)")
+            columns: tuple[tuple[str, str], ...] = ()
+        else:
+            rules = (_rules(c["rules"], where, chart) if "rules" in c
+                     else rules_for(chart, default_rules))
+            columns = _columns(c.get("columns", {}), chart, where)
         chars.append(CharacteristicSpec(name=str(c["name"]), chart=chart,
                                         subgroup=c.get("subgroup", "subgroup"),
                                         rules=rules, columns=columns, **kw))
@@ -289,12 +299,28 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
                                   f"{s!r}{suggest(s, SECTIONS)} Sections: {', '.join(SECTIONS)}")
     return ReportSpec(
         title=str(rep.get("title", "Weekly quality report")), data=data, week=week,
-        rules=default_rules,
+        rules=default_rules, chart=default_chart, alarm_rate=alarm_rate,
         baseline=baseline, baseline_weeks=int(rep.get("baseline_weeks", 6)),
         context_weeks=int(rep.get("context_weeks", 4)), characteristics=tuple(chars),
         targets=targets, opportunities=opportunities,
         factors=tuple(dict.fromkeys(factors)), sections=include,
         source=source, sha256=sha256)
+
+
+def _chart(chart: Any, where: str) -> str:
+    """A chart of a spec: ``"auto"`` or a chart family id (aliases resolved)."""
+    if chart == AUTO:
+        return AUTO
+    known = chart_types()
+    if not isinstance(chart, str) or chart_id(chart) not in known:
+        kind = _data_kind(chart) if isinstance(chart, str) else None
+        why = {"counts": " charts counts, not measurements;",
+               "events": " charts the gaps between rare events, not measurements;"
+               }.get(kind or "", "")
+        raise ReportSpecError(f"{where}: chart = {chart!r}{why}"
+                              f"{'' if why else suggest(str(chart), (AUTO, *known)) or ';'} "
+                              f"use one of {', '.join(known)}, or \"auto\" (the advised chart)")
+    return chart_id(chart)
 
 
 def chart_types() -> tuple[str, ...]:

@@ -18,7 +18,13 @@ from leankit._text import isolate, shorten
 from leankit.errors import InsufficientDataError, LeankitError, suggest
 from leankit.reports._adapters import mix_text, signals_in_words, vital_few_text
 from leankit.reports._report import Block, Report, Table
-from leankit.reports._spec import CharacteristicSpec, ReportSpec, ReportSpecError, rules_for
+from leankit.reports._spec import (
+    AUTO,
+    CharacteristicSpec,
+    ReportSpec,
+    ReportSpecError,
+    rules_for,
+)
 
 __all__ = ["weekly_report"]
 
@@ -209,7 +215,9 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                 f"measurements{suggest(c.name, available)} Characteristics: "
                 f"{', '.join(available)}")
     if not chars:
-        chars = [CharacteristicSpec(name=str(n), rules=rules_for("xbar_s", spec.rules))
+        chars = [CharacteristicSpec(name=str(n), chart=spec.chart,
+                                    rules=() if spec.chart == AUTO
+                                    else rules_for(spec.chart, spec.rules))
                  for n in available]
     if spec.baseline is not None:
         b0, b1 = (pd.Timestamp(v, tz="UTC") for v in spec.baseline)
@@ -226,19 +234,22 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         rows = meas[meas["characteristic"] == c.name]
         base = _in(rows, "timestamp", b0, b1)
         recent = _in(rows, "timestamp", shown_from, end)
-        kw: dict[str, Any] = {"value": "value", "time": "timestamp", "rules": list(c.rules)}
-        subgrouped = spc.get_family(c.chart).input == "subgroups"
-        if subgrouped:
-            kw["subgroup"] = c.subgroup
-        kw.update(dict(c.columns))  # the family's extra columns (part= of Z-MR ...)
-        res: dict[str, Any] = {"spec": c, "rows": len(rows)}
+        res: dict[str, Any] = {"spec": c, "rows": len(rows), "family": c.chart}
         try:
             if base.empty:
                 raise InsufficientDataError(f"no baseline data between {b0:%Y-%m-%d} and "
                                             f"{b1:%Y-%m-%d}")
-            chart = spc.chart(base, type=c.chart, **kw)
-            if len(recent):
-                chart = chart.monitor(recent)
+            if c.chart == AUTO:
+                chart = _advised_chart(c, base, recent, b0, b1, spec.alarm_rate, res)
+            else:
+                kw: dict[str, Any] = {"value": "value", "time": "timestamp",
+                                      "rules": list(c.rules)}
+                if spc.get_family(c.chart).input == "subgroups":
+                    kw["subgroup"] = c.subgroup
+                kw.update(dict(c.columns))  # the family's extra columns (part= of Z-MR ...)
+                chart = spc.chart(base, type=c.chart, **kw)
+                if len(recent):
+                    chart = chart.monitor(recent)
         except (LeankitError, ValueError) as exc:
             res["error"] = str(exc)
             results.append(res)
@@ -275,7 +286,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         wk = _in(rows, "timestamp", start, end)
         pv = _in(rows, "timestamp", prev_start, start)
         kwc: dict[str, Any] = {"value": "value", "lsl": lsl, "usl": usl, "target": target}
-        if spc.get_family(c.chart).input == "subgroups":
+        if spc.get_family(res["family"]).input == "subgroups":
             kwc["subgroup"] = c.subgroup
         dist: Any = "auto"
         for key, frame in (("cap", wk), ("cap_prev", pv)):
@@ -605,7 +616,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                             rep.sections.pop(rep.sections.index(sec)))
     if "methods" in include:
         with guard("methods", "Methods"):
-            _methods(rep, spec, b0, b1)
+            _methods(rep, spec, b0, b1, any(r["spec"].chart == AUTO for r in results))
     if "data_quality" in include:
         with guard("data quality", "Data quality"):
             _data_quality(rep, data)
@@ -646,14 +657,57 @@ def _chart_item(rep: Report, res: dict[str, Any], c: CharacteristicSpec, b0: pd.
     else:
         blocks.append(Block("text", "No signals this week: only common-cause "
                             "variation."))
+    advice = res.get("advice")
+    if advice is not None:
+        blocks.insert(0, Block("note", shorten(_advice_text(advice), 600)))
     fig = chart_figure(display, compact=True,
-                       title=f"{shorten(c.name)} ({c.chart}) — limits from {b0:%d %b} to "
+                       title=f"{shorten(c.name)} ({res['family']}) — limits from {b0:%d %b} to "
                        f"{b1 - pd.Timedelta(days=1):%d %b %Y}")
     blocks.append(rep.figure(fig, label=f"control chart of {c.name}"))
     blocks.append(Block("table", Table.from_frame(chart.limits.drop(
         columns=[x for x in ("method",) if x in chart.limits]))))
     badge = ("special cause", _BAD) if words else ("common cause", _GOOD)
     return c.name, blocks, badge
+
+
+def _advised_chart(c: CharacteristicSpec, base: pd.DataFrame, recent: pd.DataFrame,
+                   b0: pd.Timestamp, b1: pd.Timestamp, alarm_rate: float,
+                   res: dict[str, Any]) -> Any:
+    """The chart :func:`leankit.spc.advise` picks on the baseline data of one
+    characteristic, calibrated to *alarm_rate* per week; the advised transformation is
+    applied to the baseline and the later weeks alike (one AR(1)/log model)."""
+    from leankit import spc
+
+    subgroup = c.subgroup if (c.subgroup is not None and c.subgroup in base
+                              and base[c.subgroup].notna().all()) else None
+    res["advice"] = advice = spc.advise(
+        base, value="value", subgroup=subgroup, time="timestamp",
+        period_points=_points_per_week(base, subgroup, b0, b1), alarm_rate=alarm_rate)
+    res["family"] = advice.family
+    overrides: dict[str, Any] = {"rules": list(c.rules)} if c.rules else {}
+    chart = advice.chart(base, **overrides)
+    if len(recent):
+        both = advice.transform(pd.concat([base, recent]))
+        chart = chart.monitor(both.loc[recent.index])
+    return chart
+
+
+def _points_per_week(base: pd.DataFrame, subgroup: str | None, b0: pd.Timestamp,
+                     b1: pd.Timestamp) -> int:
+    """Typical points a week: the median over the baseline's ISO weeks with data of the
+    subgroups (rows without *subgroup*)."""
+    weeks = pd.to_datetime(base["timestamp"], utc=True).dt.tz_localize(None).dt.to_period(
+        "W-SUN")
+    per = (base.groupby(weeks)[subgroup].nunique() if subgroup is not None
+           else base.groupby(weeks).size())
+    return max(1, round(float(per.median()))) if len(per) else 1
+
+
+def _advice_text(advice: Any) -> str:
+    """The advice in one line: the chart and why."""
+    how = f" on {advice.transformation.replace('_', ' ')}" if advice.transformation else ""
+    return (f"Chart advised: {advice.family}{how}, beyond ±{advice.nsigmas:.3g} sigma "
+            f"(rules {advice.rules}) — " + "; ".join(advice.reasons) + ".")
 
 
 KPI_ORDER = ("fpy", "scrap_rate", "oee", "dpmo", "out_of_control")
@@ -684,7 +738,8 @@ def _data_quality(rep: Report, data: Any) -> None:
             pd.concat(quarantine, ignore_index=True), max_rows=100))])
 
 
-def _methods(rep: Report, spec: ReportSpec, b0: pd.Timestamp, b1: pd.Timestamp) -> None:
+def _methods(rep: Report, spec: ReportSpec, b0: pd.Timestamp, b1: pd.Timestamp,
+             advised: bool = False) -> None:
     from leankit.spc import RULES
 
     sec = rep.section("Methods", intro="How every number in this report was made.")
@@ -698,6 +753,14 @@ def _methods(rep: Report, spec: ReportSpec, b0: pd.Timestamp, b1: pd.Timestamp) 
         + " (with one subgroup every few hours, the full Western Electric set would raise "
         "several false alarms per chart and week; other rules can be set per characteristic)"
         + ". Dispersion panels: beyond the limits only.",
+        *([f"False-alarm design: charts are set so a stable characteristic shows a false "
+           f"special cause in about 1 week in {1 / spec.alarm_rate:.0f} (alarm_rate "
+           f"{spec.alarm_rate:g}). For characteristics with chart = \"auto\" the chart, any "
+           "transformation and the limits are advised from the baseline data "
+           "(leankit.spc.advise): beyond the limits only, at ±k sigma with k calibrated "
+           "exactly (Markov chain) to the typical number of points a week, instead of the "
+           "run rules above; each chart states its advice under its heading."]
+          if advised else []),
         "Capability: this week's data; distribution chosen automatically (normal unless the "
         "Anderson-Darling p-value is below 0.05, then the best-fitting distribution with the "
         "ISO 22514-2 percentile method). Cp/Pp CIs chi-square, Cpk/Ppk Bissell (95 %).",
