@@ -173,3 +173,20 @@ def test_spec_auto_and_alarm_rate_errors(demo_data, report, char, needle):
         spec_from_dict({"report": {"data": str(demo_data), **report},
                         "characteristics": [{"name": "length", **char}]}, base=demo_data)
     assert needle in str(info.value)
+
+
+def test_all_auto_still_flags_the_planted_bore_shift_in_w44(demo_data):
+    """sample_data/README.md, planted phenomenon 1 (truth.json): bore_diameter shifts from
+    the subgroup at 2026-10-28T14:00:00Z. Advised and calibrated, it is still the first
+    NEW signal of W44, at that subgroup; the stable characteristics stay common cause."""
+    spec = spec_from_dict({"report": {"data": str(demo_data), "week": "2026-W44"},
+                           "sections": {"include": ["attention", "spc"]}}, base=demo_data)
+    assert spec.chart == "auto" and not spec.characteristics
+    rep = weekly_report(spec)
+    badges = {it.heading: it.badge[0] for it in rep.sections[1].items}
+    assert badges == {"bore_diameter": "special cause", "flange_thickness": "common cause",
+                      "length": "common cause", "runout": "common cause",
+                      "shaft_diameter": "common cause"}
+    first = rep.sections[0].blocks[0].content[0]
+    assert first["label"] == "NEW signal" and first["text"].startswith("bore_diameter:")
+    assert "Wed 28 Oct 14:00 UTC" in first["text"]
