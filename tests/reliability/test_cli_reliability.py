@@ -23,21 +23,27 @@ def _raising(exc: BaseException):
 
 
 @pytest.fixture
-def profiles_raise(monkeypatch):
-    """Make ``leankit profiles`` raise the given exception."""
+def profiles_runs(monkeypatch):
+    """Make ``leankit profiles`` run the given command function instead."""
 
-    def install(exc: BaseException) -> None:
+    def install(command) -> None:
         parser = cli.build_parser
 
         def patched():
             p = parser()
             sub = next(a for a in p._actions if a.dest == "command")
-            sub.choices["profiles"].set_defaults(func=_raising(exc))
+            sub.choices["profiles"].set_defaults(func=command)
             return p
 
         monkeypatch.setattr(cli, "build_parser", patched)
 
     return install
+
+
+@pytest.fixture
+def profiles_raise(profiles_runs):
+    """Make ``leankit profiles`` raise the given exception."""
+    return lambda exc: profiles_runs(_raising(exc))
 
 
 def test_unexpected_error_is_one_line_with_debug_hint(profiles_raise, capsys):
@@ -111,7 +117,7 @@ def test_warnings_print_as_one_line():
     assert proc.stderr == "leankit: warning: bore: only 3 subgroups\n"
 
 
-def test_recorded_warnings_stay_warnings(profiles_raise, monkeypatch):
+def test_recorded_warnings_stay_warnings(profiles_runs):
     """Callers that record warnings (tests, notebooks) still get them as warnings."""
     from leankit.errors import AssumptionWarning
 
@@ -119,15 +125,7 @@ def test_recorded_warnings_stay_warnings(profiles_raise, monkeypatch):
         warnings.warn("bore: only 3 subgroups", AssumptionWarning, stacklevel=1)
         return 0
 
-    parser = cli.build_parser
-
-    def patched():
-        p = parser()
-        sub = next(a for a in p._actions if a.dest == "command")
-        sub.choices["profiles"].set_defaults(func=command)
-        return p
-
-    monkeypatch.setattr(cli, "build_parser", patched)
+    profiles_runs(command)
     with pytest.warns(AssumptionWarning, match="only 3 subgroups"):
         assert main(["profiles"]) == 0
 
