@@ -37,15 +37,15 @@ from leankit.spc._charts import (
     Exclude,
     Missing,
     _finish_groups,
-    _handle_missing,
     _numeric,
+    _prepare,
     _require,
 )
 from leankit.spc._results import FRAME_COLUMNS, ControlChart, Limits
 from leankit.spc._rules import Rule, evaluate
 
 #: The frame's column of the plotted statistic's sigma (NaN on a run chart).
-_SIGMA_COL = next(c for c in FRAME_COLUMNS if c.startswith("sigma"))
+_SIGMA_COL = "sigma_statistic"
 
 __all__ = [
     "RUN_TESTS",
@@ -674,15 +674,8 @@ def run_chart(
         return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
                               sub_col=subgroup, one_row_each=True)
 
-    def summarize(df: pd.DataFrame, use_exclude: bool = True) -> tuple[pd.DataFrame,
-                                                                        pd.DataFrame]:
-        cols = [c for c in keep if use_exclude or c != exclude]
-        _require(df, **{c: c for c in cols})
-        df, excl = _handle_missing(df, [c for c in cols if c not in (
-            time or "", stage or "", exclude or "")], missing)
-        if df.empty:
-            raise InsufficientDataError("no rows left to chart (all missing or empty data)")
-        return to_groups(df, exclude if use_exclude else None), excl
+    summarize = _prepare(time=time, stage=stage, exclude=exclude, rows_to_groups=to_groups,
+                         keep=keep, missing=missing)
 
     opts = {"chart": "run", "value": value, "time": time, "subgroup": subgroup,
             "stage": stage, "center": center if center == "median" else float(center),

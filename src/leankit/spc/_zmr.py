@@ -45,9 +45,9 @@ from leankit.spc._charts import (
     Missing,
     Rules,
     _finish_groups,
-    _handle_missing,
     _moving_range,
     _numeric,
+    _prepare,
     _require,
 )
 from leankit.spc._constants import UnsupportedSubgroupError, d2, d3
@@ -55,7 +55,7 @@ from leankit.spc._results import FRAME_COLUMNS, ControlChart, Limits
 from leankit.spc._rules import evaluate, resolve_rules
 
 #: The frame's column of the plotted statistic's sigma.
-_SIGMA_COL = next(c for c in FRAME_COLUMNS if c.startswith("sigma"))
+_SIGMA_COL = "sigma_statistic"
 
 __all__ = ["SIGMA_METHODS", "ZmrChart", "zmr"]
 
@@ -592,15 +592,8 @@ def zmr(
         return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
                               sub_col=subgroup, one_row_each=True)
 
-    def summarize(df: pd.DataFrame, use_exclude: bool = True) -> tuple[pd.DataFrame,
-                                                                        pd.DataFrame]:
-        cols = [c for c in keep if use_exclude or c != exclude]
-        _require(df, **{c: c for c in cols})
-        df, excl = _handle_missing(df, [c for c in cols if c not in (
-            time or "", stage or "", exclude or "")], missing)
-        if df.empty:
-            raise InsufficientDataError("no rows left to chart (all missing or empty data)")
-        return to_groups(df, exclude if use_exclude else None), excl
+    summarize = _prepare(time=time, stage=stage, exclude=exclude, rows_to_groups=to_groups,
+                         keep=keep, missing=missing)
 
     groups, excl = summarize(data)
     if nominal_map is not None:
