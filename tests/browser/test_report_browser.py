@@ -254,3 +254,17 @@ def test_hostile_text_stays_text_in_the_browser(hostile_reports, which, open_pag
     assert page.locator('img[src="x"]').count() == 0
     assert page.evaluate("document.querySelectorAll('script:not([type])').length") == 2
     assert_clean(log)
+
+
+def test_phone_width_has_one_column_and_no_sideways_scroll(open_page, demo_report):
+    """At a phone's width (390 px) the contents sit above the report and nothing makes
+    the page scroll sideways (wide tables scroll inside themselves)."""
+    page, log = open_page(demo_report)
+    page.set_viewport_size({"width": 390, "height": 844})
+    render_all(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    toc, article = (page.locator(s).bounding_box() for s in ("nav.lk-toc", "article"))
+    assert toc is not None and article is not None
+    assert article["y"] >= toc["y"] + toc["height"] - 1  # below the contents, not beside
+    assert article["width"] > 300
+    assert_clean(log)
