@@ -1,10 +1,16 @@
-"""Reference tests: Laney p′/u′, g and t charts against their documented formulas.
+"""Reference tests: Laney p′/u′, g and t charts against published and independent values.
 
-No printed Laney, g or t chart results were found in reach (see
-``data/laney_rare/SOURCES.md``), so each test recomputes the documented formulas
-independently, in plain Python (``math``) or with scipy, and says which document it
-follows. One test holds a printed textbook value: Montgomery's p chart, which the Laney
-p′ chart must reproduce with σ_z = 1.
+Three kinds of reference (see ``data/laney_rare/SOURCES.md``), each named in its test:
+
+* **Printed values**: Montgomery's p chart (the Laney p′ chart with σ_z = 1), and the g and
+  t chart upper limits Anhøj & Mohammed print for their births data (to the integer).
+* **An independent implementation's stored output**: qicharts2's reference result for
+  Montgomery's valve-failure t chart; a third-party R computation of p′/u′ limits on the
+  NHS A&E data of Mohammed, Panesar, Laney & Wilson (2013).
+* **The documented formulas recomputed** in plain Python (``math``) or scipy (Minitab's
+  Laney, G and T chart methods; Benneyan; Nelson's transform), for what no printed
+  example covers: no printed Laney σ_z or limits, and no printed Minitab probability-limit
+  g chart or Weibull t chart, were found in reach.
 
 Tolerances: ``TIGHT = 1e-12`` relative where the recomputation is exact arithmetic;
 ``FIT = 1e-5`` where scipy's numerical maximum-likelihood fit is the reference (its
@@ -57,7 +63,7 @@ def _laney_by_hand(counts: list[float], sizes: list[float], kind: str
     return rate, sigma_z, lcl, ucl
 
 
-def test_laney_p_orange_juice_matches_minitab_formulas():
+def test_laney_p_orange_juice_matches_minitab_formulas() -> None:
     """Laney p′ on Montgomery's orange-juice cans (Table 7.1, samples 1-30) against
     Minitab's "Methods and formulas for Laney P′ Chart", recomputed by hand."""
     d = _load("orange_juice_p.json")
@@ -74,7 +80,7 @@ def test_laney_p_orange_juice_matches_minitab_formulas():
     np.testing.assert_allclose(frame["lcl"], lcl, rtol=TIGHT, atol=0)
 
 
-def test_laney_p_with_sigma_z_1_is_montgomerys_printed_p_chart():
+def test_laney_p_with_sigma_z_1_is_montgomerys_printed_p_chart() -> None:
     """σ_z = 1 gives the classic p chart: Montgomery, ISQC Example 7.1 prints p̄ = 0.2313,
     UCL = 0.4102 and LCL = 0.0524 for the 30 orange-juice samples."""
     d = _load("orange_juice_p.json")
@@ -88,7 +94,7 @@ def test_laney_p_with_sigma_z_1_is_montgomerys_printed_p_chart():
     assert sorted(chart.signals.query("rule == 'we_1'")["subgroup"]) == [15, 23]
 
 
-def test_laney_u_dyed_cloth_matches_minitab_formulas():
+def test_laney_u_dyed_cloth_matches_minitab_formulas() -> None:
     """Laney u′ on Montgomery's dyed cloth (non-integer inspection units, qcc's data)
     against Minitab's "Methods and formulas for Laney U′ Chart", recomputed by hand."""
     d = _load("dyed_cloth_u.json")
@@ -114,7 +120,7 @@ def _minitab_g(p: float, alpha: float) -> float:
     return ga + (alpha - pa) / (pb - pa) - 1.0
 
 
-def test_g_probability_limits_match_minitab_formulas():
+def test_g_probability_limits_match_minitab_formulas() -> None:
     """g chart probability limits against Minitab's "Methods and formulas for G Chart"
     (center G2 − 1, LCL G1 − 1, UCL G3 − 1 at 0.5, 0.00135, 0.99865; p̂ = 1/(ḡ + 1)),
     recomputed with scipy.stats.geom on synthetic geometric data."""
@@ -131,7 +137,7 @@ def test_g_probability_limits_match_minitab_formulas():
     assert lim["lcl"] == max(0.0, _minitab_g(p, 0.00135)) == 0.0
 
 
-def test_g_sigma_limits_match_benneyan():
+def test_g_sigma_limits_match_benneyan() -> None:
     """g chart with method="sigma", center="mean": Benneyan (2001) ḡ ± 3√(ḡ(ḡ+1)), LCL
     floored at 0 (qicharts2's qic.g computes the same limits)."""
     between = _load("g_synthetic.json")["between"]
@@ -145,7 +151,7 @@ def test_g_sigma_limits_match_benneyan():
     assert lim["lcl"] == 0.0
 
 
-def test_t_weibull_limits_match_scipy_fit():
+def test_t_weibull_limits_match_scipy_fit() -> None:
     """t chart (method="weibull") against Minitab's "Methods and formulas for T Chart":
     Weibull maximum likelihood (scipy.stats.weibull_min.fit with location 0), center at
     the median, limits at the Φ(−3) and Φ(3) quantiles."""
@@ -166,7 +172,7 @@ def test_t_weibull_limits_match_scipy_fit():
     assert lim["ucl"] == pytest.approx(dist.ppf(stats.norm.cdf(3)), rel=FIT)
 
 
-def test_t_transform_limits_match_the_individuals_chart_of_t_to_the_1_over_3_6():
+def test_t_transform_limits_match_the_individuals_chart_of_t_to_the_1_over_3_6() -> None:
     """t chart (method="transform"): an I chart of y = t^(1/3.6) with σ = MR̄/d2(2),
     back-transformed by ^3.6 (Nelson 1994; Montgomery sec. 7.3.5; qicharts2's qic.t
     without its screening of large moving ranges), recomputed in plain Python."""
@@ -182,3 +188,128 @@ def test_t_transform_limits_match_the_individuals_chart_of_t_to_the_1_over_3_6()
     assert lim["lcl"] == pytest.approx(max(0.0, mean - 3 * sigma) ** 3.6, rel=TIGHT)
     # the shortest gap (0.52 h) stays just above the LCL: no signal
     assert min(hours) > lim["lcl"] and chart.signals.empty
+
+
+# --------------------------------------------------------------------------- published
+# The tests below hold leankit against values printed in a published source (the
+# Anhøj & Mohammed book) or stored by an independent implementation (qicharts2's own
+# test suite; a third-party R computation). See data/laney_rare/SOURCES.md.
+
+
+def _births() -> tuple[pd.DataFrame, dict[str, Any]]:
+    d = _load("g_t_births_asphyxia.json")
+    events = pd.DataFrame({"case": d["case"], "datetime": pd.to_datetime(d["datetime"])})
+    return events, d
+
+
+def test_g_chart_births_asphyxia_matches_anhoej_mohammed_printed_ucl() -> None:
+    """g chart of deliveries between neonatal asphyxia cases: Anhøj & Mohammed, *Mastering
+    SPC Charts in Healthcare*, ch. "SPC Charts for Rare Events", print "a 3-sigma signal
+    would require at least 518 consecutive deliveries without asphyxia" (qicharts2's
+    ``qic(diff(cases), chart = "g")``: ḡ ± 3√(ḡ(ḡ+1))).
+
+    Convention converted explicitly: the book's values are ``diff(case numbers)`` (the
+    closing case counted, consecutive cases give 1); leankit's ``events=`` case numbers
+    give Benneyan's number strictly *between* (one less). So the book's chart is leankit's
+    sigma-limit chart of the gaps plus one; leankit's own convention on the same events
+    is checked against Benneyan's formula with ḡ one smaller.
+    """
+    events, d = _births()
+    benneyan = spc.g_chart(events, events="case", method="sigma", center="mean")
+    gaps = benneyan.to_frame()["statistic"].to_numpy()
+    np.testing.assert_array_equal(gaps, np.diff(d["case"]) - 1)
+
+    book = spc.g_chart(pd.DataFrame({"g": gaps + 1}), value="g", method="sigma",
+                       center="mean")
+    ucl = float(book.limits.loc[0, "ucl"])
+    assert math.ceil(ucl) == d["printed"]["g_ucl_at_least"] == 518  # 517.497
+    assert book.limits.loc[0, "lcl"] == 0.0
+    assert book.signals.empty  # the book's chart shows no 3-sigma signal
+
+    gbar = sum(gaps) / len(gaps)  # 128.0
+    lim = benneyan.limits.iloc[0]
+    assert lim["gbar"] == gbar == 128.0
+    assert lim["ucl"] == pytest.approx(gbar + 3 * math.sqrt(gbar * (gbar + 1)), rel=TIGHT)
+    assert math.ceil(lim["ucl"]) == 514  # the same events, counted strictly between
+
+
+def test_t_chart_births_asphyxia_matches_anhoej_mohammed_printed_ucl() -> None:
+    """t chart (``method="transform"``) of the days between neonatal asphyxia cases:
+    Anhøj & Mohammed, ch. "SPC Charts for Rare Events", print "the upper control limit
+    indicates that about 190 days, or 27 weeks, must pass without any asphyxia" (qicharts2
+    ``qic(diff(datetimes), chart = "t")``: I chart of t^(1/3.6), σ = MR̄/1.128).
+
+    leankit's d2(2) = 2/√π gives 190.29 days, qicharts2's 1.128 gives 190.40; both print
+    as "about 190". qicharts2 first drops moving ranges above 3.267·MR̄ (Provost); none
+    is dropped here (the largest is 1.92·MR̄), so the conventions agree.
+    """
+    events, d = _births()
+    chart = spc.t_chart(events, events="datetime", method="transform", unit="D")
+    days = chart.to_frame()["statistic"].to_numpy()
+    expected_days = np.diff(events["datetime"].to_numpy()) / np.timedelta64(1, "D")
+    np.testing.assert_allclose(days, expected_days, rtol=TIGHT)
+    lim = chart.limits.iloc[0]
+    assert round(float(lim["ucl"])) == d["printed"]["t_ucl_about_days"] == 190
+    assert round(float(lim["ucl"]) / 7) == 27  # "or 27 weeks"
+    y = days ** (1 / 3.6)
+    mr = np.abs(np.diff(y))
+    assert mr.max() < 3.267 * mr.mean()  # qicharts2's screening drops nothing
+    ucl_qicharts2 = (y.mean() + 3 * mr.mean() / D2_MINITAB) ** 3.6
+    assert round(ucl_qicharts2) == 190
+    assert lim["ucl"] == pytest.approx(
+        (lim["mu"] + 3 * lim["sigma"]) ** 3.6, rel=TIGHT)
+    assert lim["sigma"] * D2_EXACT == pytest.approx(mr.mean(), rel=TIGHT)
+
+
+def test_t_transform_valve_failures_matches_qicharts2_reference_output() -> None:
+    """t chart (``method="transform"``) on Montgomery's valve failures (ISQC 7th ed.,
+    Example 7.6: 20 times between failures, hours) against the output qicharts2 stores
+    for this example in its own test suite (``ex_7.6_1.rds``: CL 430.0410, UCL 6937.933,
+    LCL 0).
+
+    The center line involves no d2 and must agree to the stored precision. qicharts2
+    divides MR̄ by 1.128 where leankit uses 2/√π, so leankit's σ_y is rescaled by
+    (2/√π)/1.128 before the UCL is compared (unrescaled, leankit's UCL is 6933.42, 6.5e-4
+    lower). No moving range exceeds 3.267·MR̄ (the largest is 3.10·MR̄), so qicharts2's
+    screening changes nothing.
+    """
+    d = _load("t_valve_failures.json")
+    chart = spc.t_chart(pd.DataFrame({"hours": d["hours"]}), value="hours",
+                        method="transform")
+    ref = d["qicharts2"]
+    lim = chart.limits.iloc[0]
+    assert lim["center"] == pytest.approx(ref["cl"], rel=1e-13)
+    sigma_qicharts2 = lim["sigma"] * D2_EXACT / D2_MINITAB
+    assert (lim["mu"] + 3 * sigma_qicharts2) ** 3.6 == pytest.approx(ref["ucl"], rel=1e-12)
+    assert lim["ucl"] / ref["ucl"] == pytest.approx(0.99935, abs=1e-5)
+    assert lim["lcl"] == ref["lcl"] == 0.0
+    assert chart.signals.empty
+
+
+def test_laney_p_and_u_nhs_ae_match_a_third_party_r_computation() -> None:
+    """Laney p′ and u′ on the NHS A&E data of Mohammed, Panesar, Laney & Wilson (BMJ Qual
+    Saf 2013; weekly attendances seen within 4 hours, n ≈ 280,000 a week, σ_z ≈ 10.6)
+    against the limits an independent R computation prints to 6 decimals
+    (AUS-DOH-Safety-and-Quality/PowerBI-SPC golden fixtures pp/ and up/; no published
+    P′ limits for these data were accessible).
+
+    The R code divides MR̄ by 1.128: leankit's half-widths are rescaled by
+    (2/√π)/1.128 before comparing (unrescaled they are 3.4e-4 narrower, up to 4.3e-6 in
+    the limits, more than the printed 5e-7). Its u′ limits equal its p′ limits because a
+    common factor in σ_i cancels in σ_z·σ_i; leankit must show the same.
+    """
+    d = _load("laney_nhs_ae_4h.json")
+    df = pd.DataFrame({"week": d["week"], "r": d["r"], "n": d["n"]})
+    gold = d["r_golden"]
+    rescale = D2_EXACT / D2_MINITAB
+    for kind, chart in (("pp", spc.laney_p(df, count="r", size="n", subgroup="week")),
+                        ("up", spc.laney_u(df, count="r", size="n", subgroup="week"))):
+        frame = chart.to_frame()
+        center = frame["center"].to_numpy()
+        assert round(float(center[0]), 4) == gold[f"{kind}_center"]
+        ucl = center + (frame["ucl"].to_numpy() - center) * rescale
+        lcl = center - (center - frame["lcl"].to_numpy()) * rescale
+        np.testing.assert_allclose(ucl, gold[f"{kind}_ucl"], rtol=0, atol=5e-7 + 1e-12)
+        np.testing.assert_allclose(lcl, gold[f"{kind}_lcl"], rtol=0, atol=5e-7 + 1e-12)
+    sigma_z = spc.laney_p(df, count="r", size="n", subgroup="week").limits.loc[0, "sigma_z"]
+    assert sigma_z * rescale == pytest.approx(10.6404, abs=5e-5)
