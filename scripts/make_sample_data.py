@@ -6,7 +6,8 @@ Usage::
     python scripts/make_sample_data.py            # writes <repo>/sample_data/
     python scripts/make_sample_data.py --out DIR  # writes into DIR (e.g. a temp dir)
 
-Everything is derived from ``numpy.random.default_rng(20261122)``; no wall-clock
+Everything is derived from ``numpy.random.default_rng(20261122)`` (the files of
+section 7 from children of ``SeedSequence(20261122)``); no wall-clock
 time is used anywhere, so two runs produce byte-identical files.
 
 Files written (relative to the output dir)::
@@ -14,6 +15,9 @@ Files written (relative to the output dir)::
     measurements/line1_gauge.csv   German gauge export (cp1252, ';', decimal comma, CRLF)
     measurements/line2_cmm.xlsx    CMM Excel report (sheet 'Messdaten', header in row 4)
     defects/mes_defects.jsonl      MES defect records, JSON Lines
+    rare_events/eol_leak_test.csv  end-of-line leak test per shift (rare events, canonical
+                                   defects CSV; not in defects/, so the demo leaves it out)
+    measurements/line2_process_log.csv  individual readings of line L2 (canonical CSV)
     production/erp_shift_log.csv   ERP shift log (UTF-8 with BOM, ',', thousands separators)
     specs.csv                      specification limits
     truth.json                     planted phenomena, bad rows, expected counts
@@ -30,6 +34,7 @@ import math
 import zipfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -907,12 +912,518 @@ def make_specs(out: Path) -> None:
     (out / "specs.csv").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
 
 
+# --------------------------------------------------------------------------- 7. more kinds
+# Individual readings, a rare-event series and the overdispersion of the MES daily defect
+# rate. Their random numbers come from generators of their own (children of
+# SeedSequence(SEED)), drawn after the files above, so those files stay byte-identical.
+KIND_SEEDS = np.random.SeedSequence(SEED).spawn(2)  # [process log, leak test]
+
+# washer bath temperature: AR(1) around 60.0 degC, heater fault = a sustained step
+BATH_MEAN_C = 60.0
+BATH_PHI = 0.8
+BATH_MARGINAL_SD_C = 0.5
+BATH_INNOVATION_SD_C = BATH_MARGINAL_SD_C * math.sqrt(1.0 - BATH_PHI**2)  # 0.3
+BATH_FAULT_FROM_LOCAL = datetime(2026, 10, 13, 6, 0, tzinfo=TZ)  # Tue of 2026-W42
+BATH_FAULT_TO_LOCAL = datetime(2026, 10, 15, 18, 0, tzinfo=TZ)  # Thu of 2026-W42 (exclusive)
+BATH_FAULT_STEP_C = 1.0 * BATH_MARGINAL_SD_C
+# hardness (HRC; leankit.units knows no hardness scale, so the unit field is empty)
+HARDNESS_MEAN = 58.0
+HARDNESS_SD = 0.6
+HARDNESS_SHIFT_FROM_LOCAL = datetime(2026, 10, 19, 6, 0, tzinfo=TZ)  # Mon of 2026-W43
+HARDNESS_SHIFT = 1.5 * HARDNESS_SD
+# surface roughness Ra in um: lognormal, stable
+RA_MEANLOG = math.log(0.8)
+RA_SDLOG = 0.35
+# end-of-line leak test of line L2: rare events, Poisson, stable
+LEAK_RATE_PER_UNIT = 0.25 / 350.0  # 0.25 leaks per shift of 350 units on average
+LEAK_UNIT_COST_EUR = 85.0
+REPORT_WEEKS = ("2026-W41", "2026-W42", "2026-W43", "2026-W44")
+
+
+def iso_week(dt: datetime) -> str:
+    """ISO week (``2026-W44``) of an instant, in local time."""
+    y, w, _ = dt.astimezone(TZ).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def utc_iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _r(x: float, digits: int = 4) -> float:
+    """Round to *digits* significant digits (truth.json stays stable across platforms)."""
+    return float(f"{x:.{digits}g}")
+
+
+def ad_normal(x: np.ndarray) -> tuple[float, float]:
+    """Anderson-Darling test of normality (mean and sd estimated), numpy only.
+
+    A*^2 = A^2 (1 + 0.75/n + 2.25/n^2) and its p-value from the piecewise formula of
+    D'Agostino & Stephens (1986), Goodness-of-Fit Techniques, Table 4.9.
+    """
+    x = np.sort(np.asarray(x, float))
+    n = x.size
+    z = (x - x.mean()) / x.std(ddof=1)
+    cdf = np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in z])
+    cdf = np.clip(cdf, 1e-300, 1 - 1e-16)
+    i = np.arange(1, n + 1)
+    a2 = -n - np.mean((2 * i - 1) * (np.log(cdf) + np.log1p(-cdf[::-1])))
+    a = a2 * (1 + 0.75 / n + 2.25 / n**2)
+    if a >= 0.6:
+        p = math.exp(1.2937 - 5.709 * a + 0.0186 * a * a)
+    elif a >= 0.34:
+        p = math.exp(0.9177 - 4.279 * a - 1.38 * a * a)
+    elif a >= 0.2:
+        p = 1 - math.exp(-8.318 + 42.796 * a - 59.938 * a * a)
+    else:
+        p = 1 - math.exp(-13.436 + 101.14 * a - 223.73 * a * a)
+    return float(a), float(min(max(p, 0.0), 1.0))
+
+
+def lag1_autocorrelation(x: np.ndarray) -> float:
+    d = np.asarray(x, float) - np.mean(x)
+    return float(np.sum(d[:-1] * d[1:]) / np.sum(d * d))
+
+
+def _grid(first_utc: datetime, step_h: int) -> list[datetime]:
+    out, t = [], first_utc
+    while t < PERIOD_END_UTC:
+        out.append(t)
+        t += timedelta(hours=step_h)
+    return out
+
+
+def make_process_log(out: Path) -> dict[str, Any]:
+    """``measurements/line2_process_log.csv``: individual readings of line L2."""
+    rng = np.random.default_rng(KIND_SEEDS[0])
+    fault_from = BATH_FAULT_FROM_LOCAL.astimezone(UTC)
+    fault_to = BATH_FAULT_TO_LOCAL.astimezone(UTC)
+    hard_from = HARDNESS_SHIFT_FROM_LOCAL.astimezone(UTC)
+
+    # readings on a UTC grid (the plant clock changes at the DST fall-back, the grid not)
+    bath_t = _grid(PERIOD_START_UTC, 1)  # every hour on the hour
+    hard_t = _grid(PERIOD_START_UTC + timedelta(minutes=30), 4)  # every 4 h at :30
+    ra_t = _grid(PERIOD_START_UTC + timedelta(hours=1, minutes=15), 2)  # every 2 h at :15
+
+    e = np.empty(len(bath_t))
+    e[0] = rng.normal(0.0, BATH_MARGINAL_SD_C)  # stationary start
+    innov = rng.normal(0.0, BATH_INNOVATION_SD_C, len(bath_t))
+    for k in range(1, len(bath_t)):
+        e[k] = BATH_PHI * e[k - 1] + innov[k]
+    in_fault = np.array([fault_from <= t < fault_to for t in bath_t])
+    bath = np.round(BATH_MEAN_C + e + BATH_FAULT_STEP_C * in_fault, 2)
+    hard_shifted = np.array([t >= hard_from for t in hard_t])
+    hard = np.round(
+        rng.normal(HARDNESS_MEAN, HARDNESS_SD, len(hard_t)) + HARDNESS_SHIFT * hard_shifted, 1
+    )
+    ra = np.round(rng.lognormal(RA_MEANLOG, RA_SDLOG, len(ra_t)), 3)
+
+    recs = []  # (utc, order, machine, characteristic, value text, unit)
+    for t, v in zip(bath_t, bath, strict=True):
+        recs.append((t, 0, "L2-WASH", "bath_temperature", f"{v:.2f}", "°C"))
+    for t, v in zip(hard_t, hard, strict=True):
+        recs.append((t, 1, "L2-LAB", "hardness", f"{v:.1f}", ""))
+    for t, v in zip(ra_t, ra, strict=True):
+        recs.append((t, 2, "L2-LAB", "surface_roughness", f"{v:.3f}", "µm"))
+    recs.sort(key=lambda r: (r[0], r[1]))
+    header = ["timestamp", "site", "line", "machine", "shift", "product", "characteristic",
+              "value", "unit"]
+    lines = [",".join(header)]
+    for t, _, machine, char, val, unit in recs:
+        code, _ = shift_of(t)
+        ts = t.astimezone(TZ).isoformat()
+        lines.append(",".join([ts, SITE, "L2", machine, code, "HX-300", char, val, unit]))
+    path = out / "measurements" / "line2_process_log.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+
+    def weekly(times: list[datetime], vals: np.ndarray) -> dict[str, Any]:
+        wk = np.array([iso_week(t) for t in times])
+        return {w: {"n": int((wk == w).sum()), "mean": _r(float(vals[wk == w].mean()), 5)}
+                for w in REPORT_WEEKS}
+
+    before = np.array([t < fault_from for t in bath_t])
+    after = np.array([t >= fault_to for t in bath_t])
+    w43 = [t for t in bath_t if iso_week(t) == "2026-W43"]
+    log_ra = np.log(ra)
+    ad_log, ad_log_p = ad_normal(log_ra)
+    ad_raw, ad_raw_p = ad_normal(ra)
+    first_hard = hard_t[int(np.argmax(hard_shifted))]
+    return {
+        "n": len(recs),
+        "rows_by_characteristic": {
+            "bath_temperature": len(bath_t), "hardness": len(hard_t),
+            "surface_roughness": len(ra_t)},
+        "first_local": recs[0][0].astimezone(TZ).isoformat(),
+        "last_local": recs[-1][0].astimezone(TZ).isoformat(),
+        "bath": {
+            "n_in_fault_window": int(in_fault.sum()),
+            "first_in_fault_local": bath_t[int(np.argmax(in_fault))].astimezone(TZ).isoformat(),
+            "last_in_fault_local": bath_t[int(len(in_fault) - 1 - np.argmax(in_fault[::-1]))]
+            .astimezone(TZ).isoformat(),
+            "readings_in_2026_W43_with_dst_fall_back": len(w43),
+            "observed": {
+                "lag1_autocorrelation_before_fault": _r(lag1_autocorrelation(bath[before])),
+                "n_before_fault": int(before.sum()),
+                "mean_outside_fault_C": _r(float(bath[~in_fault].mean()), 5),
+                "sd_outside_fault_C": _r(float(bath[~in_fault].std(ddof=1))),
+                "mean_in_fault_C": _r(float(bath[in_fault].mean()), 5),
+                "step_observed_C": _r(float(bath[in_fault].mean() - bath[~in_fault].mean())),
+                "mean_after_fault_C": _r(float(bath[after].mean()), 5),
+                "weekly": weekly(bath_t, bath),
+            },
+        },
+        "hardness": {
+            "first_shifted_local": first_hard.astimezone(TZ).isoformat(),
+            "first_shifted_utc": utc_iso(first_hard),
+            "observed": {
+                "mean_before": _r(float(hard[~hard_shifted].mean()), 5),
+                "sd_before": _r(float(hard[~hard_shifted].std(ddof=1))),
+                "n_before": int((~hard_shifted).sum()),
+                "mean_after": _r(float(hard[hard_shifted].mean()), 5),
+                "sd_after": _r(float(hard[hard_shifted].std(ddof=1))),
+                "n_after": int(hard_shifted.sum()),
+                "weekly": weekly(hard_t, hard),
+            },
+        },
+        "roughness": {
+            "observed": {
+                "n": int(ra.size),
+                "median_um": _r(float(np.median(ra))),
+                "mean_um": _r(float(ra.mean())),
+                "max_um": float(ra.max()),
+                "meanlog": _r(float(log_ra.mean())),
+                "sdlog": _r(float(log_ra.std(ddof=1))),
+                "anderson_darling_log_values": {"a2_star": _r(ad_log), "p": _r(ad_log_p, 3)},
+                "anderson_darling_raw_values": {"a2_star": _r(ad_raw), "p": _r(ad_raw_p, 3)},
+                "weekly": weekly(ra_t, ra),
+            },
+        },
+    }
+
+
+def make_leak_test(out: Path) -> dict[str, Any]:
+    """``rare_events/eol_leak_test.csv``: one leak-test record per shift of line L2.
+
+    A defects table, kept out of ``defects/`` so that ``leankit demo`` (which ingests the
+    folders named after the table kinds) and the figures quoted from it stay as they were.
+    """
+    rng = np.random.default_rng(KIND_SEEDS[1])
+    header = ["timestamp", "site", "line", "machine", "shift", "product", "lot", "defect_type",
+              "category", "count", "inspected", "cost"]
+    lines = [",".join(header)]
+    counts, weeks, inspected_all = [], [], []
+    for d, code, s_loc, e_loc in all_shifts():
+        hours = (e_loc.astimezone(UTC) - s_loc.astimezone(UTC)).total_seconds() / 3600.0
+        inspected = int(round(int(rng.integers(300, 401)) * hours / 8.0))
+        leaks = int(rng.poisson(LEAK_RATE_PER_UNIT * inspected))
+        lot = f"L2-LT-{d.strftime('%Y%m%d')}-{SHIFTS[code][5]}"
+        lines.append(",".join([
+            s_loc.isoformat(), SITE, "L2", "L2-LT", code, "HX-300", lot, "Leak", "Method",
+            str(leaks), str(inspected), f"{leaks * LEAK_UNIT_COST_EUR:.2f}"]))
+        counts.append(leaks)
+        weeks.append(iso_week(s_loc))
+        inspected_all.append(inspected)
+    path = out / "rare_events" / "eol_leak_test.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    c = np.array(counts)
+    wk = np.array(weeks)
+    return {
+        "n": len(counts),
+        "inspected_min": int(min(inspected_all)),
+        "inspected_max": int(max(inspected_all)),
+        "observed": {
+            "shifts": int(c.size),
+            "leaks_total": int(c.sum()),
+            "units_inspected_total": int(sum(inspected_all)),
+            "mean_leaks_per_shift": _r(float(c.mean())),
+            "variance_to_mean_ratio": _r(float(c.var(ddof=1) / c.mean())),
+            "share_of_shifts_with_zero_leaks": _r(float((c == 0).mean())),
+            "max_leaks_per_shift": int(c.max()),
+            "shifts_by_leak_count": {str(k): int((c == k).sum()) for k in range(int(c.max()) + 1)},
+            "leaks_per_week": {w: int(c[wk == w].sum()) for w in sorted(set(weeks))},
+        },
+    }
+
+
+def daily_defect_dispersion(out: Path) -> dict[str, Any]:
+    """Overdispersion of the MES defects per calendar day, from the written file.
+
+    Bad lines (malformed JSON, negative count) are left out. Units of a day = the sum of
+    ``inspected`` over its distinct lots (as for DPMO). Laney (2002) u': z_i = (u_i - u)
+    / sqrt(u / n_i), sigma_z = mean |z_i - z_(i-1)| / 1.128; Pearson's chi-square
+    dispersion statistic sum (c_i - u n_i)^2 / (u n_i) on k - 1 degrees of freedom.
+    """
+    from scipy import stats
+
+    qty: dict[str, int] = {}
+    lots: dict[str, tuple[str, int]] = {}
+    for line in (out / "defects" / "mes_defects.jsonl").read_text("utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if rec["qty"] < 0:
+            continue
+        day = rec["ts"][:10]  # local calendar date of the shift start (= the shift's date)
+        qty[day] = qty.get(day, 0) + rec["qty"]
+        lots[rec["lot"]] = (day, rec["inspected"])
+    units: dict[str, int] = {}
+    for day, size in lots.values():
+        units[day] = units.get(day, 0) + size
+    days = sorted(qty)
+    c = np.array([qty[d] for d in days], float)
+    n = np.array([units[d] for d in days], float)
+    u = c / n
+    ubar = c.sum() / n.sum()
+    z = (u - ubar) / np.sqrt(ubar / n)
+    sigma_z = float(np.mean(np.abs(np.diff(z))) / 1.128)
+    x2 = float(np.sum((c - ubar * n) ** 2 / (ubar * n)))
+    df = len(days) - 1
+    idx = np.arange(len(days), dtype=float)
+    fit = stats.linregress(idx, u)
+    rho, rho_p = stats.spearmanr(idx, u)
+    half = 3 * np.sqrt(ubar / n)
+    plain_out = int(np.sum(np.abs(u - ubar) > half))
+    laney_out = int(np.sum(np.abs(u - ubar) > half * sigma_z))
+    wk = np.array([iso_week(datetime.fromisoformat(d + "T12:00").replace(tzinfo=TZ))
+                   for d in days])
+    weekly = {w: _r(float(c[wk == w].sum() / n[wk == w].sum())) for w in sorted(set(wk))}
+    return {
+        "days": len(days),
+        "first_day": days[0],
+        "last_day": days[-1],
+        "daily_units_inspected": {"min": int(n.min()), "median": _r(float(np.median(n)), 5),
+                                  "max": int(n.max())},
+        "daily_defects": {"min": int(c.min()), "median": _r(float(np.median(c)), 5),
+                          "max": int(c.max())},
+        "daily_dpu_mean": _r(float(ubar)),
+        "laney_sigma_z": _r(sigma_z),
+        "chi_square_dispersion": {"statistic": _r(x2, 5), "df": df,
+                                  "dispersion_ratio": _r(x2 / df), "p_value": _r(
+                                      float(stats.chi2.sf(x2, df)), 3)},
+        "days_outside_plain_u_chart_3sigma": plain_out,
+        "days_outside_laney_u_prime_3sigma": laney_out,
+        "trend": {"ols_slope_dpu_per_week": _r(float(fit.slope) * 7, 3),
+                  "ols_p_value": _r(float(fit.pvalue), 3),
+                  "spearman_rho": _r(float(rho), 3), "spearman_p_value": _r(float(rho_p), 3)},
+        "weekly_dpu": weekly,
+    }
+
+
 # --------------------------------------------------------------------------- 6. truth + README
-def make_truth(out: Path, g: dict, c: dict, mes: dict, erp: dict) -> dict:
+def kinds_truth(
+    pl: dict[str, Any], lk: dict[str, Any], dd: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, int]]:
+    """truth.json entries (files, planted, row_counts) of the files of section 7."""
+    bath, hard, ra = pl["bath"], pl["hardness"], pl["roughness"]
+    log_file, leak_file = "measurements/line2_process_log.csv", "rare_events/eol_leak_test.csv"
+    files = {
+        log_file: {
+            "encoding": "utf-8",
+            "delimiter": ",",
+            "decimal": ".",
+            "line_ending": "LF",
+            "header_line": 1,
+            "first_data_line": 2,
+            "columns": ["timestamp", "site", "line", "machine", "shift", "product",
+                        "characteristic", "value", "unit"],
+            "profile": "canonical",
+            "ingested_by_demo": True,
+            "timestamps": "ISO 8601 local time with its UTC offset (+02:00 CEST, +01:00 CET)",
+            "data_rows": pl["n"],
+            "data_rows_per_characteristic": pl["rows_by_characteristic"],
+            "subgroups": "none: individual readings (no subgroup column)",
+            "sampling": {
+                "bath_temperature": "every hour on the UTC hour (machine L2-WASH)",
+                "hardness": "every 4 h, UTC hours 02,06,10,14,18,22 at :30 (machine L2-LAB)",
+                "surface_roughness": "every 2 h, odd UTC hours at :15 (machine L2-LAB)",
+            },
+            "first_reading_local": pl["first_local"],
+            "last_reading_local": pl["last_local"],
+            "units": {
+                "bath_temperature": "°C",
+                "hardness": "empty (HRC; leankit.units has no hardness scale, so the unit "
+                "is left empty rather than quarantined as unknown)",
+                "surface_roughness": "µm (Ra; with no spec for it, a leankit dataset "
+                "stores it in mm, the default unit of length: 1 µm = 0.001 mm)",
+            },
+            "bad_rows": [],
+            "valid_rows": pl["n"],
+        },
+        leak_file: {
+            "encoding": "utf-8",
+            "delimiter": ",",
+            "decimal": ".",
+            "line_ending": "LF",
+            "header_line": 1,
+            "first_data_line": 2,
+            "columns": ["timestamp", "site", "line", "machine", "shift", "product", "lot",
+                        "defect_type", "category", "count", "inspected", "cost"],
+            "profile": "canonical",
+            "timestamps": "shift start, ISO 8601 local time with its UTC offset",
+            "data_rows": lk["n"],
+            "ingested_by_demo": False,
+            "why_not_in_defects": "leankit demo ingests the folders named after the table "
+            "kinds; leak-test units (one defect type) would change the demo's DPU/DPMO, "
+            "Pareto and root-cause figures",
+            "records": "one per shift (all 252 shifts of the period): machine L2-LT, "
+            "defect_type Leak, category Method, lot L2-LT-<yyyymmdd>-<E|L|N>, cost = "
+            f"count x {LEAK_UNIT_COST_EUR:.2f} EUR",
+            "inspected_range": [lk["inspected_min"], lk["inspected_max"]],
+            "bad_rows": [],
+            "valid_rows": lk["n"],
+        },
+    }
+    fault_weeks = sorted({iso_week(BATH_FAULT_FROM_LOCAL), iso_week(BATH_FAULT_TO_LOCAL)})
+    planted = [
+        {
+            "id": "bath_temperature_heater_fault",
+            "file": log_file,
+            "characteristic": "bath_temperature",
+            "line": "L2",
+            "machine": "L2-WASH",
+            "product": "HX-300",
+            "unit": "°C",
+            "model": {
+                "process": "AR(1): x_t = 60.0 + e_t + step_t, e_t = 0.8 e_(t-1) + a_t, "
+                "a_t ~ N(0, 0.3), stationary start (marginal sd 0.5)",
+                "mean": BATH_MEAN_C,
+                "phi": BATH_PHI,
+                "innovation_sd": _r(BATH_INNOVATION_SD_C),
+                "marginal_sd": BATH_MARGINAL_SD_C,
+                "step": BATH_FAULT_STEP_C,
+                "step_in_marginal_sd": 1.0,
+                "readings": "hourly (168 a week, 169 in 2026-W43 with the DST fall-back)",
+                "rounding": 0.01,
+            },
+            "phenomenon": "heater fault: a sustained step of +0.5 °C inside the window, "
+            "then back to 60.0 °C",
+            "start_local": BATH_FAULT_FROM_LOCAL.isoformat(),
+            "end_local_exclusive": BATH_FAULT_TO_LOCAL.isoformat(),
+            "start_utc": utc_iso(BATH_FAULT_FROM_LOCAL),
+            "end_utc_exclusive": utc_iso(BATH_FAULT_TO_LOCAL),
+            "first_reading_in_window_local": bath["first_in_fault_local"],
+            "last_reading_in_window_local": bath["last_in_fault_local"],
+            "readings_in_window": bath["n_in_fault_window"],
+            "iso_weeks_affected": fault_weeks,
+            "special_cause_weeks": [w for w in REPORT_WEEKS if w in fault_weeks],
+            "readings_in_2026_W43": bath["readings_in_2026_W43_with_dst_fall_back"],
+            "note": "autocorrelated: sigma from the moving range underestimates the "
+            "marginal sd (about 0.5 * sqrt(1 - 0.8) = 0.22 °C instead of 0.5 °C), so a "
+            "plain I-MR chart signals in stable weeks too",
+            "observed": bath["observed"],
+        },
+        {
+            "id": "hardness_shift",
+            "file": log_file,
+            "characteristic": "hardness",
+            "line": "L2",
+            "machine": "L2-LAB",
+            "product": "HX-300",
+            "unit": "HRC (unit field empty)",
+            "model": {
+                "process": "independent normal, x = N(58.0, 0.6) (+0.9 from the shift on)",
+                "mean": HARDNESS_MEAN,
+                "sd": HARDNESS_SD,
+                "shift": _r(HARDNESS_SHIFT),
+                "shift_in_sd": 1.5,
+                "readings": "every 4 h (42 a week)",
+                "rounding": 0.1,
+            },
+            "phenomenon": "sustained mean shift of +1.5 sd from Monday 06:00 of 2026-W43 "
+            "to the end of the data",
+            "start_local": HARDNESS_SHIFT_FROM_LOCAL.isoformat(),
+            "end_local_exclusive": PERIOD_END_LOCAL.isoformat(),
+            "start_utc": utc_iso(HARDNESS_SHIFT_FROM_LOCAL),
+            "end_utc_exclusive": utc_iso(PERIOD_END_LOCAL),
+            "first_shifted_reading_local": hard["first_shifted_local"],
+            "first_shifted_reading_utc": hard["first_shifted_utc"],
+            "persists_to_end": True,
+            "iso_weeks_affected": [f"2026-W{w}" for w in range(43, 48)],
+            "special_cause_weeks": ["2026-W43", "2026-W44"],
+            "observed": hard["observed"],
+        },
+        {
+            "id": "surface_roughness_lognormal",
+            "file": log_file,
+            "characteristic": "surface_roughness",
+            "line": "L2",
+            "machine": "L2-LAB",
+            "product": "HX-300",
+            "unit": "µm (Ra)",
+            "model": {
+                "process": "independent lognormal(meanlog = ln 0.8, sdlog = 0.35), stable",
+                "meanlog": _r(RA_MEANLOG),
+                "sdlog": RA_SDLOG,
+                "median": 0.8,
+                "readings": "every 2 h (84 a week)",
+                "rounding": 0.001,
+            },
+            "phenomenon": "none: stable and skewed (normal on the log scale, not on the raw "
+            "scale); Anderson-Darling with D'Agostino & Stephens (1986) p-values",
+            "iso_weeks_affected": [],
+            "special_cause_weeks": [],
+            "observed": ra["observed"],
+        },
+        {
+            "id": "eol_leak_rare_events",
+            "file": leak_file,
+            "line": "L2",
+            "machine": "L2-LT",
+            "product": "HX-300",
+            "defect_type": "Leak",
+            "model": {
+                "process": "leaks per shift ~ Poisson(inspected / 1400): 0.25 a shift of "
+                "350 units on average (about 1.75 a week), stable",
+                "rate_per_unit": _r(LEAK_RATE_PER_UNIT),
+                "mean_per_shift": 0.25,
+                "inspected": "uniform integer 300-400 per 8 h shift, scaled by the shift's "
+                "real hours (the DST night shift lasts 9 h)",
+            },
+            "phenomenon": "none: a rare-event count, most shifts have no leak",
+            "iso_weeks_affected": [],
+            "special_cause_weeks": [],
+            "observed": lk["observed"],
+        },
+        {
+            "id": "daily_defects_overdispersed",
+            "file": "defects/mes_defects.jsonl",
+            "aggregation": "per calendar day (local date of the shift start): count = sum "
+            "of qty, units = sum of inspected over the day's distinct lots (as for DPMO); "
+            "bad lines left out",
+            "source_of_overdispersion": "the generator draws a gamma(8, 1/8) factor per "
+            "lot (sd 0.35) that multiplies all 8 defect rates of the lot",
+            "time_varying_component": "none: the lot factor is independent from lot to lot, "
+            "and the L2-M2 night-shift x3 is the same every day",
+            "sustained_change": False,
+            "model": {
+                "process": "qty ~ Poisson(rate x inspected x multiplier x lot_factor), "
+                "lot_factor ~ gamma(shape 8, scale 1/8)",
+                "laney": "Laney (2002), Quality Engineering 14(4): z_i = (u_i - u) / "
+                "sqrt(u / n_i), sigma_z = mean moving range of z / 1.128",
+                "dispersion_test": "Pearson chi-square sum (c_i - u n_i)^2 / (u n_i) on "
+                "days - 1 degrees of freedom",
+            },
+            "phenomenon": "the daily defect rate over thousands of units a day varies more "
+            "than Poisson: a plain u chart flags common-cause days, Laney's u' does not",
+            "iso_weeks_affected": [],
+            "special_cause_weeks": [],
+            "observed": dd,
+        },
+    ]
+    row_counts = {log_file: pl["n"], leak_file: lk["n"]}
+    return files, planted, row_counts
+
+
+def make_truth(
+    out: Path, g: dict, c: dict, mes: dict, erp: dict, k: dict[str, Any]
+) -> dict:
     def strip(b, keep):
         return {k: b[k] for k in keep if k in b}
 
-    truth = {
+    truth: dict[str, Any] = {
         "generator": {
             "script": "scripts/make_sample_data.py",
             "seed": SEED,
@@ -1185,10 +1696,111 @@ def make_truth(out: Path, g: dict, c: dict, mes: dict, erp: dict) -> dict:
             "specs.csv": len(SPECS),
         },
     }
+    k_files, k_planted, k_counts = kinds_truth(k["process_log"], k["leak"], k["daily"])
+    truth["files"].update(k_files)
+    truth["planted"][1]["stable"].append("surface_roughness")
+    truth["planted"][1]["observed"]["surface_roughness_median_um"] = k["process_log"][
+        "roughness"]["observed"]["median_um"]
+    truth["planted"].extend(k_planted)
+    truth["row_counts"].update(k_counts)
+    truth["generator"]["more_kinds"] = (
+        "line2_process_log.csv and eol_leak_test.csv draw from numpy.random.default_rng("
+        "numpy.random.SeedSequence(20261122).spawn(2)[i]), i = 0, 1: their own streams, "
+        "so the other files do not change"
+    )
     (out / "truth.json").write_bytes(
         (json.dumps(truth, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     )
     return truth
+
+
+def kinds_readme(t: dict[str, Any]) -> tuple[str, str]:
+    """README text (file sections, phenomena 6-10) of the files of section 7."""
+    f = t["files"]
+    lf, kf = f["measurements/line2_process_log.csv"], f["rare_events/eol_leak_test.csv"]
+    p = {x["id"]: x for x in t["planted"]}
+    bath, hard, ra = (p["bath_temperature_heater_fault"], p["hardness_shift"],
+                      p["surface_roughness_lognormal"])
+    leak, dd = p["eol_leak_rare_events"], p["daily_defects_overdispersed"]
+    bo, ho, ro, ko, do = (bath["observed"], hard["observed"], ra["observed"], leak["observed"],
+                          dd["observed"])
+    n_by = lf["data_rows_per_characteristic"]
+    files = f"""### `measurements/line2_process_log.csv` - process/lab log, line L2
+
+* UTF-8 (no BOM), delimiter `,`, decimal point, LF; the canonical column names, so the
+  `canonical` profile reads it: `{",".join(lf["columns"])}`.
+* `timestamp` = ISO 8601 local time **with its UTC offset** (`+02:00` CEST, `+01:00` CET):
+  on 2026-10-25 the repeated local hour appears twice (`02:00:00+02:00` and
+  `02:00:00+01:00`), one real hour apart, and nothing is ambiguous.
+* **Individual readings**, no subgroup column, product HX-300, readings on a UTC grid:
+  - `bath_temperature` (°C, washer `L2-WASH`): every hour on the hour ({n_by["bath_temperature"]}
+    rows; 168 a week, 169 in 2026-W43 with the DST fall-back).
+  - `hardness` (HRC, lab `L2-LAB`): every 4 h at :30 ({n_by["hardness"]} rows, 42 a week).
+    The `unit` field is **empty**: leankit knows no hardness scale, and an unknown unit
+    would be quarantined.
+  - `surface_roughness` (Ra in µm, lab `L2-LAB`): every 2 h at :15 ({n_by["surface_roughness"]}
+    rows, 84 a week). With no spec for it, a leankit dataset stores it in mm (the default
+    unit of length).
+* {lf["data_rows"]} data rows (lines 2-{lf["data_rows"] + 1}), first {lf["first_reading_local"]},
+  last {lf["last_reading_local"]}; no bad rows.
+
+### `rare_events/eol_leak_test.csv` - end-of-line leak test, line L2 (rare events)
+
+* UTF-8 (no BOM), delimiter `,`, LF; canonical defects columns (`canonical` profile):
+  `{",".join(kf["columns"])}`.
+* One row per shift, all {kf["data_rows"]} shifts of the period (like the MES file):
+  `timestamp` = shift start in ISO 8601 with its offset, machine `L2-LT`, `defect_type` =
+  `Leak`, `category` = `Method`, `lot` = `L2-LT-<yyyymmdd>-<E|L|N>` (one lot per shift),
+  `count` = leaks found, `inspected` = {kf["inspected_range"][0]}-{kf["inspected_range"][1]} units,
+  `cost` = count x {LEAK_UNIT_COST_EUR:.2f} EUR. No bad rows.
+* A defects table, but **not in `defects/`**: `leankit demo` ingests the folders named
+  after the table kinds, and leak-test units (one defect type, one opportunity) would
+  change the demo's DPU/DPMO, Pareto and root-cause figures. Load it on its own:
+  `leankit ingest sample_data/rare_events/eol_leak_test.csv --kind defects --out DIR`.
+
+"""
+    zero = ko["share_of_shifts_with_zero_leaks"]
+    chi = do["chi_square_dispersion"]
+    du, dc, tr = do["daily_units_inspected"], do["daily_defects"], do["trend"]
+    ad_log, ad_raw = ro["anderson_darling_log_values"], ro["anderson_darling_raw_values"]
+    wk_lo, wk_hi = min(do["weekly_dpu"].values()), max(do["weekly_dpu"].values())
+    b_weeks = ", ".join(bath["special_cause_weeks"])
+    h_weeks = ", ".join(hard["special_cause_weeks"])
+    phen = f"""6. **Washer bath heater fault (autocorrelated individuals).** `bath_temperature` is
+   AR(1) around 60.0 °C with phi = 0.8 and marginal sd 0.5 °C (innovation sd 0.3 °C). A
+   heater fault adds **+0.5 °C** (1 marginal sd) from {bath["start_local"]} to
+   {bath["end_local_exclusive"]} (exclusive; {bath["readings_in_window"]} hourly readings,
+   Tuesday to Thursday of 2026-W42), then the bath is back at 60.0 °C. Special cause in
+   {b_weeks} only (of 2026-W41..W44). Observed: lag-1 autocorrelation before the fault
+   {bo["lag1_autocorrelation_before_fault"]}; mean {bo["mean_in_fault_C"]} °C in the window vs
+   {bo["mean_outside_fault_C"]} °C outside (sd {bo["sd_outside_fault_C"]} °C). Sigma from the
+   moving range underestimates the marginal sd (about 0.22 °C), so a plain I-MR chart also
+   signals in stable weeks.
+7. **Hardness shift (individuals).** `hardness` is N(58.0, 0.6) and independent; from
+   {hard["start_local"]} (Monday 06:00 of 2026-W43) to the end it is **+0.9** (1.5 sd)
+   higher: first shifted reading {hard["first_shifted_reading_local"]}. Special cause in
+   {h_weeks} (continuing in W44). Observed mean {ho["mean_before"]} before
+   vs {ho["mean_after"]} after.
+8. **Surface roughness, skewed but stable.** `surface_roughness` is lognormal (meanlog
+   ln 0.8, sdlog 0.35; observed median {ro["median_um"]} µm, max {ro["max_um"]} µm),
+   independent, no special cause in any week. Anderson-Darling: log values
+   A*² {ad_log["a2_star"]} (p {ad_log["p"]}, normal), raw values A*² {ad_raw["a2_star"]}
+   (p {ad_raw["p"]}, not normal).
+9. **Rare leaks (counts).** Leaks per shift are Poisson with mean 0.25 (about 1.75 a
+   week), stable: {ko["leaks_total"]} leaks in {ko["shifts"]} shifts (mean
+   {ko["mean_leaks_per_shift"]}), {zero:.0%} of the shifts without a leak, at most
+   {ko["max_leaks_per_shift"]} in a shift. No special cause in any week.
+10. **Overdispersed daily defect rate (MES).** Per calendar day the MES lots inspect
+   {du["min"]}-{du["max"]} units (median {du["median"]:g}) and find {dc["min"]}-{dc["max"]}
+   defects (mean DPU {do["daily_dpu_mean"]}). The gamma lot factor of the generator makes
+   the daily rate vary more than Poisson: Laney sigma_z = {do["laney_sigma_z"]}, chi-square
+   dispersion ratio {chi["dispersion_ratio"]} (p = {chi["p_value"]:.2g}, {chi["df"]} df). A
+   plain u chart puts {do["days_outside_plain_u_chart_3sigma"]} days outside 3 sigma, Laney's
+   u' {do["days_outside_laney_u_prime_3sigma"]}. No sustained change: weekly DPU
+   {wk_lo}-{wk_hi}, trend slope {tr["ols_slope_dpu_per_week"]} per week
+   (p = {tr["ols_p_value"]}).
+"""
+    return files, phen
 
 
 def make_readme(out: Path, t: dict) -> None:
@@ -1206,6 +1818,8 @@ def make_readme(out: Path, t: dict) -> None:
 
     dt = fj["observed"]["downtime_min_by_reason"]
     dt_lines = "\n".join(f"  - {k}: {v} min" for k, v in dt.items())
+    kinds_files, kinds_phenomena = kinds_readme(t)
+    seed = t["generator"]["seed"]
     md = f"""# leankit sample data
 
 Synthetic but realistic factory exports for the fictitious site **{t["site"]}**,
@@ -1218,7 +1832,8 @@ python scripts/make_sample_data.py            # regenerate into sample_data/
 python scripts/make_sample_data.py --out DIR  # regenerate elsewhere (e.g. a test tmp dir)
 ```
 
-The generator is seeded (`numpy.random.default_rng({t["generator"]["seed"]})`) and uses no
+The generator is seeded (`numpy.random.default_rng({seed})`; the process log and the
+leak test draw from streams of their own, `SeedSequence({seed}).spawn(2)`) and uses no
 wall-clock time (xlsx core properties and zip entry dates are fixed), so re-running it gives
 byte-identical files. `truth.json` holds all facts below in machine-readable form,
 including observed statistics of the generated data (bad rows excluded).
@@ -1241,7 +1856,8 @@ MES lot with 7 of its 8 defect records. Row counts ("data rows") always include 
   belong to the night shift of 2026-08-30.
 * DST fall-back on 2026-10-25 (03:00 CEST -> 02:00 CET). All event times were generated in
   UTC and converted to local time; files store local wall-clock time without offset
-  (except the MES `ts`, which carries the offset).
+  (except the MES `ts` and the timestamps of the two canonical CSVs of line L2, which carry
+  the offset).
 
 ## Files
 
@@ -1314,7 +1930,7 @@ MES lot with 7 of its 8 defect records. Row counts ("data rows") always include 
 * Bad rows (physical line numbers; line 1 is the header):
 
 {bad_table(ef["bad_rows"], "line", "line")}
-### `specs.csv`
+{kinds_files}### `specs.csv`
 
 Plain UTF-8 CSV `characteristic,product,lsl,usl,target,unit`; `runout` has only an USL
 (40 µm), empty lsl/target.
@@ -1342,14 +1958,14 @@ Plain UTF-8 CSV `characteristic,product,lsl,usl,target,unit`; `runout` has only 
    other shift (15-45 min) make `Feeder jam` the top downtime reason plant-wide (valid rows):
 {dt_lines}
 5. **DST fall-back** on 2026-10-25: {p["dst_fall_back"]["comment"]}
-
+{kinds_phenomena}
 ## How to regenerate
 
 ```
 python scripts/make_sample_data.py [--out DIR]
 ```
 
-Requires numpy and openpyxl; runs in about a second.
+Requires numpy, scipy and openpyxl; runs in about a second.
 """
     (out / "README.md").write_bytes(md.encode("utf-8"))
 
@@ -1371,7 +1987,12 @@ def main(argv=None) -> None:
     c = make_cmm(rng, out)
     mes, erp = make_shift_data(rng, out)
     make_specs(out)
-    truth = make_truth(out, g, c, mes, erp)
+    kinds = {
+        "process_log": make_process_log(out),
+        "leak": make_leak_test(out),
+        "daily": daily_defect_dispersion(out),
+    }
+    truth = make_truth(out, g, c, mes, erp, kinds)
     make_readme(out, truth)
     print(f"wrote sample data to {out}")
 
