@@ -185,6 +185,12 @@ class Report:
         #: The report still renders (the section says so); callers such as the CLI
         #: should treat a non-empty list as an error.
         self.failures: list[tuple[str, str]] = []
+        #: Machine-readable content written beside the HTML as ``<name>.json`` by
+        #: :meth:`write` (the weekly report's verdicts); None writes no JSON.
+        self.data: dict[str, Any] | None = None
+        #: The weekly report's verdicts (:class:`~leankit.reports.SeriesVerdict`), one
+        #: per characteristic and count series; empty for other reports.
+        self.verdicts: list[Any] = []
 
     # ----------------------------------------------------------------- building
     def section(self, title: str, *, intro: str = "") -> Section:
@@ -267,11 +273,19 @@ class Report:
         )
 
     def write(self, path: str | Path) -> Path:
-        """Write the report atomically to *path* (an ``.html`` file); returns the path."""
+        """Write the report atomically to *path* (an ``.html`` file); returns the path.
+
+        With :attr:`data` set (the weekly report), ``path`` with the suffix ``.json`` is
+        written too: the verdicts for dashboards and alerting scripts."""
+        import json
+
         from leankit.io._dataset import atomic_write_bytes
 
         path = Path(path)
         atomic_write_bytes(path, self.to_html().encode("utf-8"))
+        if self.data is not None:
+            atomic_write_bytes(path.with_suffix(".json"), json.dumps(
+                self.data, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8"))
         return path
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["CharacteristicSpec", "ReportSpec", "ReportSpecError", "load_spec"]
+__all__ = ["CharacteristicSpec", "CountSpec", "ReportSpec", "ReportSpecError", "load_spec"]
 
 SECTIONS = ("summary", "attention", "spc", "capability", "pareto", "rootcause", "oee",
             "data_quality", "methods")
@@ -55,6 +55,19 @@ class CharacteristicSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CountSpec:
+    """One count series to chart (``[[counts]]``): defects of the defects table, filtered
+    by ``where`` (column -> value or list of values), per ``period`` (``"day"``: defects
+    and units inspected per UTC day; ``"lot"``: per inspection lot), charted with the
+    advised attribute chart (u, Laney u′, g for rare events ...)."""
+
+    name: str
+    where: tuple[tuple[str, Any], ...] = ()
+    period: str = "day"
+    attribute: str = "defects"
+
+
+@dataclass(frozen=True, slots=True)
 class ReportSpec:
     """A validated weekly-report specification (see ``docs/reports.md``)."""
 
@@ -65,6 +78,7 @@ class ReportSpec:
     baseline_weeks: int = 6
     context_weeks: int = 4
     characteristics: tuple[CharacteristicSpec, ...] = ()
+    counts: tuple[CountSpec, ...] = ()
     targets: dict[str, float] = field(default_factory=dict)
     opportunities: float = 1.0
     factors: tuple[str, ...] = ("line", "machine", "shift")
@@ -182,7 +196,8 @@ def _columns(value: Any, chart: str, where: str) -> tuple[tuple[str, str], ...]:
 def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
                    sha256: str = "") -> ReportSpec:
     """Validate a parsed specification; relative paths are taken from *base*."""
-    _check_keys(doc, ("report", "characteristics", "targets", "defects", "sections"), source)
+    _check_keys(doc, ("report", "characteristics", "counts", "targets", "defects", "sections"),
+                source)
     rep = doc.get("report")
     if not isinstance(rep, dict):
         raise ReportSpecError(f"{source}: the [report] table is missing; it needs at least "
@@ -273,6 +288,7 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         chars.append(CharacteristicSpec(name=str(c["name"]), chart=chart,
                                         subgroup=c.get("subgroup", "subgroup"),
                                         rules=rules, columns=columns, **kw))
+    counts = _counts(doc.get("counts", []), source)
     targets_raw = doc.get("targets", {})
     _check_keys(targets_raw, KPIS, _where(source, "targets"))
     targets = {k: _number(v, f"{_where(source, 'targets')} {k}", low=_TARGET_RANGES[k][0],
@@ -302,9 +318,45 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         rules=default_rules, chart=default_chart, alarm_rate=alarm_rate,
         baseline=baseline, baseline_weeks=int(rep.get("baseline_weeks", 6)),
         context_weeks=int(rep.get("context_weeks", 4)), characteristics=tuple(chars),
+        counts=counts,
         targets=targets, opportunities=opportunities,
         factors=tuple(dict.fromkeys(factors)), sections=include,
         source=source, sha256=sha256)
+
+
+def _counts(raw: Any, source: str) -> tuple[CountSpec, ...]:
+    """Validate ``[[counts]]``."""
+    if not isinstance(raw, list):
+        raise ReportSpecError(f"{source}: counts must be an array of tables ([[counts]])")
+    out = []
+    names: set[str] = set()
+    for i, c in enumerate(raw):
+        where = _where(source, f"counts[{i}]")
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
+            raise ReportSpecError(f"{where}: every [[counts]] needs a name (text), e.g. "
+                                  "name = \"Leaks per day\"")
+        _check_keys(c, ("name", "where", "period", "attribute"), where)
+        if c["name"] in names:
+            raise ReportSpecError(f"{where}: name = {c['name']!r} is used twice")
+        names.add(c["name"])
+        flt = c.get("where", {})
+        if not isinstance(flt, dict) or not all(
+                isinstance(v, (str, int, float)) or (isinstance(v, list) and v and all(
+                    isinstance(x, (str, int, float)) for x in v)) for v in flt.values()):
+            raise ReportSpecError(f"{where} where must be a table of column = value (or a "
+                                  "list of values), e.g. where = {defect_type = \"Leak\"}")
+        period = c.get("period", "day")
+        if period not in ("day", "lot"):
+            raise ReportSpecError(f"{where} period = {period!r}: use \"day\" (defects and "
+                                  "units per day) or \"lot\" (per inspection lot)")
+        attribute = c.get("attribute", "defects")
+        if attribute not in ("defects", "defectives"):
+            raise ReportSpecError(f"{where} attribute = {attribute!r}: use \"defects\" "
+                                  "(u, Laney u') or \"defectives\" (p, Laney p')")
+        out.append(CountSpec(name=c["name"], where=tuple(
+            (str(k), tuple(v) if isinstance(v, list) else v) for k, v in flt.items()),
+            period=period, attribute=attribute))
+    return tuple(out)
 
 
 def _chart(chart: Any, where: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ import pandas as pd
 
 from leankit import __version__
 from leankit._text import isolate, shorten
-from leankit.errors import InsufficientDataError, LeankitError, suggest
+from leankit.errors import LeankitError, suggest
 from leankit.reports._adapters import mix_text, signals_in_words, vital_few_text
 from leankit.reports._report import Block, Report, Table
 from leankit.reports._spec import (
@@ -24,6 +25,14 @@ from leankit.reports._spec import (
     ReportSpec,
     ReportSpecError,
     rules_for,
+)
+from leankit.reports._verdicts import (
+    SeriesVerdict,
+    Window,
+    assess_counts,
+    assess_measurement,
+    count_series,
+    replace,
 )
 
 __all__ = ["weekly_report"]
@@ -142,6 +151,31 @@ class _Data:
                        ("measurements", "defects", "production", "specs")}
 
 
+def _limits_store(spec: ReportSpec) -> Any:
+    """The dataset's limits registry when it holds any version, else None."""
+    from leankit.spc import LimitsStore
+
+    store = LimitsStore(spec.data)
+    return store if store.path.exists() else None
+
+
+def _specs_of(c: CharacteristicSpec, specs: pd.DataFrame
+              ) -> tuple[float | None, float | None, float | None]:
+    """(lsl, usl, target) of a characteristic: the spec file's, else the specs table's."""
+    lsl, usl, target = c.lsl, c.usl, c.target
+    srow = specs[specs["characteristic"] == c.name] if len(specs) else specs
+    if len(srow):
+        r0 = srow.iloc[0]
+
+        def val(col: str) -> float | None:
+            return None if pd.isna(r0[col]) else float(r0[col])
+
+        lsl = lsl if lsl is not None else val("lsl")
+        usl = usl if usl is not None else val("usl")
+        target = target if target is not None else val("target")
+    return lsl, usl, target
+
+
 def _time_col(kind: str) -> str:
     return {"measurements": "timestamp", "defects": "timestamp",
             "production": "period_start"}[kind]
@@ -226,99 +260,47 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         b0 = pd.Timestamp(t0).normalize() - pd.Timedelta(days=pd.Timestamp(t0).weekday())
         b1 = min(b0 + pd.Timedelta(weeks=spec.baseline_weeks), start)
     shown_from = max(start - pd.Timedelta(weeks=spec.context_weeks), b1)
-    results: list[dict[str, Any]] = []
-    from leankit import spc
-
+    win = Window(b0=b0, b1=b1, shown_from=shown_from, start=start, end=end)
+    store = _limits_store(spec)
+    results: list[SeriesVerdict] = []
     for c in chars:
         say(f"chart {c.name}")
         rows = meas[meas["characteristic"] == c.name]
-        base = _in(rows, "timestamp", b0, b1)
-        recent = _in(rows, "timestamp", shown_from, end)
-        res: dict[str, Any] = {"spec": c, "rows": len(rows), "family": c.chart}
         try:
-            if base.empty:
-                raise InsufficientDataError(f"no baseline data between {b0:%Y-%m-%d} and "
-                                            f"{b1:%Y-%m-%d}")
-            if c.chart == AUTO:
-                chart = _advised_chart(c, base, recent, b0, b1, spec.alarm_rate, res)
-            else:
-                kw: dict[str, Any] = {"value": "value", "time": "timestamp",
-                                      "rules": list(c.rules)}
-                if spc.get_family(c.chart).input == "subgroups":
-                    kw["subgroup"] = c.subgroup
-                kw.update(dict(c.columns))  # the family's extra columns (part= of Z-MR ...)
-                chart = spc.chart(base, type=c.chart, **kw)
-                if len(recent):
-                    chart = chart.monitor(recent)
-        except (LeankitError, ValueError) as exc:
-            res["error"] = str(exc)
-            results.append(res)
-            continue
+            v = assess_measurement(rows, c, win, alarm_rate=spec.alarm_rate,
+                                   specs=_specs_of(c, specs), store=store)
         except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
-            res["error"] = guard.record(f"control chart of {c.name}", exc)
-            results.append(res)
-            continue
-        res["chart"] = chart
-        sig = chart.signals[chart.signals["phase"] == "II"]
-        times = pd.to_datetime(sig["time"], utc=True)
-        res["week_signals"] = sig[(times >= start) & (times < end)]
-        res["prev_signals"] = sig[(times >= prev_start) & (times < start)]
-        results.append(res)
+            v = SeriesVerdict(name=c.name, kind="measurements", charted=False, spec=c,
+                              error=guard.record(f"control chart of {c.name}", exc))
+        results.append(v)
+    for cs in spec.counts:
+        say(f"chart {cs.name}")
+        try:
+            series = count_series(defects, where=dict(cs.where), period=cs.period)
+            v = assess_counts(series, cs.name, win, attribute=cs.attribute,
+                              alarm_rate=spec.alarm_rate, store=store, spec=cs)
+        except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
+            v = SeriesVerdict(name=cs.name, kind="counts", charted=False, spec=cs,
+                              error=guard.record(f"count chart of {cs.name}", exc))
+        results.append(v)
+    rep.verdicts = list(results)
 
     # ----------------------------------------------------------------- capability
     cap_rows = []
-    for res in results:
-        if "chart" not in res:
+    for v in results:
+        cv = v.capability
+        if not (v.charted and cv.assessed and cv.result is not None):
             continue
-        c = res["spec"]
-        lsl, usl, target = c.lsl, c.usl, c.target
-        srow = specs[specs["characteristic"] == c.name] if len(specs) else specs
-        if len(srow):
-            r0 = srow.iloc[0]
-            lsl = lsl if lsl is not None else (None if pd.isna(r0["lsl"]) else float(r0["lsl"]))
-            usl = usl if usl is not None else (None if pd.isna(r0["usl"]) else float(r0["usl"]))
-            target = target if target is not None else (
-                None if pd.isna(r0["target"]) else float(r0["target"]))
-        if lsl is None and usl is None:
-            res["cap_error"] = "no specification limits (specs table or spec file)"
-            continue
-        rows = meas[meas["characteristic"] == c.name]
-        wk = _in(rows, "timestamp", start, end)
-        pv = _in(rows, "timestamp", prev_start, start)
-        kwc: dict[str, Any] = {"value": "value", "lsl": lsl, "usl": usl, "target": target}
-        if spc.get_family(res["family"]).input == "subgroups":
-            kwc["subgroup"] = c.subgroup
-        dist: Any = "auto"
-        for key, frame in (("cap", wk), ("cap_prev", pv)):
-            if len(frame) < 2:
-                continue
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    res[key] = spc.capability(frame, distribution=dist, **kwc)
-            except (LeankitError, ValueError) as exc:
-                res[key + "_error"] = str(exc)
-            except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
-                res[key + "_error"] = guard.record(f"capability of {c.name}", exc)
-            if key == "cap" and key in res and res["cap"].method == "normal":
-                dist = "normal"  # normal this week: last week normal too (no refits)
-        if "cap" in res:
-            cap: Any = res["cap"]
-            idx = cap.indices.set_index("index")
-            k = cap.headline
-            prev = res.get("cap_prev")
-            pv_val = prev.index(k) if prev is not None and k in set(prev.indices["index"]) \
-                else np.nan
-            stable = res["week_signals"].empty
-            cap_rows.append({
-                "characteristic": c.name, "n": cap.n,
-                "method": f"{cap.method} ({cap.distribution})",
-                "lsl": lsl, "usl": usl, "index": k.capitalize(),
-                "estimate": float(idx.loc[k, "estimate"]), "lower": float(idx.loc[k, "lower"]),
-                "upper": float(idx.loc[k, "upper"]), "previous week": pv_val,
-                "ppm (expected)": cap.dpmo, "target": c.capability_target,
-                "stable": "yes" if stable else "NO (signals)",
-            })
+        cap: Any = cv.result
+        cap_rows.append({
+            "characteristic": v.name, "n": cap.n, "model": cv.model,
+            "basis": cv.basis, "lsl": cap.lsl, "usl": cap.usl, "index": cv.index.upper()
+            if cv.index else "", "estimate": cv.value, "lower": cv.lower,
+            "upper": cv.upper, "worse side": cv.side or "—",
+            "previous week": cv.previous, "ppm (expected)": cap.dpmo,
+            "target": v.spec.capability_target,
+            "stable": "yes" if not v.special_cause else "NO: current state only",
+        })
     cap_table = pd.DataFrame(cap_rows)
 
     # -------------------------------------------------------------------- defects
@@ -384,7 +366,8 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                 de["lot"].notna().all() else float(de["inspected"].sum())
             out["dpmo"] = float(de["count"].sum()) / (units * spec.opportunities) * 1e6 \
                 if units else np.nan
-        out["out_of_control"] = float(sum(1 for r in results if len(r.get(sig_key, ()))))
+        out["out_of_control"] = float(sum(
+            1 for r in results if r.charted and len(getattr(r, sig_key))))
         return out
 
     now: dict[str, float] = {}
@@ -416,31 +399,19 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                 tiles.append({"name": _KPI_NAMES[k], "value": _fmt(k, now[k]), "detail": detail,
                               "level": lvl})
             sec.blocks.append(Block("tiles", tiles))
-            for res in results:
-                c = res["spec"]
-                if "chart" not in res:
-                    verdicts.append({"metric": c.name, "icon": "no chart", "level": _NEUTRAL,
-                                     "text": f"could not be charted: {res['error']}"})
+            for v in results:
+                if not v.charted:
+                    verdicts.append({"metric": v.name, "icon": "no chart", "level": _NEUTRAL,
+                                     "text": v.verdict})
                     continue
-                ws = res["week_signals"]
-                var = ("special cause", _BAD) if len(ws) else ("common cause", _GOOD)
-                cap = res.get("cap")
-                if cap is not None:
-                    k = cap.headline
-                    v = cap.index(k)
-                    ok = v >= c.capability_target
-                    ass = f"{k.capitalize()} {v:.2f} ({'meets' if ok else 'misses'} the "\
-                          f"{c.capability_target:g} target)"
-                else:
-                    ok, ass = None, "capability not assessed"
-                if len(ws):
-                    first = pd.Timestamp(ws["time"].min())
-                    text = (f"out of control since {first:%a %d %b %H:%M} UTC "
-                            f"({ws['description'].iloc[0].lower()}); {ass}.")
-                else:
-                    text = f"in control; {ass}."
-                level = _BAD if len(ws) else (_GOOD if ok else (_WARN if ok is False else _NEUTRAL))
-                verdicts.append({"metric": c.name, "icon": var[0], "level": level, "text": text})
+                cv = v.capability
+                ok = (cv.value >= v.spec.capability_target if cv.assessed
+                      and hasattr(v.spec, "capability_target") else None)
+                level = _BAD if v.special_cause else (
+                    _GOOD if ok or (ok is None and v.kind == "counts") else
+                    (_WARN if ok is False else _NEUTRAL))
+                verdicts.append({"metric": v.name, "icon": "special cause" if v.special_cause
+                                 else "common cause", "level": level, "text": v.verdict})
             if pareto is not None:
                 verdicts.append({"metric": "defects", "icon": "biggest problem", "level": _NEUTRAL,
                                  "text": f"{_n(pareto.top)} is the top defect type "
@@ -457,15 +428,15 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
     if "spc" in include:
         from leankit.spc._figures import chart_figure
 
-        for res in results:
-            c = res["spec"]
-            if "chart" in res:
+        for v in results:
+            if v.charted:
                 try:
-                    chart_blocks.append(_chart_item(rep, res, c, b0, b1, chart_figure))
+                    chart_blocks.append(_chart_item(rep, v, b0, b1, chart_figure))
                     continue
                 except Exception as exc:  # noqa: BLE001 - one chart must not kill the report
-                    res["error"] = guard.record(f"control chart of {c.name}", exc)
-            chart_blocks.append((c.name, [Block("note", f"Not charted: {res['error']}")],
+                    v = replace(v, charted=False,
+                                error=guard.record(f"control chart of {v.name}", exc))
+            chart_blocks.append((v.name, [Block("note", f"Not charted: {v.error}")],
                                  ("no chart", _NEUTRAL)))
 
     pareto_anchor = strat_anchor = ""
@@ -485,22 +456,25 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
             chart_items[name] = "#" + it.anchor
     with guard('capability section', 'Capability'):
         if "capability" in include:
-            sec = rep.section("Capability", intro="Capability of this week's data against the "
-                              "specifications, with 95 % confidence bounds. A process with signals "
-                              "is not stable and its index describes no single process.")
+            sec = rep.section("Capability", intro="Capability against the specifications, "
+                              "with 95 % confidence bounds, in the distribution model chosen "
+                              "on the baseline and kept week after week. A week with a special "
+                              "cause is assessed on its current state only (the data after the "
+                              "change the chart detected), or not at all: an index over two "
+                              "process states describes neither.")
             if len(cap_table):
                 sec.blocks.append(Block("table", Table.from_frame(cap_table)))
-            missing = [f"{_n(r['spec'].name)}: {r['cap_error']}" for r in results
-                       if "cap" not in r and "cap_error" in r]
+            missing = [f"{_n(v.name)}: {v.capability.why_not}" for v in results
+                       if v.charted and v.kind == "measurements" and not v.capability.assessed]
             if missing:
                 sec.blocks.append(Block("note", "Not assessed — " + "; ".join(missing)))
-            for res in results:
-                if "cap" in res:
-                    cap = res["cap"]
-                    rep.item("Capability", f"{res['spec'].name} capability", [
+            for v in results:
+                cap = v.capability.result
+                if cap is not None:
+                    rep.item("Capability", f"{v.name} capability", [
                         Block("table", Table.from_frame(cap.indices)),
                         rep.figure(cap.figure(height=360),
-                                   label=f"capability of {res['spec'].name}"),
+                                   label=f"capability of {v.name}"),
                         Block("list", list(cap.notes))])
     with guard('defect Pareto', 'Defects: Pareto'):
         if "pareto" in include:
@@ -561,40 +535,36 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         att: list[dict[str, Any]] = []
         links = [(t, h) for t, h in (("defect mix", pareto_anchor),
                                       ("ranked causes", strat_anchor)) if h]
-        for res in results:
-            c = res["spec"]
-            if "chart" not in res:
+        for v in results:
+            if not v.charted:
                 continue
-            ws, ps = res["week_signals"], res["prev_signals"]
-            if len(ws):
-                new = ps.empty
-                first = pd.Timestamp(ws["time"].min())
+            if v.special_cause and v.first_signal is not None:
+                new = v.new
+                what = v.rules[0]["description"] if v.rules else "signal"
                 att.append({"sev": 3 if new else 2, "label": "NEW signal" if new else "signal",
                             "level": _BAD if new else _WARN,
-                            "text": f"{_n(c.name)}: {ws['description'].iloc[0]} at "
-                            f"{first:%a %d %b %H:%M} UTC ({len(ws.drop_duplicates('subgroup'))} "
+                            "text": f"{_n(v.name)}: {what} at "
+                            f"{v.first_signal:%a %d %b %H:%M} UTC ({v.signalling_points} "
                             "signalling points this week).",
-                            "href": chart_items.get(c.name, ""), "links": links})
-            cap = res.get("cap")
-            if cap is not None:
-                k = cap.headline
-                v = cap.index(k)
-                prev = res.get("cap_prev")
+                            "href": chart_items.get(v.name, ""), "links": links})
+            cv = v.capability
+            if cv.assessed and cv.index is not None:
+                k, val = cv.index, cv.value
                 trend = ""
-                if prev is not None and k in set(prev.indices["index"]):
-                    pv = prev.index(k)
-                    if v < pv - 0.1:
-                        trend = f", down from {pv:.2f} last week"
-                if v < c.capability_target:
-                    att.append({"sev": 2 if v < 1.0 else 1, "label": "capability",
-                                "level": _BAD if v < 1.0 else _WARN,
-                                "text": f"{_n(c.name)}: {k.capitalize()} {v:.2f} below the target "
-                                f"{c.capability_target:g}{trend}.", "href": "", "links": []})
-        for k, v in now.items():
+                if np.isfinite(cv.previous) and val < cv.previous - 0.1:
+                    trend = f", down from {cv.previous:.2f} last week"
+                side = f" at the {cv.side} specification" if cv.side else ""
+                target = v.spec.capability_target
+                if val < target:
+                    att.append({"sev": 2 if val < 1.0 else 1, "label": "capability",
+                                "level": _BAD if val < 1.0 else _WARN,
+                                "text": f"{_n(v.name)}: {k.capitalize()} {val:.2f}{side} below "
+                                f"the target {target:g}{trend}.", "href": "", "links": []})
+        for k, kv in now.items():
             tgt = spec.targets.get(k)
-            if tgt is not None and _status(k, v, tgt) in (_BAD, _WARN):
-                att.append({"sev": 1, "label": "target", "level": _status(k, v, tgt),
-                            "text": f"{_KPI_NAMES[k]} {_fmt(k, v)} misses the target "
+            if tgt is not None and _status(k, kv, tgt) in (_BAD, _WARN):
+                att.append({"sev": 1, "label": "target", "level": _status(k, kv, tgt),
+                            "text": f"{_KPI_NAMES[k]} {_fmt(k, kv)} misses the target "
                             f"{_fmt(k, tgt)}.", "href": "", "links": []})
         if comparison is not None and comparison.p_value < 0.05:
             movers = ", ".join(f"{_n(r.category)} ({r.change_points:+.1f} pts)"
@@ -616,7 +586,8 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
                             rep.sections.pop(rep.sections.index(sec)))
     if "methods" in include:
         with guard("methods", "Methods"):
-            _methods(rep, spec, b0, b1, any(r["spec"].chart == AUTO for r in results))
+            _methods(rep, spec, b0, b1, any(getattr(r.spec, "chart", AUTO) == AUTO
+                                            for r in results))
     if "data_quality" in include:
         with guard("data quality", "Data quality"):
             _data_quality(rep, data)
@@ -631,6 +602,7 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
         sec.blocks.insert(0, Block("attention", [
             {"level": _BAD, "label": "failed", "text": f"{shorten(what, 200)}: {msg}",
              "href": "", "links": []} for what, msg in rep.failures]))
+    rep.data = _verdicts_json(spec, week, win, results, now, before, rep.failures)
     hashes = [f"{f['name']} sha256 {f['sha256'][:16]}…" for f in data.ds.files()]
     rep.footer_lines = [
         f"Generated by leankit {__version__} on "
@@ -641,66 +613,110 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
     return rep
 
 
-def _chart_item(rep: Report, res: dict[str, Any], c: CharacteristicSpec, b0: pd.Timestamp,
-                b1: pd.Timestamp, chart_figure: Callable[..., Any]
-                ) -> tuple[str, list[Block], tuple[str, str]]:
-    """The control-chart item of one characteristic: findings, figure, limits."""
-    chart = res["chart"]
-    display = dataclasses.replace(
-        chart, points=chart.points[chart.points["phase"] == "II"].reset_index(drop=True))
-    words = signals_in_words(dataclasses.replace(chart, signals=res["week_signals"]))
+def _chart_item(rep: Report, v: SeriesVerdict, b0: pd.Timestamp, b1: pd.Timestamp,
+                chart_figure: Callable[..., Any]) -> tuple[str, list[Block], tuple[str, str]]:
+    """The control-chart item of one series: advice, findings, figure(s), limits."""
     blocks: list[Block] = []
-    if words:
-        npts = len(res["week_signals"].drop_duplicates(["panel", "subgroup"]))
-        blocks.append(Block("finding", f"Signals this week ({npts} points):"))
-        blocks.append(Block("list", words))
+    if v.advice is not None:
+        blocks.append(Block("note", shorten(_advice_text(v.advice), 600)))
+    signalled = []
+    for chart in (v.chart, v.companion):
+        if chart is None or not len(v.week_signals):
+            continue
+        mine = v.week_signals[v.week_signals["panel"].isin(set(chart.points["panel"]))]
+        if len(mine):
+            signalled += signals_in_words(dataclasses.replace(chart, signals=mine))
+    if signalled:
+        blocks.append(Block("finding", f"Signals this week ({v.signalling_points} points):"))
+        blocks.append(Block("list", signalled))
     else:
-        blocks.append(Block("text", "No signals this week: only common-cause "
-                            "variation."))
-    advice = res.get("advice")
-    if advice is not None:
-        blocks.insert(0, Block("note", shorten(_advice_text(advice), 600)))
-    fig = chart_figure(display, compact=True,
-                       title=f"{shorten(c.name)} ({res['family']}) — limits from {b0:%d %b} to "
-                       f"{b1 - pd.Timedelta(days=1):%d %b %Y}")
-    blocks.append(rep.figure(fig, label=f"control chart of {c.name}"))
-    blocks.append(Block("table", Table.from_frame(chart.limits.drop(
-        columns=[x for x in ("method",) if x in chart.limits]))))
-    badge = ("special cause", _BAD) if words else ("common cause", _GOOD)
-    return c.name, blocks, badge
+        blocks.append(Block("text", "No signals this week: only common-cause variation."))
+    blocks.append(Block("text", f"Limits: {v.limits_source}."))
+    for chart, what in ((v.chart, v.family), (v.companion, v.companion_family)):
+        if chart is None:
+            continue
+        display = dataclasses.replace(
+            chart, points=chart.points[chart.points["phase"] == "II"].reset_index(drop=True))
+        how = f" of {v.transformation.replace('_', ' ')}" if v.transformation else ""
+        fig = chart_figure(display, compact=True,
+                           title=f"{shorten(v.name)} ({what}{how})")
+        blocks.append(rep.figure(fig, label=f"{what} chart of {v.name}"))
+    blocks.append(Block("table", Table.from_frame(v.chart.limits.drop(
+        columns=[x for x in ("method",) if x in v.chart.limits]))))
+    badge = ("special cause", _BAD) if v.special_cause else ("common cause", _GOOD)
+    return v.name, blocks, badge
 
 
-def _advised_chart(c: CharacteristicSpec, base: pd.DataFrame, recent: pd.DataFrame,
-                   b0: pd.Timestamp, b1: pd.Timestamp, alarm_rate: float,
-                   res: dict[str, Any]) -> Any:
-    """The chart :func:`leankit.spc.advise` picks on the baseline data of one
-    characteristic, calibrated to *alarm_rate* per week; the advised transformation is
-    applied to the baseline and the later weeks alike (one AR(1)/log model)."""
+#: Format tag of the weekly report's JSON verdicts (``X.json`` beside ``X.html``).
+JSON_FORMAT = "leankit.weekly-verdicts/1"
+
+
+def designed_rate(v: SeriesVerdict) -> float:
+    """Designed probability that this series shows a false special cause in a stable
+    week: the advised (calibrated) rate of chart = "auto", else the exact rate of the
+    named chart's rules at its points per week (NaN where no design applies)."""
     from leankit import spc
 
-    subgroup = c.subgroup if (c.subgroup is not None and c.subgroup in base
-                              and base[c.subgroup].notna().all()) else None
-    res["advice"] = advice = spc.advise(
-        base, value="value", subgroup=subgroup, time="timestamp",
-        period_points=_points_per_week(base, subgroup, b0, b1), alarm_rate=alarm_rate)
-    res["family"] = advice.family
-    overrides: dict[str, Any] = {"rules": list(c.rules)} if c.rules else {}
-    chart = advice.chart(base, **overrides)
-    if len(recent):
-        both = advice.transform(pd.concat([base, recent]))
-        chart = chart.monitor(both.loc[recent.index])
-    return chart
+    if not v.charted or v.chart is None:
+        return math.nan
+    if v.advice is not None:
+        d = v.advice.diagnostics
+        for key in ("combined_rate_simulated", "achieved_rate"):
+            val = d.get(key)
+            if val is not None and np.isfinite(val):
+                return float(val)
+        return math.nan
+    pts = v.chart.points
+    panel0 = pts["panel"].iloc[0]
+    p1 = pts[(pts["panel"] == panel0) & (pts["phase"] == "I")]
+    weeks = pd.to_datetime(p1["time"], utc=True).dt.tz_localize(None).dt.to_period("W-SUN")
+    per = int(round(float(p1.groupby(weeks).size().median()))) if len(p1) else 0
+    rules = v.chart.parameters.get("rules", ())
+    try:
+        return float(spc.arl("shewhart", rules=list(rules),
+                             nsigmas=float(v.chart.parameters.get("nsigmas", 3.0))
+                             ).false_alarm_probability(max(per, 1)))
+    except (LeankitError, ValueError):
+        return math.nan
 
 
-def _points_per_week(base: pd.DataFrame, subgroup: str | None, b0: pd.Timestamp,
-                     b1: pd.Timestamp) -> int:
-    """Typical points a week: the median over the baseline's ISO weeks with data of the
-    subgroups (rows without *subgroup*)."""
-    weeks = pd.to_datetime(base["timestamp"], utc=True).dt.tz_localize(None).dt.to_period(
-        "W-SUN")
-    per = (base.groupby(weeks)[subgroup].nunique() if subgroup is not None
-           else base.groupby(weeks).size())
-    return max(1, round(float(per.median()))) if len(per) else 1
+def _verdicts_json(spec: ReportSpec, week: str, win: Any, results: list[SeriesVerdict],
+                   now: dict[str, float], before: dict[str, float],
+                   failures: list[tuple[str, str]]) -> dict[str, Any]:
+    """The report's machine-readable verdicts (schema: docs/reports.md)."""
+    def num(x: Any) -> float | None:
+        return None if x is None or not np.isfinite(x) else float(x)
+
+    series = []
+    rates = []
+    for v in results:
+        doc = v.to_json()
+        r = designed_rate(v)
+        doc["designed_false_alarm_rate"] = num(r)
+        if np.isfinite(r):
+            rates.append(r)
+        series.append(doc)
+    return {
+        "format": JSON_FORMAT,
+        "report": {"title": spec.title, "week": week, "start": win.start.isoformat(),
+                   "end": win.end.isoformat(), "baseline": [win.b0.isoformat(),
+                                                           win.b1.isoformat()],
+                   "leankit_version": __version__,
+                   "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(
+                       timespec="seconds"),
+                   "spec_sha256": spec.sha256 or None},
+        "design": {"alarm_rate": spec.alarm_rate, "companion": "ewma",
+                   "ewma_lambda": 0.2,
+                   "expected_false_special_causes": float(sum(rates)),
+                   "series_with_design": len(rates)},
+        "kpis": {k: {"value": num(now.get(k)), "previous_week": num(before.get(k)),
+                     "target": spec.targets.get(k),
+                     "status": _status(k, now[k], spec.targets.get(k))}
+                 for k in KPI_ORDER if k in now},
+        "characteristics": [d for d in series if d["kind"] == "measurements"],
+        "counts": [d for d in series if d["kind"] == "counts"],
+        "failures": [{"analysis": w, "message": m} for w, m in failures],
+    }
 
 
 def _advice_text(advice: Any) -> str:

@@ -13,7 +13,8 @@ applies the transformation and builds the chart with :func:`leankit.spc.chart`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 import numpy as np
@@ -119,6 +120,34 @@ class Advice:
             how += f" + {self.companion['family']}"
         return (f"<Advice {self.family}{how}: rules {self.rules!r}, "
                 f"nsigmas {self.nsigmas:.4g}>")
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Advice:
+        """Rebuild an advice from its stored form (the ``advice`` of a limits version,
+        :func:`dataclasses.asdict` or JSON): lists become tuples again, ``None`` in the
+        diagnostics becomes NaN.
+
+        Examples
+        --------
+        >>> import dataclasses, numpy as np, pandas as pd
+        >>> a = advise(pd.DataFrame({"x": np.arange(30.0) % 7}), value="x")
+        >>> Advice.from_dict(dataclasses.asdict(a)) == a
+        True
+        """
+        known = {f.name for f in fields(cls)}
+        doc = {k: v for k, v in dict(d).items() if k in known}
+        for key in ("reasons", "notes"):
+            if key in doc and doc[key] is not None:
+                doc[key] = tuple(doc[key])
+        doc["diagnostics"] = {k: (math.nan if v is None else v)
+                              for k, v in dict(doc.get("diagnostics") or {}).items()}
+        doc["settings"] = dict(doc.get("settings") or {})
+        doc["transform_params"] = dict(doc.get("transform_params") or {})
+        if doc.get("companion") is not None:
+            comp = dict(doc["companion"])
+            comp["settings"] = dict(comp.get("settings") or {})
+            doc["companion"] = comp
+        return cls(**doc)
 
     def transform(self, data: pd.DataFrame) -> pd.DataFrame:
         """The data the advised chart plots: a new DataFrame (the input is not changed).
