@@ -41,6 +41,8 @@ SAMPLE_FILES = (
     ("defects/mes_defects.jsonl", "defects"),
     ("production/erp_shift_log.csv", "production"),
     ("specs.csv", "specs"),
+    ("measurements/line2_process_log.csv", "measurements"),
+    ("rare_events/eol_leak_test.csv", "defects"),
 )
 
 

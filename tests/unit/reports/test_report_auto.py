@@ -186,7 +186,11 @@ def test_all_auto_still_flags_the_planted_bore_shift_in_w44(demo_data):
     badges = {it.heading: it.badge[0] for it in rep.sections[1].items}
     assert badges == {"bore_diameter": "special cause", "flange_thickness": "common cause",
                       "length": "common cause", "runout": "common cause",
-                      "shaft_diameter": "common cause"}
+                      "shaft_diameter": "common cause",
+                      # line2_process_log.csv (truth.json special_cause_weeks): the hardness
+                      # shift of W43 continues in W44; the bath fault was in W42 only
+                      "bath_temperature": "common cause", "hardness": "special cause",
+                      "surface_roughness": "common cause"}
     first = rep.sections[0].blocks[0].content[0]
     assert first["label"] == "NEW signal" and first["text"].startswith("bore_diameter:")
     assert "Wed 28 Oct 14:00 UTC" in first["text"]
