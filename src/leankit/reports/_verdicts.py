@@ -571,13 +571,17 @@ def assess_measurement(rows: pd.DataFrame, c: Any, w: Window, *, alarm_rate: flo
 
 
 def _range(version: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The frozen baseline's time span ``[first, last]`` as a half-open window."""
     b = version.baseline
-    start = pd.Timestamp(b.start) if b.start is not None else pd.Timestamp.min.tz_localize("UTC")
-    end = pd.Timestamp(b.end) if b.end is not None else pd.Timestamp.max.tz_localize("UTC")
-    if start.tzinfo is None:
-        start = start.tz_localize("UTC")
-    if end.tzinfo is None:
-        end = end.tz_localize("UTC")
+
+    def utc(ts: Any, default: pd.Timestamp) -> pd.Timestamp:
+        if ts is None:
+            return default
+        t = pd.Timestamp(ts)
+        return t.tz_localize("UTC") if t.tzinfo is None else t
+
+    start = utc(b.first, pd.Timestamp("1900-01-01", tz="UTC"))
+    end = utc(b.last, pd.Timestamp("2200-01-01", tz="UTC"))
     return start, end + pd.Timedelta(microseconds=1)
 
 

@@ -38,8 +38,9 @@ _TRANSFORM_NAMES = {"log": "log scale", "ar1_residuals": "AR(1) residuals",
 
 #: Significance level of the advisor's tests (normality, Ljung-Box, dispersion).
 ALPHA = 0.01
-#: A lognormal model "fits" when Anderson-Darling on log(x) has p at least this.
-LOGNORMAL_FIT = 0.05
+#: A lognormal model "fits" when Anderson-Darling on log(x) does not reject it at the
+#: advisor's level (p at least this): large rounded samples reject at 0.05 for resolution.
+LOGNORMAL_FIT = 0.01
 #: Fewest points (individuals or subgroup means) to test normality or autocorrelation.
 MIN_TEST_POINTS = 20
 #: Fewest subgroups to test counts for overdispersion.
@@ -491,12 +492,13 @@ def advise(
       which is advised then).
     * ``part=`` with several parts → Z-MR.
     * ``subgroup=`` with subgroups of 2 or more → X̄-S (any, also varying, sizes; for
-      n ≤ 8 X̄-R is nearly as efficient), with skewness of the within-subgroup
-      deviations noted.
+      n ≤ 8 X̄-R is nearly as efficient). Within-subgroup deviations not normal
+      (Anderson-Darling p < 0.01), positive values whose log deviations fit a normal
+      (p ≥ 0.01) → X̄-S on log scale (means of a few skewed values keep a long tail).
     * Individuals: Ljung-Box (lags min(10, n/5)) p < 0.01 → AR(1) fitted by Yule-Walker
       (φ = lag-1 autocorrelation), I-MR chart of its residuals (Alwan & Roberts 1988;
       Montgomery 10.4); otherwise Anderson-Darling p < 0.01 with positive values and
-      AD on log(x) p ≥ 0.05 → I-MR on log scale; otherwise I-MR.
+      AD on log(x) p ≥ 0.01 → I-MR on log scale; otherwise I-MR.
 
     With ``period_points`` the rule set is beyond the limits only, with k from
     :func:`calibrate` (exact Markov chain of :func:`leankit.spc.arl`); the dispersion
@@ -612,8 +614,11 @@ def advise(
             family, points = "xbar_s", int(sizes.size)
             sub_n = float(np.median(sizes))
             settings["subgroup"] = subgroup
-            _subgroup_diagnostics(frame, x, value=value, subgroup=subgroup, sizes=sizes,
-                                  diag=diag, reasons=reasons)
+            if _subgroup_diagnostics(frame, x, value=value, subgroup=subgroup, sizes=sizes,
+                                     diag=diag, reasons=reasons):
+                transformation = "log"
+                params = {"source": value, "column": f"log_{value}"}
+                settings["value"] = params["column"]
         else:
             if subgroup is not None:
                 settings["subgroup"] = subgroup
@@ -784,7 +789,8 @@ def _advise_individuals(x: np.ndarray, *, value: str, time: str | None,
 
 def _subgroup_diagnostics(frame: pd.DataFrame, x: np.ndarray, *, value: str,
                           subgroup: str, sizes: np.ndarray, diag: dict[str, Any],
-                          reasons: list[str]) -> None:
+                          reasons: list[str]) -> bool:
+    """Diagnostics of subgrouped data; True when the chart should be on log scale."""
     means = frame.groupby(subgroup, sort=False)[value].transform("mean").to_numpy(float)
     dev = x - pd.to_numeric(means, errors="coerce")
     sub_means = frame.groupby(subgroup, sort=False)[value].mean().to_numpy(float)
@@ -802,11 +808,27 @@ def _subgroup_diagnostics(frame: pd.DataFrame, x: np.ndarray, *, value: str,
         "n ≤ 8 an X̄-R chart is nearly as efficient)")
     skew = diag["within_skewness"]
     ad_p = diag["within_anderson_darling_p"]
+    log_scale = False
     if np.isfinite(ad_p) and ad_p < ALPHA:
-        reasons.append(
-            f"the values within subgroups are skewed (skewness {skew:.2f}, Anderson-"
-            f"Darling {_fmt_p(ad_p)}): subgroup means are closer to normal, but the S "
-            "chart's limits are approximate")
+        log_p = math.nan
+        if bool((x > 0).all()):
+            lx = np.log(x)
+            lmeans = pd.Series(lx).groupby(frame[subgroup].to_numpy(), sort=False
+                                           ).transform("mean").to_numpy(float)
+            log_p = _ad_p(lx - lmeans)
+            diag["within_lognormal_anderson_darling_p"] = log_p
+        if np.isfinite(log_p) and log_p >= LOGNORMAL_FIT:
+            log_scale = True
+            reasons.append(
+                f"the values within subgroups are skewed (skewness {skew:.2f}, Anderson-"
+                f"Darling {_fmt_p(ad_p)}; on log scale they fit a normal, p = "
+                f"{log_p:.3g}): X̄-S on log scale, since means of a few skewed values keep "
+                "a long tail that beyond-limits rules read as false alarms")
+        else:
+            reasons.append(
+                f"the values within subgroups are skewed (skewness {skew:.2f}, Anderson-"
+                f"Darling {_fmt_p(ad_p)}) and no lognormal fit: subgroup means are closer "
+                "to normal, but the limits are approximate")
     if sub_means.size >= MIN_TEST_POINTS:
         lags, lb_p = _ljung_box(sub_means)
         diag["ljung_box_p_means"] = lb_p
@@ -820,6 +842,7 @@ def _subgroup_diagnostics(frame: pd.DataFrame, x: np.ndarray, *, value: str,
     else:
         reasons.append(f"too few subgroups ({sub_means.size} < {MIN_TEST_POINTS}) to test "
                        "the subgroup means for autocorrelation")
+    return log_scale
 
 
 def _advise_counts(frame: pd.DataFrame, *, count: str, size: str | None,
