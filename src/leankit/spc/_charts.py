@@ -38,8 +38,15 @@ from leankit.errors import (
 from leankit.spc import _sigma
 from leankit.spc._constants import UnsupportedSubgroupError, c4, d2, d3
 from leankit.spc._families import ChartFamily, FamilyError, Panel, get_family, register_family
-from leankit.spc._results import FRAME_COLUMNS, ChartCollection, ControlChart, Limits
-from leankit.spc._rules import Rule, evaluate, resolve_rules
+from leankit.spc._results import (
+    FRAME_COLUMNS,
+    ChartCollection,
+    ControlChart,
+    LazyTable,
+    Limits,
+    lazy_table,
+)
+from leankit.spc._rules import Rule, fire, resolve_rules
 
 Rules = str | Rule | Sequence[str | Rule] | None
 Missing = Literal["raise", "exclude"]
@@ -418,6 +425,8 @@ class _Monitor:
         # the subgroup table shares its value columns with the chart's data table (one
         # object in a pickle): store them once and restore them on the first monitor()
         spec, data = self._restored()
+        if isinstance(data, LazyTable):
+            data = data.get()  # the chart's data table (the same object in the pickle)
         groups, shared = spec.groups, []
         if data is not None and len(data) == len(groups):  # values and counts input
             shared = [c for c in data.columns if c in groups.columns]
@@ -492,6 +501,10 @@ def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, 
     return out
 
 
+#: The float columns of the points table, stored as one block.
+_FLOAT_COLUMNS = ("statistic", "center", "lcl", "ucl", "sigma_statistic")
+
+
 def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlChart:
     # a shallow copy: only columns are added (e.g. the moving ranges), nothing is modified
     fam, g, opts = spec.family, spec.groups.copy(deep=False), spec.opts
@@ -518,14 +531,15 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
     baseline = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
     sizes_all = g["n"].to_numpy()
     # the five float columns of every panel, written in place (one block, no concatenation)
-    float_cols = ("statistic", "center", "lcl", "ucl", "sigma_statistic")
+    float_cols = _FLOAT_COLUMNS
     # (every point belongs to a stage, and every stage's part fills all five rows)
     block = np.empty((len(float_cols), n_panels * m))
     numeric = g[[c for c in g.columns if c in _NUMERIC_GROUP_COLUMNS or c in derived]]
     signal = np.zeros(n_panels * m, dtype=bool)
     rule_codes = np.zeros(n_panels * m, dtype=np.int64)
     rule_texts: dict[str, int] = {"": 0}
-    signal_frames, limit_rows = [], []
+    fired_at: list[tuple[str, np.ndarray, np.ndarray, tuple[Rule, ...], np.ndarray]] = []
+    limit_rows: list[dict[str, Any]] = []
     rule_sets = {"main": opts["rules"], "dispersion": opts["dispersion_rules"],
                  "limits_only": _LIMITS_ONLY}
     for j, pan in enumerate(fam.panels):
@@ -562,36 +576,76 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
                 "baseline_subgroups": int(baseline[idx].sum()),
             })
         _check_finite(fam.id, pan, arrays, g)
-        fired = evaluate(rule_sets[pan.rules], arrays["statistic"], arrays["center"],
-                         arrays["sigma_statistic"], arrays["lcl"], arrays["ucl"],
-                         segment=stage_codes)
-        if len(fired):
-            pos = fired["position"].to_numpy(dtype=np.int64)
-            ids = fired["rule"].to_numpy(dtype=object)
-            # one text per point: the ids that fired there, in rule order (fired is sorted
-            # by position, then by rule order)
-            first, starts = np.unique(pos, return_index=True)
-            ends = np.append(starts[1:], len(pos))
-            texts = [",".join(ids[a:b]) for a, b in zip(starts, ends, strict=True)]
+        chosen, pos, which = fire(rule_sets[pan.rules], arrays["statistic"],
+                                  arrays["center"], arrays["sigma_statistic"], arrays["lcl"],
+                                  arrays["ucl"], segment=stage_codes)
+        if len(pos):
+            first, texts, inverse = _rule_texts(chosen, pos, which)
             signal[j * m + first] = True
-            rule_codes[j * m + first] = [rule_texts.setdefault(t, len(rule_texts))
-                                         for t in texts]
-            signal_frames.append(pd.DataFrame({
-                "panel": panel, "subgroup": g["subgroup"].to_numpy()[pos],
-                "time": g["time"].to_numpy()[pos], "position": pos,
-                "stage": g["stage"].to_numpy()[pos], "phase": g["phase"].to_numpy()[pos],
-                "statistic": arrays["statistic"][pos], "rule": fired["rule"].to_numpy(),
-                "description": fired["description"].to_numpy(),
-            }))
+            codes = np.array([rule_texts.setdefault(t, len(rule_texts)) for t in texts],
+                             dtype=np.int64)
+            rule_codes[j * m + first] = codes[inverse]
+            fired_at.append((panel, pos, which, chosen, arrays["statistic"][pos]))
         del arrays
     del numeric
-    panel_codes = np.repeat(np.arange(n_panels, dtype=np.int64), m)
-    # the float block becomes the frame's float block as it is (no copy); the other
-    # columns are added one by one (no consolidation copy)
-    points = pd.DataFrame(block.T, columns=list(float_cols), copy=False)
-    del block
+    parameters = {k2: v for k2, v in opts.items() if k2 not in ("rules", "dispersion_rules",
+                                                                "limits")}
+    parameters["rules"] = tuple(r.id for r in opts["rules"])
+    parameters["dispersion_rules"] = tuple(r.id for r in opts["dispersion_rules"])
+    frozen = dict(params)
+    data = lazy_table(lambda: _data_table(fam, g))
+    texts_all = list(rule_texts)
+    return ControlChart(
+        chart=fam.id, family=fam.id,
+        points=lazy_table(lambda: _points_table(block, g, panel_names, signal, rule_codes,
+                                                texts_all),
+                          n_signals=int(signal.sum()), main=g,
+                          panel_signals={name: int(signal[j * m:(j + 1) * m].sum())
+                                         for j, name in enumerate(panel_names)}),
+        limits=pd.DataFrame(limit_rows),
+        signals=lazy_table(lambda: _signals_table(g, fired_at)),
+        exclusions=spec.exclusions, data=data, parameters=parameters, stage_limits=frozen,
+        panel_names=panel_names, _monitor=_Monitor(spec, frozen, data=data),
+    )
+
+
+#: Columns of ``ControlChart.signals`` of the engine's charts.
+_SIGNAL_COLUMNS = ["panel", "subgroup", "time", "position", "stage", "phase", "statistic",
+                   "rule", "description"]
+
+
+def _rule_texts(chosen: Sequence[Rule], pos: np.ndarray, which: np.ndarray
+                ) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The points where rules fired (*pos*, *which* sorted by position, then rule order),
+    the distinct texts "id,id" of the rules that fired together (in rule order) and, per
+    point, the index of its text: one Python string per distinct combination, not per
+    point."""
+    first, starts = np.unique(pos, return_index=True)
+    ids = [r.id for r in chosen]
+    if len(chosen) <= 62:  # a bit per rule, OR-ed per point
+        masks = np.bitwise_or.reduceat(np.left_shift(np.int64(1), which), starts)
+        combos, inverse = np.unique(masks, return_inverse=True)
+        texts = [",".join(ids[b] for b in range(len(ids)) if (int(c) >> b) & 1)
+                 for c in combos]
+        return first, texts, inverse.ravel()
+    ends = np.append(starts[1:], len(pos))  # pragma: no cover - more than 62 rules
+    per_point = [",".join(ids[w] for w in which[a:b])  # pragma: no cover
+                 for a, b in zip(starts, ends, strict=True)]
+    uniq, inverse = np.unique(np.asarray(per_point, dtype=object),  # pragma: no cover
+                              return_inverse=True)
+    return first, [str(u) for u in uniq], inverse.ravel()  # pragma: no cover
+
+
+def _points_table(block: np.ndarray, g: pd.DataFrame, panel_names: Sequence[str],
+                  signal: np.ndarray, rule_codes: np.ndarray, rule_texts: Sequence[str]
+                  ) -> pd.DataFrame:
+    """``ControlChart.points``: the float *block* (statistic, center, lcl, ucl,
+    sigma_statistic of every panel) as it is (no copy), with the subgroup columns
+    repeated for every panel."""
+    n_panels, m = len(panel_names), len(g)
+    points = pd.DataFrame(block.T, columns=list(_FLOAT_COLUMNS), copy=False)
     others: dict[str, Callable[[], Any]] = {
-        "panel": lambda: _text_column(panel_names, panel_codes),
+        "panel": lambda: _text_column(panel_names, np.repeat(np.arange(n_panels), m)),
         "subgroup": lambda: _tile(g["subgroup"], n_panels),
         "time": lambda: _tile(g["time"], n_panels),
         "n": lambda: _tile(g["n"], n_panels),
@@ -600,28 +654,32 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
         "excluded": lambda: _tile(g["excluded"], n_panels),
         "exclude_reason": lambda: _tile(g["exclude_reason"], n_panels),
         "signal": lambda: signal,
-        "rules": lambda: _text_column(list(rule_texts), rule_codes),
+        "rules": lambda: _text_column(rule_texts, rule_codes),
     }
-    for pos, name in enumerate(FRAME_COLUMNS):
+    for at, name in enumerate(FRAME_COLUMNS):
         if name in others:
-            points.insert(pos, name, others[name]())
+            points.insert(at, name, others[name]())
     assert tuple(points.columns) == FRAME_COLUMNS
-    signal_cols = ["panel", "subgroup", "time", "position", "stage", "phase", "statistic",
-                   "rule", "description"]
-    signals = (pd.concat(signal_frames, ignore_index=True) if signal_frames
-               else pd.DataFrame({c: pd.Series(dtype=object) for c in signal_cols}))
-    parameters = {k2: v for k2, v in opts.items() if k2 not in ("rules", "dispersion_rules",
-                                                                "limits")}
-    parameters["rules"] = tuple(r.id for r in opts["rules"])
-    parameters["dispersion_rules"] = tuple(r.id for r in opts["dispersion_rules"])
-    frozen = dict(params)
-    data = _data_table(fam, g)
-    return ControlChart(
-        chart=fam.id, family=fam.id, points=points,
-        limits=pd.DataFrame(limit_rows), signals=signals, exclusions=spec.exclusions,
-        data=data, parameters=parameters, stage_limits=frozen,
-        panel_names=panel_names, _monitor=_Monitor(spec, frozen, data=data),
-    )
+    return points
+
+
+def _signals_table(g: pd.DataFrame, fired_at: Sequence[tuple[str, np.ndarray, np.ndarray,
+                                                             Sequence[Rule], np.ndarray]]
+                   ) -> pd.DataFrame:
+    """``ControlChart.signals``: one row per (point, rule) that fired, panel by panel."""
+    frames = []
+    for panel, pos, which, chosen, stat in fired_at:
+        ids = np.array([r.id for r in chosen], dtype=object)
+        texts = np.array([r.describe() for r in chosen], dtype=object)
+        frames.append(pd.DataFrame({
+            "panel": panel, "subgroup": g["subgroup"].to_numpy()[pos],
+            "time": g["time"].to_numpy()[pos], "position": pos,
+            "stage": g["stage"].to_numpy()[pos], "phase": g["phase"].to_numpy()[pos],
+            "statistic": stat, "rule": ids[which], "description": texts[which],
+        }))
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in _SIGNAL_COLUMNS})
+    return pd.concat(frames, ignore_index=True)
 
 
 def _data_table(fam: ChartFamily, g: pd.DataFrame) -> pd.DataFrame:

@@ -42,7 +42,7 @@ from leankit.spc._ewma import (
     summarizer,
 )
 from leankit.spc._families import ChartFamily, Panel, register_family
-from leankit.spc._results import ChartCollection, ControlChart, Limits
+from leankit.spc._results import ChartCollection, ControlChart, Limits, lazy_table
 from leankit.spc._rules import resolve_rules
 
 __all__ = ["cusum", "tabular_cusum"]
@@ -168,22 +168,55 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     mu_of = np.array([float(frozen[s].params["mu"]) for s in stages[1]])
     excluded = g["excluded"].to_numpy(dtype=bool)
     used = ~excluded
-    signal, frames = [], []
-    stage_code, _, blocks = stages
-    stage_first = np.array([first_position(blk) for blk in blocks], dtype=np.int64)
-    cs: _FloatArray | None = None
-    for j, (name, rule) in enumerate(zip(CUSUM_PANELS, CUSUM_RULES, strict=True)):
+    signal = []
+    for j in range(len(CUSUM_PANELS)):
         a = arrays[j]
-        c = a["statistic"]
         a["center"][:] = 0.0
         a["lcl"][:] = np.nan
         a["ucl"][:] = h
         a["sigma_statistic"][:] = 1.0
-        fired = c > h
+        fired = a["statistic"] > h
         if excluded.any():
             fired &= used
         signal.append(fired)
-        pos = np.flatnonzero(fired)
+
+    def signals() -> pd.DataFrame:
+        return _signals_table(g, frozen, stages, arrays, signal, used, k, hs, mu_of)
+
+    limits = limit_rows(CUSUM_PANELS, g, frozen, arrays, {"k": k, "h": h, "head_start": hs},
+                        stages)
+
+    def points() -> pd.DataFrame:
+        out = frame(CUSUM_PANELS, g, block, signal, list(CUSUM_RULES))
+        out["z"] = np.tile(z_all, 2)
+        return out
+
+    params = parameters(opts)
+    params["rules"] = CUSUM_RULES
+    panel_signals = {name: int(s.sum()) for name, s in zip(CUSUM_PANELS, signal, strict=True)}
+    return ControlChart(
+        chart="cusum", family="cusum",
+        points=lazy_table(points, n_signals=sum(panel_signals.values()), main=g,
+                          panel_signals=panel_signals),
+        limits=limits, signals=lazy_table(signals),
+        exclusions=series.exclusions, data=lazy_table(lambda: data_table(g)), parameters=params,
+        stage_limits=frozen, panel_names=CUSUM_PANELS,
+        _monitor=SmoothMonitor("cusum", series, opts, frozen))
+
+
+def _signals_table(g: pd.DataFrame, frozen: Mapping[Any, Limits],
+                   stages: tuple[np.ndarray, pd.Index, list[Any]],
+                   arrays: Sequence[Mapping[str, _FloatArray]],
+                   signal: Sequence[npt.NDArray[np.bool_]], used: npt.NDArray[np.bool_],
+                   k: float, hs: float, mu_of: _FloatArray) -> pd.DataFrame:
+    """``signals`` of a CUSUM chart: per signal, the start, length and size of the shift."""
+    stage_code, _, blocks = stages
+    stage_first = np.array([first_position(blk) for blk in blocks], dtype=np.int64)
+    cs: _FloatArray | None = None
+    frames = []
+    for j, (name, rule) in enumerate(zip(CUSUM_PANELS, CUSUM_RULES, strict=True)):
+        c = arrays[j]["statistic"]
+        pos = np.flatnonzero(signal[j])
         length = np.zeros(0)
         se_mean = np.zeros(0)
         first = pos
@@ -214,22 +247,9 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
             "shift": shift_sigmas * se_mean, "shift_sigmas": shift_sigmas,
         }, columns=[*SIGNAL_COLUMNS, "shift_start", "shift_start_position", "run_length",
                     "estimated_mean", "shift", "shift_sigmas"]))
-    limits = limit_rows(CUSUM_PANELS, g, frozen, arrays, {"k": k, "h": h, "head_start": hs},
-                        stages)
-    points = frame(CUSUM_PANELS, g, block, signal, list(CUSUM_RULES))
-    points["z"] = np.tile(z_all, 2)
     signals = pd.concat(frames, ignore_index=True).sort_values(
         ["position", "panel"], kind="stable", ignore_index=True)
-    if not len(signals):
-        signals = frames[0]
-
-    params = parameters(opts)
-    params["rules"] = CUSUM_RULES
-    return ControlChart(
-        chart="cusum", family="cusum", points=points, limits=limits, signals=signals,
-        exclusions=series.exclusions, data=data_table(g), parameters=params,
-        stage_limits=frozen, panel_names=CUSUM_PANELS,
-        _monitor=SmoothMonitor("cusum", series, opts, frozen))
+    return signals if len(signals) else frames[0]
 
 
 def cusum(

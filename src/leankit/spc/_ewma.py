@@ -41,7 +41,7 @@ from leankit.spc._charts import (
 )
 from leankit.spc._constants import UnsupportedSubgroupError
 from leankit.spc._families import ChartFamily, Panel, register_family
-from leankit.spc._results import FRAME_COLUMNS, ChartCollection, ControlChart, Limits
+from leankit.spc._results import FRAME_COLUMNS, ChartCollection, ControlChart, Limits, lazy_table
 from leankit.spc._rules import resolve_rules
 
 __all__ = ["SmoothingChartError", "ewma"]
@@ -600,20 +600,25 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
     excluded = g["excluded"].to_numpy(dtype=bool)
     if excluded.any():
         signal &= ~excluded
-    points = frame(("ewma",), g, block, [signal], [EWMA_RULE])
-    pos = np.flatnonzero(signal)
-    signals = pd.DataFrame({
-        "panel": "ewma", "subgroup": g["subgroup"].take(pos).to_numpy(),
-        "time": g["time"].take(pos).to_numpy(), "position": pos,
-        "stage": g["stage"].take(pos).to_numpy(), "phase": g["phase"].take(pos).to_numpy(),
-        "statistic": stat[pos], "rule": EWMA_RULE, "description": EWMA_RULE_TEXT,
-    }, columns=SIGNAL_COLUMNS)
     limits = limit_rows(("ewma",), g, frozen, [arrays], {"lam": opts["lam"]}, stages)
+    n_signals = int(signal.sum())
+
+    def signals() -> pd.DataFrame:
+        pos = np.flatnonzero(signal)
+        return pd.DataFrame({
+            "panel": "ewma", "subgroup": g["subgroup"].take(pos).to_numpy(),
+            "time": g["time"].take(pos).to_numpy(), "position": pos,
+            "stage": g["stage"].take(pos).to_numpy(), "phase": g["phase"].take(pos).to_numpy(),
+            "statistic": stat[pos], "rule": EWMA_RULE, "description": EWMA_RULE_TEXT,
+        }, columns=SIGNAL_COLUMNS)
 
     return ControlChart(
-        chart="ewma", family="ewma", points=points, limits=limits, signals=signals,
-        exclusions=series.exclusions, data=data_table(g), parameters=parameters(opts),
-        stage_limits=frozen, panel_names=("ewma",),
+        chart="ewma", family="ewma",
+        points=lazy_table(lambda: frame(("ewma",), g, block, [signal], [EWMA_RULE]),
+                          n_signals=n_signals, main=g, panel_signals={"ewma": n_signals}),
+        limits=limits, signals=lazy_table(signals),
+        exclusions=series.exclusions, data=lazy_table(lambda: data_table(g)),
+        parameters=parameters(opts), stage_limits=frozen, panel_names=("ewma",),
         _monitor=SmoothMonitor("ewma", series, opts, frozen))
 
 

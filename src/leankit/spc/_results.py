@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -29,6 +29,75 @@ FRAME_COLUMNS = (
 #: The tables a :class:`ControlChart` hands out as copies (mutating them leaves the chart
 #: unchanged).
 _COPIED = frozenset({"limits", "signals", "exclusions", "data"})
+
+#: The table fields of a :class:`ControlChart` (any of them may be built on first use).
+_TABLES = frozenset({"points", "limits", "signals", "exclusions", "data"})
+
+
+class LazyTable:
+    """A table of a :class:`ControlChart` that is built the first time it is read.
+
+    The chart engines compute the statistics, limits and signal flags eagerly and hand
+    the long tables (one row per point and panel, per signal, per value) over as a
+    ``LazyTable``: a chart of 10^6 points that is only asked for its signals or limits
+    never builds them. ``info`` carries what the chart can answer without the table:
+    ``n_signals`` (points with a signal, all panels), ``panel_signals`` (the same per
+    panel) and ``main`` (one row per point of the first panel with at least the columns
+    ``n, stage, phase, excluded``, for ``repr`` and ``summary``).
+
+    Not public: make one with :func:`lazy_table`.
+    """
+
+    __slots__ = ("_build", "_value", "info")
+
+    def __init__(self, build: Any, info: Mapping[str, Any]) -> None:
+        self._build = build
+        self._value: pd.DataFrame | None = None
+        self.info = dict(info)
+
+    def get(self) -> pd.DataFrame:
+        """The table (built once, then the same object)."""
+        if self._value is None:
+            value = self._build()
+            if not isinstance(value, pd.DataFrame):  # pragma: no cover - engine bug
+                raise TypeError(f"a lazy chart table built a {type(value).__name__}")
+            self._value, self._build = value, None
+        return self._value
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as the table it stands for
+        return (_identity, (self.get(),))
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def lazy_table(build: Any, **info: Any) -> pd.DataFrame:
+    """A :class:`ControlChart` table built by ``build()`` when it is first read (typed as
+    the DataFrame it stands for); ``info`` as :class:`LazyTable`.
+
+    Examples
+    --------
+    >>> t = lazy_table(lambda: pd.DataFrame({"a": [1]}), n_signals=0)
+    >>> type(t).__name__, t.get().shape
+    ('LazyTable', (1, 1))
+    """
+    return cast(pd.DataFrame, LazyTable(build, info))
+
+
+def _resolve(chart: object, name: str) -> Any:
+    """The chart's own table *name* (built now if it was lazy; not a copy)."""
+    value = object.__getattribute__(chart, name)
+    if type(value) is LazyTable:
+        value = value.get()
+        object.__setattr__(chart, name, value)
+    return value
+
+
+def _lazy_info(chart: object, name: str = "points") -> Mapping[str, Any]:
+    """The ``info`` of a table not built yet (empty once it is built)."""
+    value = object.__getattribute__(chart, name)
+    return value.info if type(value) is LazyTable else {}
 
 
 class FrozenParams(Mapping[str, float]):
@@ -195,23 +264,24 @@ class ControlChart:
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
 
     def __getattribute__(self, name: str) -> Any:
-        value = object.__getattribute__(self, name)
-        if name in _COPIED:
-            return value.copy()
-        return value
+        if name in _TABLES:
+            value = _resolve(self, name)
+            return value.copy() if name in _COPIED else value
+        return object.__getattribute__(self, name)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # An engine-built chart's monitor is a plain object (its subgroups, settings
         # and frozen limits) and is pickled with it; a closure (a chart built outside
         # the engine) is not picklable: such a chart unpickles without monitor().
-        state = {f: object.__getattribute__(self, f) for f in (
-            "chart", "points", "limits", "signals", "exclusions", "data", "panel_names",
-            "family")}
+        state = {f: _resolve(self, f) if f in _TABLES else object.__getattribute__(self, f)
+                 for f in ("chart", "points", "limits", "signals", "exclusions", "data",
+                           "panel_names", "family")}
         state["parameters"] = dict(self.parameters)
         state["stage_limits"] = dict(self.stage_limits)
         mon = self._monitor
         state["_monitor"] = mon if getattr(mon, "picklable", False) else None
-        extra = {f.name: object.__getattribute__(self, f.name)
+        extra = {f.name: _resolve(self, f.name) if f.name in _TABLES
+                 else object.__getattribute__(self, f.name)
                  for f in dataclasses.fields(self) if f.name not in state}
         return (_unpickled_chart, (type(self), {**state, **extra}))
 
@@ -237,11 +307,18 @@ class ControlChart:
 
         parent = self
         mon = self._monitor
-        raw = object.__getattribute__  # the chart's own tables, not copies
+        info = _lazy_info(self)
+        points = (sub(self.points) if not info else lazy_table(
+            lambda: sub(parent.points), main=info.get("main"),  # the same subgroups
+            n_signals=info.get("panel_signals", {}).get(name)))
+        signals = object.__getattribute__(self, "signals")
         return ControlChart(
-            chart=name, family=self.family, points=sub(self.points),
-            limits=sub(raw(self, "limits")), signals=sub(raw(self, "signals")),
-            exclusions=raw(self, "exclusions"), data=raw(self, "data"),
+            chart=name, family=self.family, points=points,
+            limits=sub(_resolve(self, "limits")),
+            signals=(sub(signals) if type(signals) is not LazyTable else lazy_table(
+                lambda: sub(_resolve(parent, "signals")))),
+            exclusions=_resolve(self, "exclusions"),
+            data=object.__getattribute__(self, "data"),  # shared, built at most once
             parameters=self.parameters,
             stage_limits=self.stage_limits, panel_names=(name,),
             _monitor=(mon.for_panel(name) if hasattr(mon, "for_panel")
@@ -289,10 +366,20 @@ class ControlChart:
     @property
     def n_signals(self) -> int:
         """Number of points (over all panels) where at least one rule fired."""
+        known = _lazy_info(self).get("n_signals")
+        if known is not None:
+            return int(known)
         return int(self.points["signal"].sum())
 
+    def _main(self) -> pd.DataFrame:
+        """The points of the first panel (at least ``n, stage, phase, excluded``)."""
+        main = _lazy_info(self).get("main")
+        if main is not None:
+            return cast(pd.DataFrame, main)
+        return self.points[self.points["panel"] == self.panel_names[0]]
+
     def __repr__(self) -> str:
-        main = self.points[self.points["panel"] == self.panel_names[0]]
+        main = self._main()
         ns = main["n"].dropna()
         n_text = f"n={int(ns.iloc[0])}" if len(ns) and ns.nunique() == 1 else (
             f"n={int(ns.min())}..{int(ns.max())}" if len(ns) else "n=?")
@@ -308,7 +395,7 @@ class ControlChart:
         p = self.parameters
         rows: list[tuple[str, object]] = [
             ("chart", chart_title(self)),
-            ("points", len(self.points[self.points["panel"] == self.panel_names[0]])),
+            ("points", len(self._main())),
             ("signals", self.n_signals),
         ]
         notes = _family_notes(self)
@@ -320,7 +407,7 @@ class ControlChart:
         if p.get("standards"):
             notes.append(f"Known standards used: {p['standards']}.")
         notes.append(_rules_note(self))
-        n_ex = int(self.points.loc[self.points["panel"] == self.panel_names[0], "excluded"].sum())
+        n_ex = int(self._main()["excluded"].sum())
         if n_ex:
             notes.append(f"{n_ex} subgroup(s) excluded from the limit calculation but plotted.")
         if len(self.exclusions):

@@ -659,6 +659,31 @@ def evaluate(
     >>> list(zip(out["position"], out["rule"]))
     [(3, 'nelson_5'), (4, 'nelson_1'), (4, 'nelson_5')]
     """
+    chosen, positions, which = fire(rules, statistic, center, sigma, lcl, ucl,
+                                    segment=segment)
+    ids = np.array([rule.id for rule in chosen] + [""], dtype=object)
+    texts = np.array([rule.describe() for rule in chosen] + [""], dtype=object)
+    return pd.DataFrame(
+        {
+            "position": positions,
+            "rule": pd.array(ids[which], dtype="str"),
+            "description": pd.array(texts[which], dtype="str"),
+        }
+    )
+
+
+def fire(
+    rules: str | Rule | Sequence[str | Rule | Mapping[str, Any]] | None,
+    statistic: npt.ArrayLike,
+    center: npt.ArrayLike,
+    sigma: npt.ArrayLike,
+    lcl: npt.ArrayLike,
+    ucl: npt.ArrayLike,
+    *,
+    segment: npt.ArrayLike | None = None,
+) -> tuple[tuple[Rule, ...], _IntArray, _IntArray]:
+    """:func:`evaluate` as arrays: the rules, and the position and the rule (index into
+    the rules) of every (point, rule) that fired, sorted by position, then rule order."""
     chosen = resolve_rules(rules)
     x = _as_float("statistic", statistic, None)
     n = x.size
@@ -677,14 +702,7 @@ def evaluate(
         [np.zeros(0, dtype=np.int64)]
         + [np.full(h.size, j, dtype=np.int64) for j, h in enumerate(hits)]
     )
-    order = np.lexsort((which, positions))
-    positions, which = positions[order], which[order]
-    ids = np.array([rule.id for rule in chosen] + [""], dtype=object)
-    texts = np.array([rule.describe() for rule in chosen] + [""], dtype=object)
-    return pd.DataFrame(
-        {
-            "position": positions,
-            "rule": pd.array(ids[which], dtype="str"),
-            "description": pd.array(texts[which], dtype="str"),
-        }
-    )
+    if len(hits) > 1:
+        order = np.lexsort((which, positions))
+        positions, which = positions[order], which[order]
+    return chosen, positions, which
