@@ -203,6 +203,9 @@ def test_surface_roughness_is_lognormal_not_normal(sample_results, truth):
     assert p_log == pytest.approx(obs["anderson_darling_log_values"]["p"], rel=1e-2)
     assert np.median(ra_um) == pytest.approx(obs["median_um"], abs=1e-3)
     assert np.log(ra_um).std(ddof=1) == pytest.approx(p["model"]["sdlog"], abs=0.03)
+    # the most extreme reading (a chance draw in W43, documented in truth.json)
+    z = (np.log(ra_um) - p["model"]["meanlog"]) / p["model"]["sdlog"]
+    assert ra_um[np.argmax(np.abs(z))] == pytest.approx(obs["most_extreme_reading"]["value_um"])
     assert p["special_cause_weeks"] == [] and "surface_roughness" in planted(
         truth, "stable_characteristics")["stable"]
 
