@@ -1304,11 +1304,12 @@ def kinds_truth(
                 "innovation_sd": _r(BATH_INNOVATION_SD_C),
                 "marginal_sd": BATH_MARGINAL_SD_C,
                 "step": BATH_FAULT_STEP_C,
-                "step_in_marginal_sd": 1.0,
+                "step_in_marginal_sd": _r(BATH_FAULT_STEP_C / BATH_MARGINAL_SD_C),
                 "readings": "hourly (168 a week, 169 in 2026-W43 with the DST fall-back)",
                 "rounding": 0.01,
             },
-            "phenomenon": "heater fault: a sustained step of +0.5 °C inside the window, "
+            "phenomenon": f"heater fault: a sustained step of +{BATH_FAULT_STEP_C:g} °C inside "
+            "the window, "
             "then back to 60.0 °C",
             "start_local": BATH_FAULT_FROM_LOCAL.isoformat(),
             "end_local_exclusive": BATH_FAULT_TO_LOCAL.isoformat(),
@@ -1774,13 +1775,14 @@ def kinds_readme(t: dict[str, Any]) -> tuple[str, str]:
     du, dc, tr = do["daily_units_inspected"], do["daily_defects"], do["trend"]
     ad_log, ad_raw = ro["anderson_darling_log_values"], ro["anderson_darling_raw_values"]
     ext = ro["most_extreme_reading"]
+    step, step_sd = bath["model"]["step"], bath["model"]["step_in_marginal_sd"]
     z_ext = abs(ext["z_log_scale_vs_model"])
     wk_lo, wk_hi = min(do["weekly_dpu"].values()), max(do["weekly_dpu"].values())
     b_weeks = ", ".join(bath["special_cause_weeks"])
     h_weeks = ", ".join(hard["special_cause_weeks"])
     phen = f"""6. **Washer bath heater fault (autocorrelated individuals).** `bath_temperature` is
    AR(1) around 60.0 °C with phi = 0.8 and marginal sd 0.5 °C (innovation sd 0.3 °C). A
-   heater fault adds **+0.5 °C** (1 marginal sd) from {bath["start_local"]} to
+   heater fault adds **+{step:g} °C** ({step_sd:g} marginal sd) from {bath["start_local"]} to
    {bath["end_local_exclusive"]} (exclusive; {bath["readings_in_window"]} hourly readings,
    Tuesday to Thursday of 2026-W42), then the bath is back at 60.0 °C. Special cause in
    {b_weeks} only (of 2026-W41..W44). Observed: lag-1 autocorrelation before the fault
