@@ -925,7 +925,7 @@ BATH_MARGINAL_SD_C = 0.5
 BATH_INNOVATION_SD_C = BATH_MARGINAL_SD_C * math.sqrt(1.0 - BATH_PHI**2)  # 0.3
 BATH_FAULT_FROM_LOCAL = datetime(2026, 10, 13, 6, 0, tzinfo=TZ)  # Tue of 2026-W42
 BATH_FAULT_TO_LOCAL = datetime(2026, 10, 15, 18, 0, tzinfo=TZ)  # Thu of 2026-W42 (exclusive)
-BATH_FAULT_STEP_C = 1.0 * BATH_MARGINAL_SD_C
+BATH_FAULT_STEP_C = 3.0 * BATH_MARGINAL_SD_C  # 1.5 degC: 5 innovation sd at the onset
 # hardness (HRC; leankit.units knows no hardness scale, so the unit field is empty)
 HARDNESS_MEAN = 58.0
 HARDNESS_SD = 0.6
