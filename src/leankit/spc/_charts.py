@@ -107,11 +107,17 @@ def _handle_missing(df: pd.DataFrame, cols: list[str], missing: Missing) -> tupl
                                                                                   pd.DataFrame]:
     if missing not in ("raise", "exclude"):
         raise ValueError(f"missing= must be 'raise' or 'exclude', got {missing!r}")
-    mask = df[cols].isna().any(axis=1)
-    for c in cols:
-        if pd.api.types.is_float_dtype(df[c]):
-            mask |= ~np.isfinite(df[c].to_numpy(dtype=float, na_value=np.nan))
-    if not mask.any():
+    flags = np.zeros(len(df), dtype=bool)
+    for c in dict.fromkeys(cols):
+        col = df[c]
+        if isinstance(col, pd.DataFrame):  # a repeated column name
+            flags |= col.isna().any(axis=1).to_numpy(dtype=bool)
+        elif pd.api.types.is_float_dtype(col):  # NaN, NA and ±inf
+            flags |= ~np.isfinite(col.to_numpy(dtype=float, na_value=np.nan))
+        else:
+            flags |= col.isna().to_numpy(dtype=bool)
+    mask = pd.Series(flags, index=df.index)
+    if not flags.any():
         return df, pd.DataFrame({"row": pd.Series(dtype="int64"), "reason": pd.Series(dtype=str)})
     bad = df[mask]
     if missing == "raise":
@@ -240,16 +246,25 @@ def _per_size(factor: Callable[[int], float], n: np.ndarray) -> np.ndarray:
     return out
 
 
+def _spread(values: Mapping[str, np.ndarray], m: int) -> dict[str, np.ndarray]:
+    """Arrays computed on one point (constant over the stage) as read-only views of length
+    *m* (no memory per point); arrays of length *m* as they are."""
+    return {key: v if len(v) == m else np.broadcast_to(v, (m,)) for key, v in values.items()}
+
+
 def _var_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
                 opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
     n = _sizes(g)
+    m = len(g)
+    if m > 1 and n.min() == n.max():  # constant n: the limits on one point, spread
+        n = n[:1]
     sigma = p["sigma"]
     if panel == "xbar":
-        center = np.full(len(g), p["mu"])
+        center = np.full(len(n), p["mu"])
         sig = sigma / np.sqrt(n)
-        return {"statistic": g["mean"].to_numpy(float), "center": center,
-                "sigma_statistic": sig,
-                "lcl": center - k * sig, "ucl": center + k * sig}
+        return {"statistic": g["mean"].to_numpy(float), **_spread({
+            "center": center, "sigma_statistic": sig,
+            "lcl": center - k * sig, "ucl": center + k * sig}, m)}
     if panel == "r":
         center = sigma * _per_size(d2, n)
         sig = sigma * _per_size(d3, n)
@@ -259,8 +274,9 @@ def _var_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
         center = sigma * cc4
         sig = sigma * np.sqrt(1.0 - cc4**2)
         stat = g["sd"].to_numpy(float)
-    return {"statistic": stat, "center": center, "sigma_statistic": sig,
-            "lcl": np.maximum(0.0, center - k * sig), "ucl": center + k * sig}
+    return {"statistic": stat, **_spread({
+        "center": center, "sigma_statistic": sig,
+        "lcl": np.maximum(0.0, center - k * sig), "ucl": center + k * sig}, m)}
 
 
 # Individuals and moving ranges
@@ -288,7 +304,8 @@ def _imr_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
             f"an I-MR chart needs at least 2 baseline values to estimate sigma, got {len(x)}"
         )
     span = int(opts["span"])
-    mrs = _moving_range(x, span)  # on the baseline sequence without excluded points
+    # on the baseline sequence without excluded points (prepared: the column "mr")
+    mrs = g["mr"].to_numpy(float) if "mr" in g else _moving_range(x, span)
     method = opts["sigma_method"]
     if method == "mrbar":
         sigma = _sigma.sigma_mrbar(mrs, span)
@@ -306,20 +323,21 @@ def _imr_arrays(panel: str, g: pd.DataFrame, p: Mapping[str, float], k: float,
                 opts: Mapping[str, Any]) -> dict[str, np.ndarray]:
     sigma = p["sigma"]
     m = len(g)
+    one = min(m, 1)  # the limits are constant: computed on one point, spread
     if panel == "i":
-        center = np.full(m, p["mu"])
-        sig = np.full(m, sigma)
-        return {"statistic": g["value"].to_numpy(float), "center": center,
-                "sigma_statistic": sig,
-                "lcl": center - k * sig, "ucl": center + k * sig}
+        center = np.full(one, p["mu"])
+        sig = np.full(one, sigma)
+        return {"statistic": g["value"].to_numpy(float), **_spread({
+            "center": center, "sigma_statistic": sig,
+            "lcl": center - k * sig, "ucl": center + k * sig}, m)}
     span = int(opts["span"])
     center_value = p.get("mr_center", sigma * d2(span))
-    center = np.full(m, center_value)
-    sig = np.full(m, sigma * d3(span))
+    center = np.full(one, center_value)
+    sig = np.full(one, sigma * d3(span))
     upper = sigma * d2(span) + k * sig
     lower = np.maximum(0.0, sigma * d2(span) - k * sig)
-    return {"statistic": g["mr"].to_numpy(float), "center": center, "sigma_statistic": sig,
-            "lcl": lower, "ucl": upper}
+    return {"statistic": g["mr"].to_numpy(float), **_spread({
+        "center": center, "sigma_statistic": sig, "lcl": lower, "ucl": upper}, m)}
 
 
 # Attributes
@@ -470,9 +488,14 @@ class _Monitor:
         return self.spec, data
 
 
-def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, Limits]:
+def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None,
+                  prepared: pd.DataFrame | None = None) -> dict[Any, Limits]:
+    """Frozen limits of every stage. *prepared*: the subgroup table with the family's
+    derived columns over each whole stage; used as the baseline as it is when the
+    baseline is the whole (only) stage."""
     fam, g, opts = spec.family, spec.groups, spec.opts
     out: dict[Any, Limits] = {}
+    base = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
     for stage in pd.unique(g["stage"]):
         if given is not None and stage in given:
             out[stage] = given[stage]
@@ -484,8 +507,12 @@ def _stage_params(spec: _Spec, given: Mapping[Any, Limits] | None) -> dict[Any, 
         if set(standards) >= set(fam.param_names):
             params = dict(standards)  # known standards: nothing to estimate
         else:
-            rows = g[(g["stage"] == stage) & (g["phase"] == "I") & ~g["excluded"]]
-            if fam.prepare is not None and len(rows):
+            if prepared is not None and base.all() and len(out) == 0 and (
+                    g["stage"].nunique() == 1):
+                rows = prepared  # the whole table: its derived columns are the baseline's
+            else:
+                rows = g[(g["stage"] == stage).to_numpy(dtype=bool) & base]
+            if rows is not prepared and fam.prepare is not None and len(rows):
                 # derived columns over the baseline sequence (excluded points left out)
                 rows = rows.assign(**fam.prepare(rows, opts))
             params = fam.estimate(rows, opts)
@@ -524,16 +551,14 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
         derived = list(columns)
     _refuse_overflow(fam.id, g, derived)
     with np.errstate(over="ignore", invalid="ignore"):
-        params = _stage_params(spec, given)
+        params = _stage_params(spec, given, g)
     k = float(opts["nsigmas"])
     m, n_panels = len(g), len(fam.panels)
     panel_names = fam.panel_names
     baseline = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
     sizes_all = g["n"].to_numpy()
-    # the five float columns of every panel, written in place (one block, no concatenation)
     float_cols = _FLOAT_COLUMNS
-    # (every point belongs to a stage, and every stage's part fills all five rows)
-    block = np.empty((len(float_cols), n_panels * m))
+    panel_arrays: list[dict[str, np.ndarray]] = []
     numeric = g[[c for c in g.columns if c in _NUMERIC_GROUP_COLUMNS or c in derived]]
     signal = np.zeros(n_panels * m, dtype=bool)
     rule_codes = np.zeros(n_panels * m, dtype=np.int64)
@@ -544,8 +569,9 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
                  "limits_only": _LIMITS_ONLY}
     for j, pan in enumerate(fam.panels):
         panel = pan.name
-        arrays: dict[str, np.ndarray] = {
-            key: block[r, j * m:(j + 1) * m] for r, key in enumerate(float_cols)}
+        # the family's arrays as they are for one stage (constant ones may be broadcast
+        # views), else filled stage by stage (every point belongs to a stage)
+        arrays: dict[str, np.ndarray] = {}
         for stage, lim in params.items():
             idx = stage_rows[stage_values.get_loc(stage)]
             rows = numeric if len(idx) == m else numeric.iloc[idx]
@@ -556,6 +582,11 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
                 raise FamilyError(f"the {fam.id} family's arrays() returned no "
                                   f"{', '.join(sorted(missing_keys))} for panel {panel!r}")
             for key in float_cols:
+                if len(idx) == m:
+                    arrays[key] = np.asarray(part[key], dtype=float)
+                    continue
+                if key not in arrays:
+                    arrays[key] = np.empty(m)
                 arrays[key][idx] = part[key]
             sizes = sizes_all[idx]
             if len(sizes) and sizes.min() == sizes.max():
@@ -586,7 +617,7 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
                              dtype=np.int64)
             rule_codes[j * m + first] = codes[inverse]
             fired_at.append((panel, pos, which, chosen, arrays["statistic"][pos]))
-        del arrays
+        panel_arrays.append(arrays)
     del numeric
     parameters = {k2: v for k2, v in opts.items() if k2 not in ("rules", "dispersion_rules",
                                                                 "limits")}
@@ -597,8 +628,8 @@ def _build(spec: _Spec, given: Mapping[Any, Limits] | None = None) -> ControlCha
     texts_all = list(rule_texts)
     return ControlChart(
         chart=fam.id, family=fam.id,
-        points=lazy_table(lambda: _points_table(block, g, panel_names, signal, rule_codes,
-                                                texts_all),
+        points=lazy_table(lambda: _points_table(panel_arrays, g, panel_names, signal,
+                                                rule_codes, texts_all),
                           n_signals=int(signal.sum()), main=g,
                           panel_signals={name: int(signal[j * m:(j + 1) * m].sum())
                                          for j, name in enumerate(panel_names)}),
@@ -636,13 +667,17 @@ def _rule_texts(chosen: Sequence[Rule], pos: np.ndarray, which: np.ndarray
     return first, [str(u) for u in uniq], inverse.ravel()  # pragma: no cover
 
 
-def _points_table(block: np.ndarray, g: pd.DataFrame, panel_names: Sequence[str],
-                  signal: np.ndarray, rule_codes: np.ndarray, rule_texts: Sequence[str]
-                  ) -> pd.DataFrame:
-    """``ControlChart.points``: the float *block* (statistic, center, lcl, ucl,
-    sigma_statistic of every panel) as it is (no copy), with the subgroup columns
-    repeated for every panel."""
+def _points_table(arrays: Sequence[Mapping[str, np.ndarray]], g: pd.DataFrame,
+                  panel_names: Sequence[str], signal: np.ndarray, rule_codes: np.ndarray,
+                  rule_texts: Sequence[str]) -> pd.DataFrame:
+    """``ControlChart.points``: the float columns (statistic, center, lcl, ucl,
+    sigma_statistic) of every panel, written into one block that becomes the frame's
+    (no further copy), with the subgroup columns repeated for every panel."""
     n_panels, m = len(panel_names), len(g)
+    block = np.empty((len(_FLOAT_COLUMNS), n_panels * m))
+    for j, panel in enumerate(arrays):
+        for r, key in enumerate(_FLOAT_COLUMNS):
+            block[r, j * m:(j + 1) * m] = panel[key]
     points = pd.DataFrame(block.T, columns=list(_FLOAT_COLUMNS), copy=False)
     others: dict[str, Callable[[], Any]] = {
         "panel": lambda: _text_column(panel_names, np.repeat(np.arange(n_panels), m)),
@@ -947,7 +982,7 @@ def _groups_of_values(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.
     assert value is not None
     x = _numeric(df[value], "value")
     key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
-    if key.duplicated().any():
+    if not (key.is_unique if subgroup else df.index.is_unique):
         dup = key[key.duplicated()].head(3).tolist()
         raise SchemaError(
             f"{_label(s.family)} needs one row per point, but labels {dup} repeat in "
@@ -986,7 +1021,7 @@ def _groups_of_counts(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.
     cnt = _numeric(df[count], "count")
     sz = _numeric(df[size], "size") if size else pd.Series(1.0, index=df.index)
     key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
-    if key.duplicated().any():
+    if not (key.is_unique if subgroup else df.index.is_unique):
         dup = key[key.duplicated()].head(3).tolist()
         raise SchemaError(
             f"{name} needs one row per subgroup, but {dup} repeat in "

@@ -462,6 +462,9 @@ def resolve_rules(
 
 
 def _as_float(name: str, values: object, n: int | None) -> _FloatArray:
+    """*values* as float64: 1-D of length *n* (None: any), or a single number, returned
+    as one element that broadcasts over the points (as is a constant array, e.g. a
+    broadcast view: no memory per point)."""
     to_numpy = getattr(values, "to_numpy", None)
     try:
         if to_numpy is not None:
@@ -475,12 +478,14 @@ def _as_float(name: str, values: object, n: int | None) -> _FloatArray:
             raise RuleError(f"{name} must be a 1-D array; got shape {arr.shape}")
         return arr
     if arr.ndim == 0:
-        return np.full(n, float(arr), dtype=np.float64)
+        return arr.reshape(1)
     if arr.shape != (n,):
         raise RuleError(
             f"{name} must be a number or a 1-D array as long as statistic ({n}); "
             f"got shape {arr.shape}"
         )
+    if n > 1 and arr.strides == (0,):  # one value spread over the points
+        return arr[:1]
     return arr
 
 
@@ -501,19 +506,24 @@ def _segment_starts(segment: object, n: int) -> _BoolArray:
     return starts
 
 
-def _run_length(cond: _BoolArray, starts: _BoolArray) -> _IntArray:
+def _run_length(cond: _BoolArray, starts: _BoolArray, idx: _IntArray | None = None,
+                start_at: _IntArray | None = None) -> _IntArray:
     """Number of consecutive True values ending at each point (0 where False).
 
-    Runs restart at every True in *starts*.
+    Runs restart at every True in *starts*. *idx* (``arange(n)``) and *start_at* (the
+    positions of *starts*) may be given when they are at hand.
     """
     n = cond.size
-    idx = np.arange(n, dtype=np.int64)
+    if idx is None:
+        idx = np.arange(n, dtype=np.int64)
     if n == 0:
-        return idx
+        return np.zeros(0, dtype=np.int64)
+    if start_at is None:
+        start_at = np.flatnonzero(starts)
     # last position before the current run: i where cond is False, i - 1 where a run
     # restarts at i (a start), -1 elsewhere; its running maximum, subtracted from i
     reset = np.where(cond, -1, idx)
-    restart = np.flatnonzero(cond & starts)
+    restart = start_at[cond[start_at]]
     reset[restart] = restart - 1
     np.maximum.accumulate(reset, out=reset)
     np.subtract(idx, reset, out=reset)
@@ -530,33 +540,80 @@ def _steps(x: _FloatArray, starts: _BoolArray) -> _FloatArray:
     return sign
 
 
-@dataclass(frozen=True, slots=True)
 class _Chart:
-    """Per-point inputs, prepared once for all rules."""
+    """Per-point inputs, prepared once for all rules (with what several rules share,
+    computed on first use). *center*-free: *dev* is statistic - center (NaN where either
+    is NaN); *sigma*, *lcl* and *ucl* are as long as *x* or one value for all points."""
 
-    x: _FloatArray
-    dev: _FloatArray  # statistic - center (NaN where either is NaN)
-    sigma: _FloatArray
-    lcl: _FloatArray
-    ucl: _FloatArray
-    starts: _BoolArray  # True at the first point of the data and of each segment
+    __slots__ = ("_cache", "dev", "lcl", "sigma", "starts", "ucl", "x")
+
+    def __init__(self, x: _FloatArray, dev: _FloatArray, sigma: _FloatArray,
+                 lcl: _FloatArray, ucl: _FloatArray, starts: _BoolArray) -> None:
+        self.x, self.dev, self.sigma, self.lcl, self.ucl = x, dev, sigma, lcl, ucl
+        self.starts = starts  # True at the first point of the data and of each segment
+        self._cache: dict[str, Any] = {}
 
     @property
     def n(self) -> int:
         return int(self.x.size)
 
+    def _get(self, key: str, make: Any) -> Any:
+        out = self._cache.get(key)
+        if out is None:
+            out = self._cache[key] = make()
+        return out
+
+    @property
+    def idx(self) -> _IntArray:
+        out: _IntArray = self._get("idx", lambda: np.arange(self.n, dtype=np.int64))
+        return out
+
+    @property
+    def start_at(self) -> _IntArray:
+        out: _IntArray = self._get("start_at", lambda: np.flatnonzero(self.starts))
+        return out
+
+    def run_length(self, cond: _BoolArray) -> _IntArray:
+        return _run_length(cond, self.starts, self.idx, self.start_at)
+
     @property
     def above(self) -> _BoolArray:
-        return self.dev > 0
+        out: _BoolArray = self._get("above", lambda: self.dev > 0)
+        return out
 
     @property
     def below(self) -> _BoolArray:
-        return self.dev < 0
+        out: _BoolArray = self._get("below", lambda: self.dev < 0)
+        return out
+
+    @property
+    def steps(self) -> _FloatArray:
+        out: _FloatArray = self._get("steps", lambda: _steps(self.x, self.starts))
+        return out
 
     @property
     def zone_ok(self) -> _BoolArray:
         """Where zone-based rules can be applied (statistic, center and sigma > 0 known)."""
-        return ~np.isnan(self.dev) & (self.sigma > 0)
+        def make() -> _BoolArray:
+            ok = ~np.isnan(self.dev)
+            ok &= self.sigma > 0
+            return ok
+        out: _BoolArray = self._get("zone_ok", make)
+        return out
+
+    @property
+    def stretch(self) -> _IntArray:
+        """Start of the stretch each point is in: i + 1 after a point where zones do not
+        apply, i at a start (the windows of k-of-m rules are cut there)."""
+        def make() -> _IntArray:
+            out = np.zeros(self.n, dtype=np.int64)
+            out[self.start_at] = self.start_at
+            bad = np.flatnonzero(~self.zone_ok)
+            out[bad] = bad + 1
+            np.maximum.accumulate(out, out=out)
+            return out
+        out: _IntArray = self._get("stretch", make)
+        return out
 
 
 def _fire(rule: Rule, c: _Chart) -> _BoolArray:
@@ -564,31 +621,31 @@ def _fire(rule: Rule, c: _Chart) -> _BoolArray:
     if rule.kind == "beyond_limits":
         return (c.x > c.ucl) | (c.x < c.lcl)
     if rule.kind == "run":
-        return (_run_length(c.above, c.starts) >= k) | (_run_length(c.below, c.starts) >= k)
+        return (c.run_length(c.above) >= k) | (c.run_length(c.below) >= k)
     if rule.kind in ("trend", "alternating"):
-        step = _steps(c.x, c.starts)
+        step = c.steps
         if rule.kind == "trend":
-            up = _run_length(step > 0, c.starts) >= k - 1
-            down = _run_length(step < 0, c.starts) >= k - 1
+            up = c.run_length(step > 0) >= k - 1
+            down = c.run_length(step < 0) >= k - 1
             return up | down
         if k == 2:
             return np.asarray(step != 0, dtype=np.bool_)
         flips = np.zeros(c.n, dtype=np.bool_)
         if c.n > 1:
             flips[1:] = step[1:] * step[:-1] < 0
-        return _run_length(flips, c.starts) >= k - 2
+        return c.run_length(flips) >= k - 2
     # zone-based kinds
     half = rule.zone * c.sigma
     ok = c.zone_ok
     if rule.kind == "within":
-        return _run_length(ok & (np.abs(c.dev) < half), c.starts) >= k
+        return c.run_length(ok & (np.abs(c.dev) < half)) >= k
     hi = ok & (c.dev > half)
     lo = ok & (c.dev < -half)
     if rule.kind == "outside":
         # Nelson's rule 8: k in a row beyond the zone with points on BOTH sides of the
         # center (a mixture); k points all on one side are a shift, caught by other rules
-        run = _run_length(hi | lo, c.starts) >= k
-        idx = np.arange(c.n, dtype=np.int64)
+        run = c.run_length(hi | lo) >= k
+        idx = c.idx
         lo_start = np.maximum(idx - k + 1, 0)
         cum_hi = np.concatenate(([0], np.cumsum(hi, dtype=np.int64)))
         cum_lo = np.concatenate(([0], np.cumsum(lo, dtype=np.int64)))
@@ -596,15 +653,9 @@ def _fire(rule: Rule, c: _Chart) -> _BoolArray:
         return run & both
     # k_of_m: the window ending at i is cut short at the start of the current stretch
     # (start of data or segment, or just after a point where zones do not apply).
-    idx = np.arange(c.n, dtype=np.int64)
     if c.n == 0:
         return np.zeros(0, dtype=np.bool_)
-    # start of the stretch: i + 1 after a point where zones do not apply, i at a start
-    stretch = np.where(c.starts, idx, 0)
-    bad = np.flatnonzero(~ok)
-    stretch[bad] = bad + 1
-    np.maximum.accumulate(stretch, out=stretch)
-    first = np.maximum(idx - (rule.m - 1), stretch, out=stretch)  # <= c.n
+    first = np.maximum(c.idx - (rule.m - 1), c.stretch)  # <= c.n
     fired = np.zeros(c.n, dtype=np.bool_)
     total = np.zeros(c.n + 1, dtype=np.int64)
     for side in (hi, lo):
