@@ -505,9 +505,9 @@ def assess_measurement(rows: pd.DataFrame, c: Any, w: Window, *, alarm_rate: flo
                 advice = _advice_of(version)
             if advice is not None:
                 data_t = advice.transform(upto)
-                chart = spc.chart_from_version(version, data_t.loc[recent.index])
+                chart = spc.chart_from_version(version, _rows_of(data_t, recent))
                 if advice.companion is not None:
-                    companion = _ewma_known(data_t.loc[recent.index], advice, version.limits)
+                    companion = _ewma_known(_rows_of(data_t, recent), advice, version.limits)
             else:
                 chart = spc.chart_from_version(version, recent)
             family = version.chart
@@ -525,9 +525,9 @@ def assess_measurement(rows: pd.DataFrame, c: Any, w: Window, *, alarm_rate: flo
                         alarm_rate=alarm_rate, companion="ewma", lam=EWMA_LAMBDA)
                 overrides: dict[str, Any] = {"rules": list(c.rules)} if c.rules else {}
                 data_t = advice.transform(upto)
-                base_t = data_t.loc[base.index]
+                base_t = _rows_of(data_t, base)
                 chart = advice.chart(base_t, **overrides)
-                rec_t = data_t.loc[recent.index]
+                rec_t = _rows_of(data_t, recent)
                 if len(recent):
                     chart = chart.monitor(rec_t)
                 if advice.companion is not None:
@@ -568,6 +568,12 @@ def assess_measurement(rows: pd.DataFrame, c: Any, w: Window, *, alarm_rate: flo
         chart=chart, companion=companion, spec=c,
         **{k: special[k] for k in ("special_cause", "new", "first_signal", "rules",
                                    "signalling_points", "week_signals", "prev_signals")})
+
+
+def _rows_of(data_t: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of transformed data that come from *rows* (by index label; a transform
+    to one row per subgroup keeps the label of the subgroup's first row)."""
+    return data_t[data_t.index.isin(rows.index)]
 
 
 def _range(version: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -666,8 +672,8 @@ def assess_counts(series: pd.DataFrame, name: str, w: Window, *,
             gr = gaps[(gaps["timestamp"] >= w.shown_from) & (gaps["timestamp"] < w.end)]
             if version is not None:
                 chart = spc.chart_from_version(version, gr, **over)
-            else:
-                chart = advice.chart(gb, **over)
+            else:  # the gaps are the transformed data: chart them as they are
+                chart = spc.chart(gb, type=advice.family, **{**advice.settings, **over})
                 if len(gr):
                     chart = chart.monitor(gr)
         else:

@@ -30,11 +30,12 @@ from leankit.spc._results import ControlChart
 
 __all__ = ["Advice", "advise"]
 
-Transformation = Literal["log", "ar1_residuals", "event_gaps"]
+Transformation = Literal["log", "ar1_residuals", "event_gaps", "subgroup_means"]
 Attribute = Literal["defects", "defectives"]
 
 _TRANSFORM_NAMES = {"log": "log scale", "ar1_residuals": "AR(1) residuals",
-                    "event_gaps": "gaps between events"}
+                    "event_gaps": "gaps between events",
+                    "subgroup_means": "subgroup means"}
 
 #: Significance level of the advisor's tests (normality, Ljung-Box, dispersion).
 ALPHA = 0.01
@@ -51,6 +52,13 @@ RARE_ZERO_SHARE = 0.5
 LANEY_MARGIN = 0.1
 #: Median values per part below which parts are "few points each" (Z-MR).
 SHORT_RUN_POINTS = 20
+#: A between-subgroup variance component at least this share of the within-subgroup
+#: variance of a mean switches X̄-S to an I-MR chart of the subgroup means.
+BETWEEN_SHARE = 0.1
+#: Level of that F test: 0.05, since the cost of missing the component (a variance of
+#: the means understated by 10-30 %, several times the designed false-alarm rate) is
+#: larger than the cost of charting the means as individuals without it.
+BETWEEN_ALPHA = 0.05
 #: Quesenberry (1993): baseline of individuals for estimated limits.
 BASELINE_INDIVIDUALS = 300
 
@@ -182,6 +190,9 @@ class Advice:
             out = np.empty_like(res)
             out[order] = res
             return data.assign(**{p["column"]: out})
+        if self.transformation == "subgroup_means":
+            return _subgroup_means(data, value=p["source"], subgroup=p["subgroup"],
+                                   column=p["column"], time=p.get("time"))
         return _event_gaps(data, count=p["source"], time=p.get("time"))
 
     def chart(self, data: pd.DataFrame, **overrides: Any) -> ControlChart:
@@ -274,6 +285,17 @@ def _event_gaps(data: pd.DataFrame, *, count: str, time: str | None) -> pd.DataF
     pos = np.asarray(rows, dtype=int)
     gaps = np.maximum(np.diff(pos) - 1, 0)
     return pd.DataFrame({"gap": gaps.astype(np.int64), "closing_row": labels[pos[1:]]})
+
+
+def _subgroup_means(data: pd.DataFrame, *, value: str, subgroup: str, column: str,
+                    time: str | None) -> pd.DataFrame:
+    """One row per subgroup (labelled by the index of its first row, in time order): the
+    subgroup's first row with *column* = the mean of its values."""
+    x = pd.to_numeric(data[value], errors="coerce")
+    means = x.groupby(data[subgroup].to_numpy(), sort=False).transform("mean")
+    first = ~data[subgroup].duplicated(keep="first")
+    out = data.loc[first.to_numpy()].assign(**{column: means[first.to_numpy()].to_numpy()})
+    return out.iloc[_order(out, time)]
 
 
 def _lag1(x: np.ndarray) -> float:
@@ -495,6 +517,9 @@ def advise(
       n ≤ 8 X̄-R is nearly as efficient). Within-subgroup deviations not normal
       (Anderson-Darling p < 0.01), positive values whose log deviations fit a normal
       (p ≥ 0.01) → X̄-S on log scale (means of a few skewed values keep a long tail).
+    * Subgroups whose means vary more than within-subgroup sigma explains (one-way
+      ANOVA F test p < 0.05 and a between-subgroup variance component ≥ 10 % of a
+      mean's within variance) → I-MR chart of the subgroup means (``"subgroup_means"``).
     * Individuals: Ljung-Box (lags min(10, n/5)) p < 0.01 → AR(1) fitted by Yule-Walker
       (φ = lag-1 autocorrelation), I-MR chart of its residuals (Alwan & Roberts 1988;
       Montgomery 10.4); otherwise Anderson-Darling p < 0.01 with positive values and
@@ -619,6 +644,14 @@ def advise(
                 transformation = "log"
                 params = {"source": value, "column": f"log_{value}"}
                 settings["value"] = params["column"]
+            elif _between_component(frame, x, subgroup=subgroup, sizes=sizes, diag=diag,
+                                    reasons=reasons):
+                family, points, sub_n = "i_mr", int(sizes.size), 1.0
+                transformation = "subgroup_means"
+                params = {"source": value, "column": f"{value}_mean", "subgroup": subgroup,
+                          "time": time}
+                settings["value"] = params["column"]
+                settings.pop("subgroup", None)
         else:
             if subgroup is not None:
                 settings["subgroup"] = subgroup
@@ -644,6 +677,14 @@ def advise(
         cal = calibrate(int(period_points), float(shewhart_rate))
         nsigmas = cal["nsigmas"]
         family_rules = "limits"
+        if family == "g":
+            # a g chart's LCL is 0: beyond the limits never flags MORE frequent events
+            family_rules = "below"
+            reasons.append(
+                "g chart: a higher event rate shows as short gaps, which never fall below "
+                "an LCL of 0, so the run-below rule (8 gaps in a row below the center) is "
+                "added; its in-control rate (about 0.63^8 = 2.5 % per run start for "
+                "geometric gaps) is not part of the calibration")
         diag.update(period_points=int(period_points), alarm_rate=float(alarm_rate),
                     achieved_rate=cal["achieved_rate"], arl0=cal["arl0"],
                     we_rate_at_3sigma=cal["we_rate_at_3"])
@@ -785,6 +826,47 @@ def _advise_individuals(x: np.ndarray, *, value: str, time: str | None,
         f"individual values, independent (lag-1 r = {r1:.2f}, Ljung-Box {_fmt_p(lb_p)}) "
         f"and consistent with normal (Anderson-Darling p = {ad_p:.3g}): I-MR chart")
     return None, {}
+
+
+def _between_component(frame: pd.DataFrame, x: np.ndarray, *, subgroup: str,
+                       sizes: np.ndarray, diag: dict[str, Any], reasons: list[str]) -> bool:
+    """One-way ANOVA of the subgroups: True when the subgroup means vary more than the
+    within-subgroup sigma explains (F test p < BETWEEN_ALPHA and a between-subgroup variance
+    component of at least BETWEEN_SHARE of the variance of a mean), so an X̄ chart's
+    limits from within-subgroup sigma would be too narrow."""
+    m = int(sizes.size)
+    n_tot = int(sizes.sum())
+    if m < MIN_TEST_POINTS or n_tot - m < 1:
+        return False
+    g = frame[subgroup].to_numpy()
+    s = pd.Series(x)
+    means = s.groupby(g, sort=False).mean().to_numpy(float)
+    cnt = s.groupby(g, sort=False).size().to_numpy(float)
+    grand = float(x.mean())
+    ss_b = float(np.sum(cnt * (means - grand) ** 2))
+    ss_w = float(np.sum((x - s.groupby(g, sort=False).transform("mean").to_numpy(float))
+                        ** 2))
+    ms_b, ms_w = ss_b / (m - 1), ss_w / (n_tot - m)
+    if ms_w <= 0:
+        return False
+    f = ms_b / ms_w
+    p = float(stats.f.sf(f, m - 1, n_tot - m))
+    n0 = (n_tot - float(np.sum(cnt**2)) / n_tot) / (m - 1)
+    var_b = max((ms_b - ms_w) / n0, 0.0)
+    share = var_b / (ms_w / float(np.mean(cnt)))
+    diag["anova_f"] = f
+    diag["anova_p"] = p
+    diag["between_share"] = share
+    if p < BETWEEN_ALPHA and share >= BETWEEN_SHARE:
+        reasons.append(
+            f"the subgroup means vary more than the variation within subgroups explains "
+            f"(one-way ANOVA F = {f:.2f}, {_fmt_p(p)}; a between-subgroup component "
+            f"{share:.0%} of a mean's within variance): an X̄ chart's limits would be too "
+            "narrow (false alarms), so the subgroup means are charted as individuals, "
+            "with limits from their own moving range (I-MR of the means; Wheeler's "
+            "three-way chart; Montgomery 6.4)")
+        return True
+    return False
 
 
 def _subgroup_diagnostics(frame: pd.DataFrame, x: np.ndarray, *, value: str,

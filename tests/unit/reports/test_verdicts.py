@@ -252,3 +252,21 @@ def test_report_uses_frozen_limits_from_the_registry(demo_dir, tmp_path):
     other = next(x for x in rep.verdicts if x.name == "runout")
     assert other.limits_source.startswith("estimated from the baseline")
     assert "PPAP baseline" in rep.to_html()
+
+
+def test_a_rare_event_series_gets_a_g_chart():
+    """Leaks per shift, Poisson mean 0.25 (most shifts have none): the advised g chart of
+    the event-free shifts between leaks; stable, so no special cause; a tenfold rise of
+    the leak rate in the report week is flagged."""
+    rng = np.random.default_rng(12)
+    shifts = pd.date_range(T0, periods=10 * 21, freq="8h")
+    leaks = rng.poisson(0.25, shifts.size)
+    series = pd.DataFrame({"timestamp": shifts, "count": leaks, "inspected": 350,
+                           "label": [f"s{i}" for i in range(shifts.size)]})
+    w = _window(8)
+    v = assess_counts(series, "leaks", w)
+    assert v.charted and v.family == "g" and v.transformation == "event_gaps"
+    assert not v.special_cause
+    worse = series.assign(count=np.where((shifts >= w.start) & (shifts < w.end),
+                                         rng.poisson(2.5, shifts.size), leaks))
+    assert assess_counts(worse, "leaks", w).special_cause
