@@ -194,20 +194,83 @@ def _sizes(g: pd.DataFrame) -> np.ndarray:
 # Variables: X-bar with R or S
 
 
-def _values_per_group(x: np.ndarray, key: pd.Series, order: pd.Index) -> pd.Series:
-    """The values of each subgroup (an array per subgroup, in row order), aligned to
-    *order* (the subgroups in order of first appearance), without a Python loop over rows."""
+class ValueBuffer:
+    """The measured values of many subgroups in one flat array, grouped by subgroup.
+
+    The subgroup table refers to it instead of holding an array per subgroup: its
+    ``values`` column holds the buffer (the same object on every row) and
+    ``values_at`` where the subgroup's ``n`` values start in it, so summarising 10^6
+    values makes no Python object per subgroup. Rows of different buffers (a chart and
+    the data ``monitor()`` appended) can share one table.
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def __getstate__(self) -> np.ndarray:
+        return self.array
+
+    def __setstate__(self, state: np.ndarray) -> None:
+        self.array = state
+
+
+def _values_per_group(x: np.ndarray, key: pd.Series, order: pd.Index
+                      ) -> tuple[ValueBuffer, np.ndarray]:
+    """The values grouped by subgroup (in row order within each) as one buffer, and where
+    each subgroup of *order* (the subgroups in order of first appearance) starts in it;
+    without a Python loop over rows or subgroups."""
     codes, uniques = pd.factorize(key, sort=False)
-    sort = np.argsort(codes, kind="stable")
     counts = np.bincount(codes, minlength=len(uniques))
-    xs = np.ascontiguousarray(x[sort], dtype=float)
-    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
-    out = np.empty(len(uniques), dtype=object)
-    for i in range(len(uniques)):  # views into one buffer (np.split is ~8x slower)
-        out[i] = xs[bounds[i]:bounds[i + 1]]
+    xs = np.asarray(x, dtype=float)
+    if len(codes) > 1 and bool((codes[1:] < codes[:-1]).any()):  # not yet grouped
+        xs = xs[np.argsort(codes, kind="stable")]
+    else:
+        xs = xs.copy()  # the buffer is the chart's own
+    starts = np.zeros(len(uniques), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
     index = pd.Index(uniques)
-    series = pd.Series(out, index=index, copy=False)
-    return series if index.equals(order) else series.reindex(order)
+    if not index.equals(order):
+        starts = pd.Series(starts, index=index).reindex(order).to_numpy(dtype=np.int64)
+    return ValueBuffer(xs), starts
+
+
+def _attach_values(groups: pd.DataFrame, buffer: ValueBuffer, starts: np.ndarray) -> None:
+    """Point the subgroup table's rows at their values (columns ``values``, ``values_at``)."""
+    column = np.empty(len(groups), dtype=object)
+    column.fill(buffer)
+    groups["values"] = column
+    groups["values_at"] = starts
+
+
+def _gather_values(g: pd.DataFrame) -> np.ndarray:
+    """All values of the subgroup table's rows, subgroup after subgroup (table order)."""
+    if "values_at" not in g or g["values_at"].isna().any():
+        # (a subgroup table pickled with an array per subgroup, perhaps with new rows)
+        at_col = g["values_at"] if "values_at" in g else pd.Series(np.nan, index=g.index)
+        vals = [v if isinstance(v, np.ndarray) else v.array[int(a):int(a) + int(k)]
+                for v, a, k in zip(g["values"], at_col, g["n"], strict=True)]
+        return np.concatenate(vals).astype(float) if vals else np.zeros(0)
+    n = g["n"].to_numpy(dtype=np.int64)
+    at = g["values_at"].to_numpy(dtype=np.int64)
+    codes, buffers = pd.factorize(g["values"].to_numpy(dtype=object), sort=False)
+    arrays = [b.array for b in buffers]
+    if len(arrays) == 1:
+        flat = arrays[0]
+    else:
+        base = np.zeros(len(arrays), dtype=np.int64)
+        np.cumsum([len(a) for a in arrays[:-1]], out=base[1:])
+        at = at + base[codes]
+        flat = np.concatenate(arrays) if arrays else np.zeros(0)
+    out_start = np.zeros(len(n), dtype=np.int64)
+    np.cumsum(n[:-1], out=out_start[1:])
+    total = int(n.sum())
+    if total == len(flat) and np.array_equal(at, out_start):  # already in table order
+        return np.asarray(flat, dtype=float)
+    idx = np.repeat(at - out_start, n)
+    idx += np.arange(total, dtype=np.int64)
+    return np.asarray(flat[idx], dtype=float)
 
 
 def _var_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
@@ -449,8 +512,8 @@ class _Monitor:
         if data is not None and len(data) == len(groups):  # values and counts input
             shared = [c for c in data.columns if c in groups.columns]
         elif data is not None and "values" in groups and "value" in data and len(data) == int(
-                groups["n"].sum()):  # subgroups input: the value arrays of each subgroup
-            shared = ["values"]
+                groups["n"].sum()):  # subgroups input: the values of the subgroups
+            shared = ["values", "values_at"]
         if "time" in groups and groups["time"].dtype == object and groups["time"].isna().all():
             shared.append("time")  # no time column: a column of None, restored as such
         if shared:
@@ -473,13 +536,14 @@ class _Monitor:
         if "time" in shared:
             groups["time"] = None
             shared = tuple(c for c in shared if c != "time")
-        if shared == ("values",):
-            ends = np.cumsum(groups["n"].to_numpy(dtype=np.int64))
-            parts = np.split(data["value"].to_numpy(dtype=float), ends[:-1])
-            values = np.empty(len(parts), dtype=object)
-            for i, part in enumerate(parts):
-                values[i] = part
-            groups["values"] = values
+        if shared == ("values",):  # pickled before the values were one buffer
+            shared = ("values", "values_at")
+        if shared == ("values", "values_at"):  # the data table's values, table order
+            n = groups["n"].to_numpy(dtype=np.int64)
+            starts = np.zeros(len(n), dtype=np.int64)
+            np.cumsum(n[:-1], out=starts[1:])
+            _attach_values(groups, ValueBuffer(data["value"].to_numpy(dtype=float, copy=True)),
+                           starts)
         else:
             for c in shared:
                 groups[c] = data[c].to_numpy()
@@ -722,11 +786,8 @@ def _data_table(fam: ChartFamily, g: pd.DataFrame) -> pd.DataFrame:
     family's extra columns (``part``...)."""
     extra = [c for c in fam.extra_column_names if c in g]
     if "values" in g:
-        vals = g["values"].to_numpy()
-        flat = np.concatenate(list(vals)).astype(float, copy=False) if len(vals) else np.zeros(0)
+        flat = _gather_values(g)
         lengths = g["n"].to_numpy(dtype=np.int64)  # n counts the values of each subgroup
-        if int(lengths.sum()) != len(flat):  # (defensive: count them)
-            lengths = np.fromiter((len(v) for v in vals), dtype=np.int64, count=len(vals))
         rows = np.repeat(np.arange(len(g)), lengths)
         return pd.DataFrame({
             "subgroup": g["subgroup"].take(rows).reset_index(drop=True),
@@ -1001,7 +1062,7 @@ def _groups_of_subgroups(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> 
     grp = x.groupby(key, sort=False)
     groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
                            "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
-    groups["values"] = _values_per_group(x.to_numpy(), key, groups.index)
+    _attach_values(groups, *_values_per_group(x.to_numpy(), key, groups.index))
     least = s.family.min_size
     small = groups.index[groups["n"] < least]
     if len(small):

@@ -27,8 +27,10 @@ from leankit.spc._charts import (
     Exclude,
     Missing,
     Rules,
+    _attach_values,
     _by,
     _finish_groups,
+    _gather_values,
     _handle_missing,
     _imr_estimate,
     _numeric,
@@ -161,7 +163,7 @@ class Summarizer:
         grp = x.groupby(key, sort=False)
         groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
                                "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
-        groups["values"] = _values_per_group(x.to_numpy(), key, groups.index)
+        _attach_values(groups, *_values_per_group(x.to_numpy(), key, groups.index))
         return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
                               sub_col=subgroup)
 
@@ -352,13 +354,10 @@ def frame(panels: Sequence[str], g: pd.DataFrame, block: _FloatArray,
 def data_table(g: pd.DataFrame) -> pd.DataFrame:
     """The values behind the chart, one row per value."""
     if "values" in g and g["values"].notna().all():
-        vals = g["values"].to_numpy()
-        lengths = np.fromiter((len(v) for v in vals), dtype=np.int64, count=len(vals))
-        rows = np.repeat(np.arange(len(g)), lengths)
+        rows = np.repeat(np.arange(len(g)), g["n"].to_numpy(dtype=np.int64))
         return pd.DataFrame({
             "subgroup": g["subgroup"].take(rows).reset_index(drop=True),
-            "value": np.concatenate([np.asarray(v, dtype=float) for v in vals])
-            if len(vals) else np.zeros(0),
+            "value": _gather_values(g),
             **{c: g[c].take(rows).reset_index(drop=True) for c in ("phase", "stage",
                                                                     "excluded")},
         })
