@@ -587,7 +587,8 @@ def _weekly(spec: ReportSpec, progress: Callable[[str], None] | None) -> Report:
     if "methods" in include:
         with guard("methods", "Methods"):
             _methods(rep, spec, b0, b1, any(getattr(r.spec, "chart", AUTO) == AUTO
-                                            for r in results))
+                                            for r in results),
+                     expected=float(np.nansum([designed_rate(r) for r in results])))
     if "data_quality" in include:
         with guard("data quality", "Data quality"):
             _data_quality(rep, data)
@@ -755,7 +756,7 @@ def _data_quality(rep: Report, data: Any) -> None:
 
 
 def _methods(rep: Report, spec: ReportSpec, b0: pd.Timestamp, b1: pd.Timestamp,
-             advised: bool = False) -> None:
+             advised: bool = False, expected: float = 0.0) -> None:
     from leankit.spc import RULES
 
     sec = rep.section("Methods", intro="How every number in this report was made.")
@@ -771,15 +772,24 @@ def _methods(rep: Report, spec: ReportSpec, b0: pd.Timestamp, b1: pd.Timestamp,
         + ". Dispersion panels: beyond the limits only.",
         *([f"False-alarm design: charts are set so a stable characteristic shows a false "
            f"special cause in about 1 week in {1 / spec.alarm_rate:.0f} (alarm_rate "
-           f"{spec.alarm_rate:g}). For characteristics with chart = \"auto\" the chart, any "
-           "transformation and the limits are advised from the baseline data "
-           "(leankit.spc.advise): beyond the limits only, at ±k sigma with k calibrated "
-           "exactly (Markov chain) to the typical number of points a week, instead of the "
-           "run rules above; each chart states its advice under its heading."]
+           f"{spec.alarm_rate:g}); across this report's series about {expected:.2f} false "
+           "special causes are expected this week. For characteristics with chart = "
+           "\"auto\" the chart, any transformation and the limits are advised from the "
+           "baseline data (leankit.spc.advise): a Shewhart chart beyond the limits only "
+           "(large shifts) and an EWMA chart, λ = 0.2 (small sustained shifts), each "
+           "calibrated exactly (Markov chain) to half of that rate for the typical number "
+           "of points a week, instead of the run rules above; each chart states its advice "
+           "under its heading. A sustained shift of 1 sigma of the individual values is "
+           "caught within the week it starts."]
           if advised else []),
-        "Capability: this week's data; distribution chosen automatically (normal unless the "
-        "Anderson-Darling p-value is below 0.05, then the best-fitting distribution with the "
-        "ISO 22514-2 percentile method). Cp/Pp CIs chi-square, Cpk/Ppk Bissell (95 %).",
+        "Capability: distribution model chosen on the baseline (normal unless the Anderson-"
+        "Darling p-value is below 0.01 and another model fits materially better; fitted "
+        "models use the ISO 22514-2 percentile method) and kept week after week. A week "
+        "with a special cause is assessed only from the change the chart detected "
+        "(maximum-likelihood change point, Samuel, Pignatiello & Calvin 1998), or not at "
+        "all with fewer than 30 values since: an index is never fitted to two process "
+        "states. The worse side is the specification the process is nearest to. Cp/Pp CIs "
+        "chi-square, Cpk/Ppk Bissell (95 %).",
         "Sigma level = Z.bench + 1.5 (the conventional long-term shift); DPMO = defects / "
         f"(units inspected × {spec.opportunities:g} opportunities) × 10⁶.",
         "Pareto: defect counts of the week; change of the mix: chi-square test of homogeneity "
