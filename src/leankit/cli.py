@@ -7,7 +7,7 @@ Commands
 ``leankit demo [--data DIR] --out DIR``
     Ingest the shipped ``sample_data/`` and write the weekly report (``DIR/weekly_report.html``).
 ``leankit report weekly --spec SPEC.toml --out FILE.html``
-    The weekly quality report described by a spec file.
+    The weekly quality report described by a spec file (and ``FILE.json``, its verdicts).
 ``leankit profiles``
     List the built-in mapping profiles.
 ``leankit chart PATH --type TYPE --value COL ... --out FILE.html``
@@ -207,6 +207,8 @@ def _write_weekly(spec_path: Path, out: Path, show: bool) -> int:
     _clear_progress(show)
     size = path.stat().st_size / 1e6
     print(f"report written: {path} ({size:.1f} MB, {time.perf_counter() - t0:.1f} s)")
+    if rep.data is not None:
+        print(f"verdicts written: {path.with_suffix('.json')}")
     for what, msg in rep.failures:
         print(f"leankit: internal error: {what}: {_short(msg)} (the report shows the other "
               "sections; LEANKIT_DEBUG=1 stops at the error with its traceback)",
@@ -458,7 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write a report (HTML)")
     rep.add_argument("type", choices=("weekly",), help="report type")
     rep.add_argument("--spec", required=True, help="report spec (TOML)")
-    rep.add_argument("--out", required=True, help="HTML file to write")
+    rep.add_argument("--out", required=True,
+                     help="HTML file to write; the verdicts go to the same name with .json")
     rep.add_argument("--quiet", action="store_true", help="no progress output")
     rep.set_defaults(func=_report)
 
