@@ -216,12 +216,26 @@ class ValueBuffer:
         self.array = state
 
 
-def _values_per_group(x: np.ndarray, key: pd.Series, order: pd.Index
+def _group_codes(key: pd.Series, grp: Any = None) -> tuple[np.ndarray, pd.Index]:
+    """Subgroup number of every row (first appearance = 0, 1 ...) and the subgroups: from
+    the group-by *grp* (``groupby(key, sort=False)``) when it has them at hand, else by
+    factorising *key* again."""
+    grouper = getattr(grp, "_grouper", None)
+    ids = getattr(grouper, "ids", None)
+    if isinstance(ids, np.ndarray) and ids.shape == (len(key),) and (
+            len(ids) == 0 or int(ids.min()) >= 0):
+        return ids, pd.Index(grouper.result_index)  # type: ignore[union-attr]
+    codes, uniques = pd.factorize(key, sort=False)
+    return codes, pd.Index(uniques)
+
+
+def _values_per_group(x: np.ndarray, key: pd.Series, order: pd.Index, grp: Any = None
                       ) -> tuple[ValueBuffer, np.ndarray]:
     """The values grouped by subgroup (in row order within each) as one buffer, and where
     each subgroup of *order* (the subgroups in order of first appearance) starts in it;
-    without a Python loop over rows or subgroups."""
-    codes, uniques = pd.factorize(key, sort=False)
+    without a Python loop over rows or subgroups. *grp*: the group-by of *x* by *key*
+    (``sort=False``), whose subgroup numbers are reused."""
+    codes, uniques = _group_codes(key, grp)
     counts = np.bincount(codes, minlength=len(uniques))
     xs = np.asarray(x, dtype=float)
     if len(codes) > 1 and bool((codes[1:] < codes[:-1]).any()):  # not yet grouped
@@ -230,9 +244,8 @@ def _values_per_group(x: np.ndarray, key: pd.Series, order: pd.Index
         xs = xs.copy()  # the buffer is the chart's own
     starts = np.zeros(len(uniques), dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
-    index = pd.Index(uniques)
-    if not index.equals(order):
-        starts = pd.Series(starts, index=index).reindex(order).to_numpy(dtype=np.int64)
+    if not uniques.equals(order):
+        starts = pd.Series(starts, index=uniques).reindex(order).to_numpy(dtype=np.int64)
     return ValueBuffer(xs), starts
 
 
@@ -1062,7 +1075,7 @@ def _groups_of_subgroups(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> 
     grp = x.groupby(key, sort=False)
     groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
                            "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
-    _attach_values(groups, *_values_per_group(x.to_numpy(), key, groups.index))
+    _attach_values(groups, *_values_per_group(x.to_numpy(), key, groups.index, grp))
     least = s.family.min_size
     small = groups.index[groups["n"] < least]
     if len(small):

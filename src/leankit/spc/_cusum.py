@@ -170,12 +170,7 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     used = ~excluded
     signal = []
     for j in range(len(CUSUM_PANELS)):
-        a = arrays[j]
-        a["center"][:] = 0.0
-        a["lcl"][:] = np.nan
-        a["ucl"][:] = h
-        a["sigma_statistic"][:] = 1.0
-        fired = a["statistic"] > h
+        fired = arrays[j]["statistic"] > h
         if excluded.any():
             fired &= used
         signal.append(fired)
@@ -183,10 +178,17 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     def signals() -> pd.DataFrame:
         return _signals_table(g, frozen, stages, arrays, signal, used, k, hs, mu_of)
 
-    limits = limit_rows(CUSUM_PANELS, g, frozen, arrays, {"k": k, "h": h, "head_start": hs},
-                        stages)
+    # the constant columns: written into the block when the points table is built (the
+    # limit rows read them from one point per stage)
+    constant = {"center": 0.0, "lcl": np.nan, "ucl": h, "sigma_statistic": 1.0}
+    limits = limit_rows(CUSUM_PANELS, g, frozen, [
+        {**a, **{key: np.broadcast_to(np.float64(v), (m,)) for key, v in constant.items()}}
+        for a in arrays], {"k": k, "h": h, "head_start": hs}, stages)
 
     def points() -> pd.DataFrame:
+        for a in arrays:
+            for key, v in constant.items():
+                a[key][:] = v
         out = frame(CUSUM_PANELS, g, block, signal, list(CUSUM_RULES))
         out["z"] = np.tile(z_all, 2)
         return out

@@ -163,7 +163,7 @@ class Summarizer:
         grp = x.groupby(key, sort=False)
         groups = pd.DataFrame({"n": grp.count(), "mean": grp.mean(),
                                "range": grp.max() - grp.min(), "sd": grp.std(ddof=1)})
-        _attach_values(groups, *_values_per_group(x.to_numpy(), key, groups.index))
+        _attach_values(groups, *_values_per_group(x.to_numpy(), key, groups.index, grp))
         return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
                               sub_col=subgroup)
 
@@ -217,6 +217,8 @@ def stage_parameters(chart: str, g: pd.DataFrame, opts: Mapping[str, Any],
     from the stage's Phase I points that are not excluded."""
     out: dict[Any, Limits] = {}
     standards = dict(opts["standards"])
+    base = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
+    one_stage = g["stage"].nunique() <= 1
     for stage in pd.unique(g["stage"]):
         if given is not None and stage in given:
             out[stage] = given[stage]
@@ -228,7 +230,9 @@ def stage_parameters(chart: str, g: pd.DataFrame, opts: Mapping[str, Any],
             out[stage] = Limits(chart=chart, params=standards, nsigmas=opts["nsigmas"],
                                 method="standard")
             continue
-        rows = g[(g["stage"] == stage) & (g["phase"] == "I") & ~g["excluded"]]
+        # the baseline: the stage's Phase I points not excluded (all points: no copy)
+        rows = g if one_stage and base.all() else g[(g["stage"] == stage).to_numpy(
+            dtype=bool) & base]
         params, method = estimate(chart, rows, opts["sigma_method"], opts["span"])
         params.update(standards)
         if params["sigma"] <= 0.0 or not math.isfinite(params["sigma"]):
@@ -418,8 +422,6 @@ def first_series(data: pd.DataFrame, summarize: Summarizer, opts: Mapping[str, A
     groups, excl = summarize(data)
     if opts.get("limits") is not None or {"mu", "sigma"} <= set(opts["standards"]):
         groups["phase"] = "II"
-    if "values" not in groups:
-        groups["values"] = None
     return Series(groups, excl, summarize)
 
 
