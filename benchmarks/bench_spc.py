@@ -13,7 +13,9 @@ method                 what runs
 ``numpy i_mr``         the floor: mean, moving ranges, sigma = MR̄/d2, I and MR limits, the
                        8 Nelson rules on I and beyond-limits on MR, vectorised numpy (the
                        same limits and flags as leankit)
-``leankit i_mr``       ``spc.i_mr(df, value="x", rules="nelson")``: the whole result object
+``leankit i_mr``       ``spc.i_mr(df, value="x", rules="nelson")``: the chart (statistics,
+                       limits, stage parameters, every rule's flags, the signal count);
+                       its long tables are built on first use (see **tables s**)
 ``spc-lib i_mr``       ``IMRChart(x.reshape(-1, 1)).fit()`` + ``detect_violations(..., rules=
                        [1..8], last_n=None)`` (spc-lib 1.1.2; its rules flag whole windows,
                        so its signal count differs; speed only)
@@ -27,17 +29,21 @@ method                 what runs
 ``spc-lib ewma``       ``EWMAChart(x.reshape(-1, 1), lambda_=0.2, L=3).fit()`` + beyond limits
 ``numpy cusum``        the floor: z = (x − μ)/σ, C⁺/C⁻ by cumulative sums and running minima
                        (Lindley form), k = 0.5, h = 5, points above h
-``leankit cusum``      ``spc.cusum(df, value="x")`` (k = 0.5, h = 5): both sums, the shift
-                       start and size at every signal
+``leankit cusum``      ``spc.cusum(df, value="x")`` (k = 0.5, h = 5): both sums and their
+                       flags (the shift start and size of every signal come with the
+                       signals table, built on first use)
 ``spc-lib cusum``      ``CUSUMChart(x.reshape(-1, 1), h=5, k=0.5).fit()`` + points above h
 =====================  ====================================================================
 
 Reported per row: **seconds** (the computation alone, ``time.perf_counter``), **M pts/s**,
-**peak MB** (the child's ``ru_maxrss`` from ``os.wait4``: imports and input included),
-**B/point** (peak minus the RSS before the computation, per point), **signals** (points
-flagged), **× floor** (seconds / the numpy floor's at the same size) and **× spc-lib**
-(spc-lib's seconds / leankit's). spc-lib runs up to ``--spclib-max`` points (default 10⁶:
-its rules are Python loops, ~300 s at 10⁷). Nothing is asserted.
+**peak MB** (the child's ``ru_maxrss`` right after the computation: imports and input
+included), **B/point** (peak minus the RSS before the computation, per point),
+**signals** (points flagged), **× floor** (seconds / the numpy floor's at the same size),
+**× spc-lib** (spc-lib's seconds / leankit's) and, for leankit, **tables s** (the seconds
+the chart then takes to build the tables it builds on first use: ``points``, ``signals``,
+``data``; in neither **seconds** nor the floor) and **+tbl MB** (the child's peak RSS with
+them, from ``os.wait4``). spc-lib runs up to ``--spclib-max`` points (default 10⁶: its
+rules are Python loops, ~300 s at 10⁷). Nothing is asserted.
 
 spc-lib is optional: ``pip install --no-deps spc-lib==1.1.2`` (23 kB, pure Python; its only
 extra dependency, statsmodels, is used by a diagnostics module the benchmark does not
@@ -194,6 +200,7 @@ def child(method: str, n: int, seed: int) -> None:
             c = CUSUMChart(x.reshape(-1, 1), h=H, k=K).fit()
             signals = int(((c.cusum_upper > H) | (c.cusum_lower > H)).sum())
         result["seconds"] = time.perf_counter() - t0
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     else:
         from leankit import spc
 
@@ -215,15 +222,22 @@ def child(method: str, n: int, seed: int) -> None:
         t0 = time.perf_counter()
         if tool == "numpy":
             signals = floor(chart, x, consts, np)
-        elif chart == "i_mr":
-            signals = spc.i_mr(df, value="x", rules="nelson").n_signals
-        elif chart == "xbar_r":
-            signals = spc.xbar_r(df, value="x", subgroup="sg", rules="nelson").n_signals
-        elif chart == "ewma":
-            signals = spc.ewma(df, value="x", lam=LAM, nsigmas=L).n_signals
         else:
-            signals = spc.cusum(df, value="x", k=K, h=H).n_signals
+            if chart == "i_mr":
+                c = spc.i_mr(df, value="x", rules="nelson")
+            elif chart == "xbar_r":
+                c = spc.xbar_r(df, value="x", subgroup="sg", rules="nelson")
+            elif chart == "ewma":
+                c = spc.ewma(df, value="x", lam=LAM, nsigmas=L)
+            else:
+                c = spc.cusum(df, value="x", k=K, h=H)
+            signals = c.n_signals
         result["seconds"] = time.perf_counter() - t0
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if tool == "leankit":  # the tables the chart builds on first use
+            t0 = time.perf_counter()
+            c.points, c.signals, c.data  # noqa: B018
+            result["tables"] = time.perf_counter() - t0
     result["input_mb"] = before
     result["signals"] = signals
     print(json.dumps(result))
@@ -245,7 +259,9 @@ def main() -> None:
     charts = [c for c in CHARTS if c in args.only.split(",")]
     tools = [t for t in TOOLS if t in args.tools.split(",")]
     print(f"{'method':<16}{'points':>12}{'seconds':>10}{'M pts/s':>9}{'peak MB':>9}"
-          f"{'B/point':>9}{'signals':>10}{'x floor':>9}{'x spc-lib':>10}", flush=True)
+          f"{'B/point':>9}{'signals':>10}{'x floor':>9}{'x spc-lib':>10}{'tables s':>10}"
+          f"{'+tbl MB':>10}",
+          flush=True)
     for n in sizes:
         for chart in charts:
             secs: dict[str, float] = {}
@@ -269,9 +285,13 @@ def main() -> None:
                 vs_lib = "-"
                 if tool == "spc-lib" and "leankit" in secs:
                     vs_lib = f"{sec / secs['leankit']:.0f}"
+                tables = (f"{statistics.median(r['tables'] for r in done):.3f}"
+                          if "tables" in done[0] else "-")
+                final = (f"{max(r['final_mb'] for r in done):.0f}" if "tables" in done[0]
+                         else "-")
                 print(f"{method:<16}{pts:>12,}{sec:>10.3f}{pts / sec / 1e6:>9.2f}{peak:>9.0f}"
-                      f"{extra:>9.0f}{int(done[0]['signals']):>10,}{vs_floor:>9}{vs_lib:>10}",
-                      flush=True)
+                      f"{extra:>9.0f}{int(done[0]['signals']):>10,}{vs_floor:>9}{vs_lib:>10}"
+                      f"{tables:>10}{final:>10}", flush=True)
 
 
 def run_measured(method: str, n: int, seed: int) -> dict[str, float] | None:
@@ -289,7 +309,7 @@ def run_measured(method: str, n: int, seed: int) -> dict[str, float] | None:
             return None
         raise SystemExit(f"{method} at {n} points failed:\n{err[-2000:]}")
     res: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    res["peak_mb"] = usage.ru_maxrss / 1024
+    res["final_mb"] = usage.ru_maxrss / 1024  # with leankit's tables built
     return res
 
 
