@@ -27,6 +27,7 @@ import argparse
 import json
 from typing import Any
 
+from leankit.cli import _RULES_HELP, DEFAULT_RULES, _default_rules
 from leankit.errors import DatasetError, InsufficientDataError, LeankitError, suggest
 
 __all__ = ["add_parser"]
@@ -73,8 +74,7 @@ def add_parser(subparsers: Any) -> None:
     fr.add_argument("--value", default="value", help="column of measured values (default value)")
     fr.add_argument("--subgroup", help="column of subgroup ids (X-bar charts)")
     fr.add_argument("--time", default="timestamp", help="column of times (default timestamp)")
-    fr.add_argument("--rules", help="rule set or ids, e.g. nelson or we_1,we_4 (default: the "
-                    "chart type's default rules)")
+    fr.add_argument("--rules", help=_RULES_HELP)
     fr.add_argument("--nsigmas", type=float,
                     help="limit width in sigmas (default: the chart type's, 3 for Shewhart)")
     data_args(fr)
@@ -246,6 +246,8 @@ def _freeze(args: argparse.Namespace) -> int:
         except ValueError as exc:  # RuleError: a LeankitError and ValueError
             raise LeankitError(f"--rules {args.rules}: {exc}") from None
         kwargs["rules"] = rules
+    elif _default_rules(fam) == DEFAULT_RULES:  # the weekly report's (else the family's own)
+        kwargs["rules"] = DEFAULT_RULES
     if args.nsigmas is not None:
         kwargs["nsigmas"] = args.nsigmas
     if args.subgroup:

@@ -10,10 +10,13 @@ Commands
     The weekly quality report described by a spec file (and ``FILE.json``, its verdicts).
 ``leankit profiles``
     List the built-in mapping profiles.
-``leankit chart PATH --type TYPE --value COL ... --out FILE.html``
-    Control chart of a column of a Parquet file or dataset; prints the signals.
+``leankit chart PATH --type TYPE --value COL ... [--out FILE.csv|.parquet|.html]``
+    Control chart of one characteristic of a Parquet file or dataset: prints a short
+    summary (limits, signals counted, the first and last); ``--out`` writes every point or
+    the figure. Rules without ``--rules``: :data:`DEFAULT_RULES`, the weekly report's.
 ``leankit capability PATH --value COL [--by COL] [--lsl/--usl/--target | specs] ...``
-    Process capability with confidence intervals; one row per group with ``--by``.
+    Process capability with confidence intervals; one row per group with ``--by`` (warnings
+    as notes naming the group); without ``--lsl/--usl``, the specs table's limits.
 ``leankit limits freeze | show | history | recompute DATASET ...``
     Frozen Phase I limits beside a dataset, versioned and audited.
 
@@ -27,13 +30,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from leankit import __version__
 from leankit import schema as _schema
 from leankit.errors import InputFileError, LeankitError
+
+_T = TypeVar("_T")
 
 _DEMO_LAYOUT = (
     ("specs", "specs.csv"),
@@ -256,22 +261,109 @@ def _read_any(path: Path, kind: str | None) -> Any:
         raise LeankitError(f"{path}: cannot read as Parquet ({exc})") from None
 
 
+#: The run rules of ``leankit chart`` and ``leankit limits freeze`` without ``--rules``: the
+#: weekly report's default (``ReportSpec.rules``, which a test keeps equal), so a chart on the
+#: command line flags what the report flags. Chart types that do not take them use their
+#: own default, as the report does: ``limits`` for g and t, ``anhoej`` for run charts.
+DEFAULT_RULES: tuple[str, ...] = ("we_1", "nelson_2")
+_RULES_HELP = ("rule set or rule ids, e.g. nelson or we_1,we_4 (default: we_1, nelson_2 — "
+               "beyond the limits, 9 in a row on one side of the center line; the same as the "
+               "weekly report. Chart types with rules of their own keep their default: limits "
+               "for g and t, anhoej for run)")
+
+
+def _default_rules(family: Any) -> tuple[str, ...]:
+    """The rules of a chart of *family* without ``--rules``: :data:`DEFAULT_RULES` where the
+    family takes them, else the family's ``default_rules`` (the report's ``rules_for``)."""
+    from leankit.spc import RuleError
+
+    try:
+        family.check_rules(list(DEFAULT_RULES))
+    except RuleError:
+        d = family.default_rules
+        return (d,) if isinstance(d, str) else tuple(d)
+    return DEFAULT_RULES
+
+
+def _noted(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> tuple[_T, list[str]]:
+    """``fn(*args, **kwargs)`` with its warnings (``UserWarning``: leankit's own) recorded
+    instead of printed: the result and the messages, in order, without repeats. Other
+    warnings (a library's deprecation ...) are issued again unchanged."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn(*args, **kwargs)
+    notes: list[str] = []
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            msg = str(w.message)
+            if msg not in notes:
+                notes.append(msg)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result, notes
+
+
+def _cli_words(message: str) -> str:
+    """A message of the Python API in the words of the command line
+    (``distribution='auto'`` -> ``--distribution auto``), cut to one screen."""
+    import re
+
+    message = re.sub(r"\b(distribution|sigma_method)='([\w-]+)'",
+                     lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2)}", message)
+    return _short(message, 500)
+
+
+def _when(value: Any) -> str:
+    """A time as ``2026-08-31 02:00 UTC`` (seconds when there are any); else ``str``."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return ""
+    try:
+        t = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return str(value)
+    fmt = "%Y-%m-%d %H:%M" + (":%S" if t.second or t.microsecond else "")
+    if t is pd.NaT:
+        return ""
+    if t.tzinfo is not None:
+        return str(t.tz_convert("UTC").strftime(fmt)) + " UTC"
+    return str(t.strftime(fmt))
+
+
+#: How many rows of the limits table ``leankit chart`` prints (all are in ``--out FILE.csv``).
+_LIMIT_ROWS = 4
+_DETAIL_KINDS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".html": "html",
+                 ".htm": "html"}
+
+
 def _chart(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from leankit import spc
-    from leankit.io._dataset import atomic_write_bytes
 
     fam = spc.get_family(args.type)  # FamilyError (a LeankitError) names the known types
+    outs = [Path(p) for p in args.out or []]
+    for p in outs:
+        if p.suffix.lower() not in _DETAIL_KINDS:
+            raise LeankitError(f"--out {p}: give a .csv or .parquet file (every point with its "
+                               "limits and signals) or an .html file (the figure)")
     df = _filtered(args)
+    _one_characteristic(df, "--where characteristic=NAME (a chart is of one characteristic)")
     kwargs: dict[str, Any] = {"time": args.time, "stage": args.stage, "nsigmas": args.nsigmas}
-    if args.rules is not None:  # else the family's default_rules (spc.chart)
-        rules = args.rules.split(",") if "," in args.rules else args.rules
+    if args.rules is not None:
+        rules: Any = args.rules.split(",") if "," in args.rules else args.rules
         try:
             fam.check_rules(rules)
         except ValueError as exc:  # RuleError: a LeankitError and ValueError
             raise LeankitError(f"--rules {args.rules}: {exc}") from None
         kwargs["rules"] = rules
+    else:  # the report's default where the chart type takes it
+        default = _default_rules(fam)
+        if default == DEFAULT_RULES:
+            kwargs["rules"] = list(default)
     given = {"value": args.value, "subgroup": args.subgroup, "count": args.count,
              "size": args.size}
     for col in fam.columns:
@@ -309,7 +401,9 @@ def _chart(args: argparse.Namespace) -> int:
             raise LeankitError(f"{exc} (on the command line: --value/--subgroup/--count/"
                                "--size, --column NAME=COL)") from None
 
-    if args.baseline_until:
+    def build() -> Any:
+        if not args.baseline_until:
+            return fn(df, **kwargs)
         if not args.time:
             raise LeankitError("--baseline-until needs --time")
         cut = pd.Timestamp(args.baseline_until)
@@ -320,25 +414,136 @@ def _chart(args: argparse.Namespace) -> int:
         if base.empty:
             raise LeankitError(f"no data before --baseline-until {args.baseline_until}")
         chart = fn(base, **kwargs)
-        if not new.empty:
-            chart = chart.monitor(new)
-    else:
-        chart = fn(df, **kwargs)
-    print(chart)
-    print(chart.limits.drop(columns=["method"], errors="ignore").to_string(index=False))
-    if len(chart.signals):
-        cols = [c for c in ("panel", "subgroup", "time", "rule", "description")
-                if c in chart.signals and chart.signals[c].notna().any()]
-        print("\nSignals:")
-        print(chart.signals[cols].to_string(index=False))
-    else:
-        print("\nNo signals.")
-    if args.out:
-        title = args.title or f"{args.type} chart of {kwargs.get('value') or kwargs.get('count')}"
-        html = chart.figure(title=title).to_html(include_plotlyjs=True, full_html=True)
-        atomic_write_bytes(Path(args.out), html.encode("utf-8"))
-        print(f"\nfigure written to {args.out}")
+        return chart.monitor(new) if not new.empty else chart
+
+    chart, notes = _noted(build)
+    for line in _chart_summary(chart, args, df, notes):
+        print(line)
+    for p in outs:
+        kind = _DETAIL_KINDS[p.suffix.lower()]
+        print(_write_detail(chart, p, kind, args))
+    if not outs:
+        print("detail: --out FILE.csv or FILE.parquet writes every point with its limits and "
+              "signals, --out FILE.html the figure")
     return 0
+
+
+def _write_detail(chart: Any, path: Path, kind: str, args: argparse.Namespace) -> str:
+    """Write the figure (html) or the points table (csv, parquet); returns the line that
+    says what was written."""
+    import io
+
+    from leankit.io._dataset import atomic_write_bytes
+
+    if kind == "html":
+        title = args.title or f"{args.type} chart of {args.value or args.count or 'the data'}"
+        html = chart.figure(title=title).to_html(include_plotlyjs=True, full_html=True)
+        atomic_write_bytes(path, html.encode("utf-8"))
+        return f"figure written to {path}"
+    frame = chart.to_frame()
+    if kind == "csv":
+        data = frame.to_csv(index=False).encode("utf-8")
+    else:
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        data = buf.getvalue()
+    atomic_write_bytes(path, data)
+    flagged = int(frame["signal"].sum()) if "signal" in frame else 0
+    return (f"detail written to {path}: {len(frame):,} rows (a point of a panel each), "
+            f"{flagged:,} with a signal (columns signal, rules)")
+
+
+def _chart_summary(chart: Any, args: argparse.Namespace, df: Any, notes: list[str]) -> list[str]:
+    """The short account of a chart: what was charted, limits, signals (count, first, last),
+    notes — at most about 20 lines, however long the series."""
+    import pandas as pd
+
+    lines = [repr(chart)]
+    frame = chart.to_frame()
+    data = f"data: {len(df):,} rows"
+    if args.where:
+        data += " where " + " and ".join(args.where)
+    if args.time and args.time in df.columns and len(df):
+        times = pd.to_datetime(df[args.time])
+        data += f", {_when(times.min())} to {_when(times.max())}"
+    lines.append(data)
+    params = getattr(chart, "parameters", {}) or {}
+    applied = tuple(params.get("rules") or ())
+    if args.rules is not None:
+        rules = f"rules: {args.rules} (--rules)"
+    elif applied and set(applied) <= set(DEFAULT_RULES):
+        rules = (f"rules: {', '.join(DEFAULT_RULES)} (the default, the same as the weekly "
+                 "report; --rules to change)")
+    else:
+        rules = (f"rules: {', '.join(applied) or 'the chart type default'} (the {args.type} "
+                 "chart's own; the default we_1, nelson_2 does not apply to it)")
+    if args.rules is None and applied and set(applied) < set(DEFAULT_RULES):
+        rules += f"; this chart uses {', '.join(applied)}"
+    lines.append(rules)
+    lim = chart.limits
+    keep = [c for c in lim.columns
+            if c in ("panel", "stage") or pd.api.types.is_numeric_dtype(lim[c])]
+    lim = lim[keep].dropna(axis=1, how="all")
+    if len(lim):
+        lines.append("limits:")
+        text = lim.head(_LIMIT_ROWS).to_string(index=False)
+        lines.extend("  " + ln for ln in text.splitlines())
+        if len(lim) > _LIMIT_ROWS:
+            lines.append(f"  ... {len(lim) - _LIMIT_ROWS} more rows (every point's limits: "
+                         "--out FILE.csv)")
+    lines.extend(_signal_lines(chart, frame))
+    if notes:
+        lines.append("notes:")
+        lines.extend(f"  {_cli_words(n)}" for n in notes[:3])
+        if len(notes) > 3:
+            lines.append(f"  ... {len(notes) - 3} more notes")
+    return lines
+
+
+def _signal_lines(chart: Any, frame: Any) -> list[str]:
+    """``signals: K of N points`` (per panel, per rule, per phase) and the first and last
+    signal in time. Points count as in the chart's ``n_signals``: over all panels."""
+    sig = chart.signals
+    panels = list(dict.fromkeys(frame["panel"])) if "panel" in frame else []
+    flagged = frame["signal"].astype(bool) if "signal" in frame else None
+    if sig is None or sig.empty or flagged is None or not flagged.any():
+        return [f"signals: none ({len(frame):,} points)"]
+    if len(panels) > 1:
+        per = [f"{p} {int(flagged[frame['panel'] == p].sum()):,} of "
+               f"{int((frame['panel'] == p).sum()):,}" for p in panels]
+        head = f"signals: {int(flagged.sum()):,} points ({', '.join(per)})"
+    else:
+        head = f"signals: {int(flagged.sum()):,} of {len(frame):,} points"
+    keys = [c for c in ("panel", "position") if c in sig]
+    distinct = sig.drop_duplicates([*keys, "rule"]) if keys else sig
+    rules = distinct.groupby("rule", sort=False).size()
+    head += "; by rule: " + ", ".join(f"{r} {int(n):,}" for r, n in rules.items())
+    if "phase" in frame and (frame["phase"] == "II").any():
+        phases = frame.loc[flagged, "phase"].value_counts()
+        head += "; " + ", ".join(f"Phase {ph} {int(phases.get(ph, 0)):,}" for ph in ("I", "II"))
+    out = [head]
+    if "position" in sig:
+        order = sig["panel"].map({p: i for i, p in enumerate(panels)}) if "panel" in sig else 0
+        sig = sig.assign(_order=order).sort_values(["position", "_order"], kind="stable")
+
+    def one(label: str, row: Any) -> str:
+        where = [str(row["subgroup"])] if "subgroup" in row else []
+        when = _when(row.get("time"))
+        if when:
+            where.append(when)
+        if len(panels) > 1:
+            where.append(f"{row['panel']} panel")
+        desc = str(row.get("description") or "").strip()
+        return f"  {label} {', '.join(where)}: {row['rule']}" + (f" — {desc}" if desc else "")
+
+    if len(sig) <= 3:
+        out.extend(one("-", r) for _, r in sig.iterrows())
+        return out
+    out.append(one("first:", sig.iloc[0]))
+    if "phase" in sig and sig["phase"].iloc[0] != "II" and (sig["phase"] == "II").any():
+        out.append(one("first in Phase II:", sig[sig["phase"] == "II"].iloc[0]))
+    out.append(one("last: ", sig.iloc[-1]))
+    return out
 
 
 def _filtered(args: argparse.Namespace) -> Any:
@@ -352,15 +557,101 @@ def _filtered(args: argparse.Namespace) -> Any:
             from leankit.errors import ColumnNotFoundError
 
             raise ColumnNotFoundError(col, [str(c) for c in df.columns])
-        df = df[df[col].astype(str) == val]
+        text = df[col].astype(str)
+        kept = df[text == val]
+        if kept.empty and len(df):
+            from leankit.errors import suggest
+
+            values = sorted(text[df[col].notna()].unique())
+            raise LeankitError(f"--where {cond}: no rows with {col} = {val!r}"
+                               f"{suggest(val, values) or '.'} Values of {col}: "
+                               + ", ".join(values[:20]) + (" ..." if len(values) > 20 else ""))
+        df = kept
     if df.empty:
-        raise LeankitError("no rows left after --where filters")
+        raise LeankitError(f"{args.path} has no rows" + (f" of --kind {args.kind}" if args.kind
+                                                         else ""))
     return df
 
 
-def _capability(args: argparse.Namespace) -> int:
+def _one_characteristic(df: Any, fix: str) -> str | None:
+    """The one characteristic of *df* (``None`` without a characteristic column); an error
+    naming them when the rows hold several (mixed in one chart they mean nothing)."""
+    if "characteristic" not in df.columns:
+        return None
+    names = sorted(df["characteristic"].dropna().astype(str).unique())
+    if len(names) > 1:
+        raise LeankitError(f"the rows hold {len(names)} characteristics ("
+                           + ", ".join(names[:12]) + (" ..." if len(names) > 12 else "")
+                           + f"); choose one with {fix}")
+    return names[0] if names else None
+
+
+def _specs_table(args: argparse.Namespace) -> Any:
+    """The specs of ``--specs FILE``, else of the dataset folder; ``None`` when neither."""
+    if args.specs:
+        return _read_any(Path(args.specs), "specs")
+    if Path(args.path).is_dir():
+        from leankit import io as lio
+
+        return lio.read_table(args.path, "specs")
+    return None
+
+
+def _spec_limits(args: argparse.Namespace, df: Any, name: str | None
+                 ) -> tuple[float | None, float | None, float | None, str]:
+    """(lsl, usl, target, where they came from) of the one characteristic of *df*, from the
+    specs table (``--specs``, else the dataset's), narrowed to its product when the table
+    has a row per product."""
     import pandas as pd
 
+    specs = _specs_table(args)
+    source = args.specs or f"the specs table of {args.path}"
+    if specs is None or specs.empty:
+        raise LeankitError("give --lsl and/or --usl, or --specs FILE (a specs table: "
+                           "characteristic, lsl, usl, target), or ingest one into the dataset "
+                           "(leankit ingest specs.csv --kind specs)")
+    if name is None or "characteristic" not in specs.columns:
+        raise LeankitError(f"give --lsl and/or --usl: {source} is joined on the characteristic "
+                           "column, and the data have none")
+    rows = specs[specs["characteristic"].astype(str) == name]
+    product = None
+    if "product" in specs.columns and "product" in df.columns and len(rows) > 1:
+        products = df["product"].dropna().astype(str).unique()
+        if len(products) == 1:
+            product = str(products[0])
+            exact = rows[rows["product"].astype(str) == product]
+            rows = exact if len(exact) else rows[rows["product"].isna()]
+    if rows.empty:
+        from leankit.errors import suggest
+
+        known = sorted(specs["characteristic"].dropna().astype(str).unique())
+        of = f"{name!r}" + (f" (product {product})" if product else "")
+        raise LeankitError(f"no specification limits for {of} in {source}"
+                           f"{suggest(name, known) or '.'} Give --lsl and/or --usl, or add a "
+                           f"row for it. Characteristics with specs: {', '.join(known)}")
+    if len(rows) > 1:
+        prods = ", ".join(rows["product"].astype(str)) if "product" in rows else ""
+        raise LeankitError(f"{source} has {len(rows)} rows for {name!r}"
+                           + (f" (products {prods})" if prods else "")
+                           + "; choose one with --where product=NAME, or give --lsl/--usl")
+    r0 = rows.iloc[0]
+
+    def val(col: str) -> float | None:
+        v = r0.get(col)
+        return None if v is None or pd.isna(v) else float(v)
+
+    lsl, usl, target = val("lsl"), val("usl"), val("target")
+    if lsl is None and usl is None:
+        raise LeankitError(f"the specs row of {name!r} in {source} has neither lsl nor usl; "
+                           "give --lsl and/or --usl")
+    prod = r0.get("product")
+    of = name + ("" if prod is None or pd.isna(prod) else f" ({prod})")
+    told = ", ".join(f"{k} {v:g}" for k, v in (("LSL", lsl), ("target", target), ("USL", usl))
+                     if v is not None)
+    return lsl, usl, target, f"specs of {of} from {source}: {told}"
+
+
+def _capability(args: argparse.Namespace) -> int:
     from leankit import spc
     from leankit.io._dataset import atomic_write_bytes
 
@@ -370,37 +661,89 @@ def _capability(args: argparse.Namespace) -> int:
     if args.sigma_method:
         common["sigma_method"] = args.sigma_method
     if args.by:
-        by = args.by.split(",")
-        specs = None
-        if args.specs:
-            specs = _read_any(Path(args.specs), "specs")
-        elif Path(args.path).is_dir():
-            from leankit import io as lio
+        return _capability_by(args, df, common)
+    name = _one_characteristic(df, "--where characteristic=NAME, or --by characteristic for "
+                               "a table of them all")
+    lsl, usl, target = args.lsl, args.usl, args.target
+    if lsl is None and usl is None:  # the specs of the (one) characteristic of the data
+        lsl, usl, spec_target, told = _spec_limits(args, df, name)
+        target = target if target is not None else spec_target
+        print(told)
+    cap, notes = _noted(spc.capability, df, lsl=lsl, usl=usl, target=target, **common)
+    assert isinstance(cap, spc.Capability)
+    print(cap.summary())
+    for msg in notes:  # those the summary's notes do not already say
+        if not any(msg in n for n in cap.notes):
+            print(f"note: {name + ': ' if name else ''}{_cli_words(msg)}")
+    if args.out:
+        html = cap.figure().to_html(include_plotlyjs=True, full_html=True)
+        atomic_write_bytes(Path(args.out), html.encode("utf-8"))
+        print(f"\nfigure written to {args.out}")
+    return 0
 
-            specs = lio.read_table(args.path, "specs")
-        if specs is None or specs.empty:
-            raise LeankitError("--by needs specification limits: pass --specs FILE, or ingest a "
-                               "specs table into the dataset")
-        table = spc.capability(df, by=by, specs=specs, **common)
-        assert isinstance(table, spc.CapabilityTable)
+
+def _capability_by(args: argparse.Namespace, df: Any, common: dict[str, Any]) -> int:
+    """``--by``: one row per group, specs joined from the specs table; each group's warnings
+    and failures as notes naming the group."""
+    import pandas as pd
+
+    from leankit import spc
+    from leankit.errors import ColumnNotFoundError
+
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    for c in by:
+        if c not in df.columns:
+            raise ColumnNotFoundError(c, [str(x) for x in df.columns])
+        if df[c].isna().all():
+            raise LeankitError(f"--by {args.by}: the column {c!r} is empty in these rows")
+    specs = _specs_table(args)
+    if specs is None or specs.empty:
+        raise LeankitError("--by needs specification limits: pass --specs FILE, or ingest a "
+                           "specs table into the dataset")
+    if ("characteristic" in specs.columns and "characteristic" in df.columns
+            and "characteristic" not in by):  # specs are per characteristic: join on it
+        names = sorted(df["characteristic"].dropna().astype(str).unique())
+        if len(names) > 1:
+            raise LeankitError(f"--by {args.by}: the rows hold {len(names)} characteristics ("
+                               + ", ".join(names[:12]) + (" ..." if len(names) > 12 else "")
+                               + f"), each with its own specs; use --by characteristic,{args.by}"
+                               ", or choose one with --where characteristic=NAME")
+        by = ["characteristic", *by]
+    if not any(c in specs.columns for c in by):
+        raise LeankitError(f"--by {args.by}: the specs are joined on the --by columns they "
+                           f"share, and the specs table has none of them (its keys: "
+                           + ", ".join(c for c in ("characteristic", "product") if c in specs)
+                           + f"); add characteristic, e.g. "
+                           f"--by characteristic,{by[0]}")
+    results: dict[Any, Any] = {}
+    failures: dict[Any, str] = {}
+    notes: list[str] = []
+    for _key, part in df.groupby(by if len(by) > 1 else by[0], sort=True):
+        one, msgs = _noted(spc.capability, part, by=by, specs=specs, **common)
+        assert isinstance(one, spc.CapabilityTable)
+        results.update(one.items())
+        failures.update(one.failures)
+        for key in (*one, *one.failures):
+            label = ", ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+            notes.extend(f"  {label}: {_cli_words(m)}" for m in msgs)
+            if key in one.failures:
+                why = one.failures[key]
+                why = ("no specification limits in the specs table"
+                       if why == "no specification in specs=" else _cli_words(why))
+                notes.append(f"  {label}: no result ({why})")
+    table = spc.CapabilityTable(results, tuple(by), failures)
+    if len(table):
         frame = table.to_frame()
         cols = [c for c in (*by, "n", "method", "distribution", "lsl", "usl", "cp", "cpk",
                             "cpk_lower", "pp", "ppk", "ppk_lower", "ppm_expected",
                             "sigma_level") if c in frame]
         with pd.option_context("display.width", 200, "display.max_columns", 30):
             print(frame[cols].round(4).to_string(index=False))
-        for key, why in table.failures.items():
-            print(f"{key}: no result ({why})")
-        return 0
-    if args.lsl is None and args.usl is None:
-        raise LeankitError("give --lsl and/or --usl (or --by with a specs table)")
-    cap = spc.capability(df, lsl=args.lsl, usl=args.usl, target=args.target, **common)
-    assert isinstance(cap, spc.Capability)
-    print(cap.summary())
-    if args.out:
-        html = cap.figure().to_html(include_plotlyjs=True, full_html=True)
-        atomic_write_bytes(Path(args.out), html.encode("utf-8"))
-        print(f"\nfigure written to {args.out}")
+    else:
+        print(f"no capability result for any {args.by}")
+    if notes:
+        print("\nnotes:")
+        print("\n".join(notes))
     return 0
 
 
@@ -431,7 +774,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", required=True, type=Path, help="output folder")
     demo.set_defaults(func=_demo)
 
-    ch = sub.add_parser("chart", help="control chart of a column of a Parquet table")
+    ch = sub.add_parser(
+        "chart", help="control chart of a column of a Parquet table",
+        description="A control chart of one characteristic. Prints a short summary (limits, "
+        "how many points signal, the first and last signal); --out writes every point "
+        "(.csv, .parquet) or the figure (.html).")
     ch.add_argument("path", help="Parquet (or CSV) file, or a dataset folder with --kind")
     ch.add_argument("--kind", choices=_schema.KINDS, help="table of a dataset folder")
     ch.add_argument("--type", required=True, metavar="TYPE",
@@ -448,13 +795,13 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--column", action="append", metavar="NAME=COL",
                     help="a column argument of the chart type beyond --value/--subgroup/"
                     "--count/--size, e.g. --column part=part_no for zmr (repeatable)")
-    ch.add_argument("--rules", default=None,
-                    help="rule set or ids, e.g. nelson or we_1,we_4 (default: the chart "
-                    "type's default rules: we for Shewhart charts, limits for g and t, "
-                    "anhoej for run)")
+    ch.add_argument("--rules", default=None, help=_RULES_HELP)
     ch.add_argument("--nsigmas", type=float, default=3.0, help="limit width in sigmas")
     ch.add_argument("--title", help="figure title")
-    ch.add_argument("--out", help="write the figure as a self-contained HTML file")
+    ch.add_argument("--out", action="append", metavar="FILE",
+                    help="write the detail: FILE.csv or FILE.parquet, every point with its "
+                    "limits and signals (columns signal, rules); FILE.html, the figure as a "
+                    "self-contained HTML file (repeatable; the terminal shows a short summary)")
     ch.set_defaults(func=_chart)
 
     rep = sub.add_parser("report", help="write a report (HTML)")
@@ -470,11 +817,14 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--kind", choices=_schema.KINDS, help="table of a dataset folder")
     cap.add_argument("--value", required=True, help="column of measured values")
     cap.add_argument("--subgroup", help="column of subgroup ids (else individuals)")
-    cap.add_argument("--by", help="group columns, comma-separated (specs joined on them)")
+    cap.add_argument("--by", help="group columns, comma-separated, e.g. characteristic (specs "
+                     "joined on them; warnings become notes naming the group)")
     cap.add_argument("--specs", help="specs table (default: the dataset's specs)")
-    cap.add_argument("--lsl", type=float, help="lower specification limit")
+    cap.add_argument("--lsl", type=float, help="lower specification limit (without --lsl and "
+                     "--usl: the specs table's limits of the characteristic of the rows)")
     cap.add_argument("--usl", type=float, help="upper specification limit")
-    cap.add_argument("--target", type=float, help="target")
+    cap.add_argument("--target", type=float, help="target (default: the specs table's when "
+                     "its limits are used)")
     cap.add_argument("--where", action="append", metavar="COL=VALUE", help="filter rows")
     cap.add_argument("--distribution", default="normal",
                      choices=("normal", "auto", "boxcox", "johnson", "lognormal", "weibull",
