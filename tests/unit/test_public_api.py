@@ -119,6 +119,7 @@ def test_read_export_signature_is_keyword_only():
         "profile",
         "sheet",
         "units",
+        "tz",
     ]
 
 

@@ -77,6 +77,7 @@ class Converted:
     failures: list[_Failure] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
     unit_text: pa.Array | None = None  # the unit of each row as written (measurements, specs)
+    naive: np.ndarray | None = None  # rows with a timestamp without UTC offset (read as local)
 
 
 @dataclass(slots=True)
@@ -274,6 +275,8 @@ def convert(batch: RawBatch, m: Mapping, opts: Options) -> Converted:
                             "ambiguous to infer, earliest or latest",
                         )
                     )
+            if ts.naive is not None and ts.naive.any():
+                out.naive = ts.naive if out.naive is None else out.naive | ts.naive
             out.columns[c.name] = ts.values
         if c.required:
             missing = ~_parse.present(text)

@@ -66,7 +66,7 @@ from leankit.errors import (
 )
 from leankit.io._convert import QUARANTINE_SCHEMA
 from leankit.io._load import Accounting, Load, file_sha256
-from leankit.io._profiles import Profile
+from leankit.io._profiles import Profile, check_tz
 from leankit.io._readers import check_input_file
 
 MANIFEST = "manifest.json"
@@ -489,6 +489,8 @@ class _Staged:
 
 
 _ACCOUNTING_KEYS = ("rows_read", "rows_loaded", "rows_quarantined", "lines_skipped", "reasons")
+#: keys of newer manifests (older ones lack them: their accounting has the defaults)
+_NOTE_KEYS = ("naive_rows", "timezone", "timezone_source")
 
 
 class Dataset:
@@ -686,19 +688,22 @@ class Dataset:
         profile: str | Path | Profile | None = None,
         sheet: str | int | None = None,
         progress: Any = None,
+        tz: str | None = None,
     ) -> FileReport:
         """Load one export into the dataset (see :func:`leankit.io.ingest`)."""
         path = Path(path)
         check_input_file(path)
+        if tz is not None:
+            check_tz(tz)
         kind = _schema.get(kind).kind
         sha = file_sha256(path)
         self._prepare_root()
         doc = self._manifest()
-        entry = self._loaded(doc, kind, sha)
+        entry = _unless_new_tz(self._loaded(doc, kind, sha), tz)
         if entry is not None:
             self._tidy()
             return _already(path, kind, entry, sha)
-        args = (path, kind, profile, sheet, progress, sha)
+        args = (path, kind, profile, sheet, progress, sha, tz)
         # Read the file without holding the lock; commit under it. If another process
         # meanwhile gave a characteristic of this file another kind of unit, read it again.
         for _attempt in range(3):
@@ -706,7 +711,7 @@ class Dataset:
             try:
                 with self._locked():
                     doc = self._manifest()
-                    entry = self._loaded(doc, kind, sha)
+                    entry = _unless_new_tz(self._loaded(doc, kind, sha), tz)
                     if entry is not None:
                         staged.abort()
                         return _already(path, kind, entry, sha)
@@ -718,7 +723,7 @@ class Dataset:
             staged.abort()
         with self._locked():  # the dataset keeps changing: read the file under the lock
             doc = self._manifest()
-            entry = self._loaded(doc, kind, sha)
+            entry = _unless_new_tz(self._loaded(doc, kind, sha), tz)
             if entry is not None:
                 return _already(path, kind, entry, sha)
             staged = self._stage(*args, doc)
@@ -736,11 +741,12 @@ class Dataset:
         sheet: str | int | None,
         progress: Any,
         sha: str,
+        tz: str | None,
         doc: dict[str, Any],
     ) -> _Staged:
         """Read a file into temporary part files (nothing is visible in the dataset yet)."""
         registry = self._registry(doc)
-        load = Load(path, kind=kind, profile=profile, sheet=sheet, sha256=sha)
+        load = Load(path, kind=kind, profile=profile, sheet=sheet, sha256=sha, tz=tz)
         opts = load.options
         opts.convert_units = False  # stored as given, converted on read
         opts.dataset_units = dict(registry)
@@ -809,6 +815,7 @@ class Dataset:
             "dialect": load.info.dialect,
             "mapping": load.info.mapping,
             "unmapped": load.info.unmapped,
+            "detection": load.info.detection,
             "part": staged.part.as_posix(),
             "quarantine": staged.qpart.as_posix(),
             "loaded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -976,9 +983,28 @@ def _manifest_text(doc: dict[str, Any]) -> str:
     return "{\n" + ",\n".join([*head, body]) + "\n}\n"
 
 
+def _unless_new_tz(entry: dict[str, Any] | None, tz: str | None) -> dict[str, Any] | None:
+    """The manifest entry of a loaded file, or None if *tz* asks to read its times anew.
+
+    A file whose times without UTC offset were read in another zone than the one the
+    caller now gives (``tz=``) is loaded again and replaces its earlier part, so the
+    accounting line's hint "give --tz" can be followed on the same dataset.
+    """
+    if entry is None or tz is None:
+        return entry
+    if entry.get("timezone") != tz and entry.get("naive_rows", 1) != 0:
+        return None
+    return entry
+
+
 def _already(path: Path, kind: str, entry: dict[str, Any], sha: str) -> FileReport:
     defaults: dict[str, Any] = {"lines_skipped": {}, "reasons": {}}
-    acc = Accounting(**{k: entry.get(k, defaults.get(k, 0)) for k in _ACCOUNTING_KEYS})
+    acc = Accounting(
+        **{k: entry.get(k, defaults.get(k, 0)) for k in _ACCOUNTING_KEYS},
+        **{k: entry[k] for k in _NOTE_KEYS if k in entry},
+        unmapped=tuple(str(u) for u in entry.get("unmapped") or ()),
+        profile=str(entry.get("profile", "")),
+    )
     return FileReport(str(path), kind, "already loaded", acc, str(entry.get("profile", "?")), sha)
 
 
@@ -1070,6 +1096,7 @@ def ingest(
     profile: str | Path | Profile | None = None,
     sheet: str | int | None = None,
     progress: Any = None,
+    tz: str | None = None,
 ) -> IngestReport:
     """Load exports into a canonical Parquet dataset folder.
 
@@ -1095,6 +1122,10 @@ def ingest(
         Excel sheet (default: the first sheet that fits the profile).
     progress : callable, optional
         Called with the running :class:`Accounting` after each batch.
+    tz : str, optional
+        IANA time zone (``"Europe/Berlin"``) in which the exports' timestamps without
+        a UTC offset were recorded; overrides the profile's ``[timestamp] timezone``
+        (``leankit ingest --tz``). Timestamps with an offset are not affected.
 
     Returns
     -------
@@ -1104,7 +1135,8 @@ def ingest(
     Raises
     ------
     InputFileError, ProfileError, DatasetError
-        On a fatal problem (missing file, no profile fits, broken dataset, output
+        On a fatal problem (missing file, no profile fits, the header fits two
+        built-in profiles equally well, *tz* is not a time zone, broken dataset, output
         folder under a regular file, dataset locked by another process for longer
         than :data:`LOCK_TIMEOUT` seconds).
 
@@ -1121,7 +1153,7 @@ def ingest(
     reports = []
     for p in paths:
         reports.append(
-            ds.ingest_file(p, kind=kind, profile=profile, sheet=sheet, progress=progress)
+            ds.ingest_file(p, kind=kind, profile=profile, sheet=sheet, progress=progress, tz=tz)
         )
     return IngestReport(str(out), tuple(reports))
 

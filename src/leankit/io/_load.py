@@ -7,6 +7,7 @@ file size, and the row accounting is checked for every batch.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections import Counter, deque
@@ -22,8 +23,8 @@ from leankit import schema as _schema
 from leankit.errors import InputFileError, LeankitError, ProfileError
 from leankit.io import _sniff
 from leankit.io._convert import Finalizer, Options, convert
-from leankit.io._mapping import Mapping, resolve
-from leankit.io._profiles import Profile, builtin_profiles, load_profile
+from leankit.io._mapping import AmbiguousProfileError, Mapping, resolve
+from leankit.io._profiles import Profile, builtin_profiles, check_tz, load_profile
 from leankit.io._readers import CsvSource, ExcelSource, RawBatch, Skip, Source, open_source
 
 WORKERS = 2
@@ -36,6 +37,32 @@ class Accounting:
     ``rows_read == rows_loaded + rows_quarantined`` always holds (it is checked on
     every batch). Lines that are not data records (title lines above the header,
     blank lines, summary/trailer lines) are counted in ``lines_skipped`` by reason.
+
+    The text form also names the columns of the export that no canonical column
+    uses (``unmapped``) and, when timestamps without a UTC offset were read, the
+    time zone they were taken to be in and where that zone came from.
+
+    Attributes
+    ----------
+    rows_read, rows_loaded, rows_quarantined : int
+        Data records read, loaded and quarantined.
+    lines_skipped : dict
+        Reason (``title_line``, ``blank_line``, ``summary_line``) -> lines skipped.
+    reasons : dict
+        Quarantine reason code -> rows.
+    unmapped : tuple of str
+        Header fields of the export that no canonical column uses (their values
+        are not loaded).
+    naive_rows : int
+        Rows with a timestamp without UTC offset, read as local time in *timezone*.
+    timezone : str or None
+        Zone in which timestamps without UTC offset are read (None: such
+        timestamps are quarantined).
+    timezone_source : str
+        Where *timezone* came from: ``"tz"`` (the caller's ``tz=``), ``"profile"``
+        (the profile the caller named) or ``"auto"`` (the auto-detected profile).
+    profile : str
+        Name of the profile used (for the text form).
     """
 
     rows_read: int
@@ -43,6 +70,11 @@ class Accounting:
     rows_quarantined: int
     lines_skipped: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
+    unmapped: tuple[str, ...] = ()
+    naive_rows: int = 0
+    timezone: str | None = None
+    timezone_source: str = ""
+    profile: str = ""
 
     def __str__(self) -> str:
         text = (
@@ -56,7 +88,31 @@ class Accounting:
                 f"{v:,} {k.replace('_', ' ')}{'s' if v != 1 else ''}"
                 for k, v in sorted(self.lines_skipped.items())
             )
+        if self.naive_rows and self.timezone:
+            text += f"; {self.timezone_note()}"
+        if self.unmapped:
+            text += "; unmapped columns: " + ", ".join(self.unmapped)
         return text
+
+    def timezone_note(self) -> str:
+        """Which zone times without UTC offset were read in, and why ("" if none were).
+
+        Examples
+        --------
+        >>> acc = Accounting(2, 2, 0, naive_rows=2, timezone="Europe/Berlin",
+        ...                  timezone_source="auto", profile="cmm-en")
+        >>> print(acc.timezone_note())
+        naive times (no UTC offset) in 2 rows read as Europe/Berlin (profile cmm-en, auto-detected)
+        """
+        if not (self.naive_rows and self.timezone):
+            return ""
+        why = {
+            "tz": "tz given",
+            "profile": f"profile {self.profile}",
+            "auto": f"profile {self.profile}, auto-detected",
+        }.get(self.timezone_source, self.timezone_source or "?")
+        rows = f"{self.naive_rows:,} row{'s' if self.naive_rows != 1 else ''}"
+        return f"naive times (no UTC offset) in {rows} read as {self.timezone} ({why})"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (for the manifest and JSON output)."""
@@ -66,12 +122,21 @@ class Accounting:
             "rows_quarantined": self.rows_quarantined,
             "lines_skipped": dict(self.lines_skipped),
             "reasons": dict(self.reasons),
+            "unmapped": list(self.unmapped),
+            "naive_rows": self.naive_rows,
+            "timezone": self.timezone,
+            "timezone_source": self.timezone_source,
         }
 
 
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
-    """What was read and how it was interpreted."""
+    """What was read and how it was interpreted.
+
+    ``detection`` says how the profile was chosen (named by the caller, or why the
+    auto-detection chose it); ``timezone`` is the zone of timestamps without UTC
+    offset (the caller's ``tz=``, else the profile's).
+    """
 
     path: str
     name: str
@@ -83,6 +148,8 @@ class SourceInfo:
     mapping: dict[str, str]
     unmapped: list[str]
     dialect: dict[str, Any]
+    detection: str = ""
+    timezone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (for the manifest and Parquet metadata)."""
@@ -97,6 +164,8 @@ class SourceInfo:
             "mapping": self.mapping,
             "unmapped": self.unmapped,
             "dialect": self.dialect,
+            "detection": self.detection,
+            "timezone": self.timezone,
         }
 
 
@@ -121,9 +190,12 @@ class Load:
         sheet: str | int | None = None,
         canonical_units: dict[str, str] | None = None,
         sha256: str | None = None,
+        tz: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.kind = _schema.get(kind).kind
+        if tz is not None:
+            check_tz(tz)
         profiles = [load_profile(profile)] if profile is not None else _candidates(kind)
         if profile is not None and profiles[0].kind not in (None, kind):
             raise ProfileError(
@@ -136,12 +208,16 @@ class Load:
             self.path, first.csv, sheet or first.excel_sheet, first.null_values
         )
         try:
-            self.mapping = self._resolve(profiles, sheet)
+            self.mapping = self._resolve(profiles, auto=profile is None)
             decimal, thousands = self._number_format()
         except BaseException:
             self.source.close()  # removes temporary (transcoded) copies
             raise
         prof = self.mapping.profile
+        if tz is not None:
+            prof = dataclasses.replace(prof, timezone=tz)
+            self.mapping.profile = prof
+        self.tz_source = "tz" if tz is not None else "auto" if self.mapping.auto else "profile"
         self.options = Options(
             source_file=self.path.name,
             decimal=decimal,
@@ -149,6 +225,7 @@ class Load:
             canonical_units=dict(canonical_units or {}),
         )
         self.sha256 = sha256 or file_sha256(self.path)
+        self.unmapped = tuple(self.mapping.unmapped)
         self._counts: Counter[str] = Counter()
         self._skipped: Counter[str] = Counter()
         self.skipped: list[Skip] = []
@@ -164,6 +241,8 @@ class Load:
             mapping=self.mapping.describe(),
             unmapped=self.mapping.unmapped,
             dialect=self._dialect(decimal, thousands),
+            detection=self.mapping.detection,
+            timezone=prof.timezone,
         )
 
     def _dialect(self, decimal: str, thousands: str | None) -> dict[str, Any]:
@@ -178,13 +257,17 @@ class Load:
             d["sheet"] = self.source.sheet
         return d
 
-    def _resolve(self, profiles: list[Profile], sheet: str | int | None) -> Mapping:
+    def _resolve(self, profiles: list[Profile], auto: bool) -> Mapping:
         src = self.source
         if isinstance(src, ExcelSource) and src.sheet is None:
             errors: list[ProfileError] = []
             for _name, preview in src.previews():
                 try:
-                    return resolve(preview, profiles, self.kind, file_name=self.path.name)
+                    return resolve(
+                        preview, profiles, self.kind, file_name=self.path.name, auto=auto
+                    )
+                except AmbiguousProfileError:
+                    raise  # this sheet fits: do not read another one instead
                 except ProfileError as exc:
                     errors.append(exc)
             if not errors and src.unreadable:  # no sheet could be read at all
@@ -202,7 +285,9 @@ class Load:
                 f"(sheets: {', '.join(src.sheet_names)}). {errors[0]}{unreadable}"
             )
         try:
-            return resolve(src.preview(), profiles, self.kind, file_name=self.path.name)
+            return resolve(src.preview(), profiles, self.kind, file_name=self.path.name, auto=auto)
+        except AmbiguousProfileError:
+            raise
         except ProfileError as exc:
             if isinstance(src, CsvSource) and "delimiter" not in profiles[0].csv:
                 hint = _delimiter_hint(src)
@@ -296,6 +381,8 @@ class Load:
             self._counts["read"] += read
             self._counts["loaded"] += table.num_rows
             self._counts["quarantined"] += quarantine.num_rows
+            if conv.naive is not None:
+                self._counts["naive"] += min(int(conv.naive.sum()), read)
             for code in quarantine.column("reason_code").to_pylist():
                 self._counts["reason:" + code] += 1
             self._note_skips(skipped)
@@ -317,6 +404,11 @@ class Load:
             rows_quarantined=c["quarantined"],
             lines_skipped=dict(self._skipped),
             reasons={k[7:]: v for k, v in c.items() if k.startswith("reason:")},
+            unmapped=self.unmapped,
+            naive_rows=c["naive"],
+            timezone=self.mapping.profile.timezone,
+            timezone_source=self.tz_source,
+            profile=self.mapping.profile.name,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,8 @@ class Mapping:
     header_units: dict[str, str] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
     sheet: str | None = None
+    auto: bool = False  # the profile was auto-detected (not named by the caller)
+    detection: str = ""  # how the profile was chosen, in words
 
     @property
     def ncols(self) -> int:
@@ -68,6 +71,109 @@ def _missing_required(found: dict[str, int], profile: Profile, kind: str) -> lis
     return [c for c in _schema.get(kind).required if c not in found and c not in profile.constants]
 
 
+def _spelling(text: str) -> str:
+    """A header as written, for exact comparison: unit suffix and outer space removed."""
+    name, _unit = _units.split_header(str(text))
+    return unicodedata.normalize("NFC", name).strip()
+
+
+@dataclass(slots=True)
+class _Fit:
+    """How one profile maps one header row (see :func:`resolve`)."""
+
+    profile: Profile
+    row_no: int
+    fields: list[str]
+    found: dict[str, int]
+    times: dict[str, int]
+    missing: list[str]
+    exact: list[str] = field(default_factory=list)  # fields spelled as the profile lists them
+    own: list[str] = field(default_factory=list)  # fields matched by an alias, not a canonical name
+
+    @property
+    def generic(self) -> bool:
+        return self.profile.kind is None
+
+    @property
+    def mapped(self) -> int:
+        return len(self.found) + len(self.times)
+
+
+def _evidence(fit: _Fit, kind: str) -> None:
+    """Fill in the header fields that identify *fit*'s profile (``exact`` and ``own``)."""
+    prof = fit.profile
+    canonical = {n for names in Profile(name="-").aliases(kind).values() for n in names}
+    for groups, index in ((prof.columns, fit.found), (prof.time_columns, fit.times)):
+        for col, i in index.items():
+            listed = {unicodedata.normalize("NFC", a).strip() for a in groups.get(col, ())}
+            if fit.generic and groups is prof.columns:
+                listed.add(col)  # a generic profile's own spelling is the canonical name
+            text = fit.fields[i]
+            if _spelling(text) in listed:
+                fit.exact.append(text)
+            if normalize_header(text) not in canonical:
+                fit.own.append(text)
+
+
+class AmbiguousProfileError(ProfileError):
+    """Two or more auto-detected profiles fit a header equally well."""
+
+
+def _choose(fits: list[_Fit], kind: str, file_name: str) -> tuple[_Fit, str]:
+    """The profile that clearly fits among complete candidates, and why (see :func:`resolve`)."""
+    for f in fits:
+        _evidence(f, kind)
+    generic = max((f for f in fits if f.generic), key=lambda f: len(f.exact), default=None)
+    specific = [f for f in fits if not f.generic]
+    floor = len(generic.exact) if generic is not None else -1
+    contenders = [f for f in specific if len(f.exact) > floor]
+
+    def scores() -> str:
+        return ", ".join(f"{f.profile.name}: {len(f.exact)}" for f in fits)
+
+    if not contenders:
+        assert generic is not None
+        why = (
+            f"auto-detected: {len(generic.exact)} header fields spelled as "
+            f"{generic.profile.name!r} lists them, no other fitting profile lists more "
+            f"({scores()})"
+        )
+        return generic, why
+    contenders.sort(key=lambda f: (len(f.exact), len(f.own)), reverse=True)
+    top = contenders[0]
+    ties = [f for f in contenders if (len(f.exact), len(f.own)) == (len(top.exact), len(top.own))]
+    if len(ties) > 1:
+        names = [f.profile.name for f in ties]
+        zones = sorted({str(f.profile.timezone) for f in ties})
+        zone_note = (
+            f"; they also read times without a UTC offset in different zones ({', '.join(zones)})"
+            if len(zones) > 1
+            else ""
+        )
+        fields = ", ".join(excerpt(t, 40) for t in top.exact) or "(none)"
+        raise AmbiguousProfileError(
+            f"{file_name}: the header (row {top.row_no}) fits the built-in profiles "
+            f"{' and '.join(repr(n) for n in names)} equally well ({len(top.exact)} fields "
+            f"spelled as each of them names them: {fields}; {len(top.own)} field(s) matched by "
+            f"their own aliases){zone_note}. leankit will not guess which export this is: "
+            f"name it with --profile {names[0]} (or {', '.join(names[1:])}; profile= in "
+            "Python), or write a profile of your own (see docs/io.md). If the times in the "
+            "file have no UTC offset, also give their zone with --tz ZONE (tz= in Python), "
+            "e.g. --tz Europe/Berlin"
+        )
+    if len(fits) == 1:
+        why = (
+            f"auto-detected: the only built-in profile that maps the required columns "
+            f"(its own aliases: {', '.join(top.own) or 'none'})"
+        )
+    else:
+        why = (
+            f"auto-detected: {len(top.exact)} header fields spelled as {top.profile.name!r} "
+            f"lists them ({scores()}), {len(top.own)} matched by its own aliases"
+        )
+    return top, why
+
+
 def resolve(
     preview: Preview,
     profiles: list[Profile],
@@ -75,25 +181,44 @@ def resolve(
     *,
     header_row: int | None = None,
     file_name: str = "",
+    auto: bool = False,
 ) -> Mapping:
-    """Find the profile and header row that map the export best.
+    """Find the profile and header row that map the export.
 
-    The header is the first row (within the preview) where a profile maps the most
-    canonical columns; a profile that maps every required column wins over one that
-    maps more columns but misses a required one. Between profiles that map equally
-    many columns, the generic ``canonical`` profile wins.
+    For each profile, the header is the first row (within the preview) where it
+    maps the most canonical columns; a profile *fits* when that row maps every
+    required column of *kind* (or the profile gives it a constant).
+
+    With one profile (the caller named it) that profile is used. With *auto* (the
+    built-in profiles, none named), the profile must fit **clearly**; header
+    fields matched only case-insensitively or through a canonical column name say
+    nothing about a vendor's export (its time zone, date formats, value names):
+
+    1. Every fitting profile counts the header fields spelled exactly as it lists
+       them (case-sensitive, outer space and a unit suffix ignored): a specific
+       profile's ``[columns]`` and ``time_columns`` aliases, the generic
+       ``canonical`` profile's canonical column names.
+    2. If ``canonical`` fits and no specific profile counts more exact fields, the
+       export is read with ``canonical`` (ties go to it).
+    3. Otherwise the specific profile with the most exact fields is used, then the
+       most fields matched by its own aliases (not canonical names: ``Messwert``,
+       ``Shift Start``). If two or more tie, :class:`ProfileError` names them and
+       asks for ``--profile`` (and ``--tz``).
 
     Raises
     ------
     ProfileError
-        If no profile maps the required columns; the message lists the unmapped
-        required columns and the headers that were found.
+        If no profile maps the required columns (the message lists the unmapped
+        required columns and the headers that were found), or if the header fits
+        two built-in profiles equally well.
     """
     best: tuple[Any, ...] | None = None
+    fits: dict[str, _Fit] = {}
     for prof in profiles:
         if prof.kind not in (None, kind):
             continue
         forced = header_row if header_row is not None else prof.csv.get("header_row")
+        mine: tuple[Any, ...] | None = None
         for row_no, fields in preview.rows:
             if forced is not None and row_no != int(forced):
                 continue
@@ -106,7 +231,11 @@ def resolve(
             score = (not missing, len(found) + len(times), prof.kind is None, -row_no)
             if best is None or score > best[0]:
                 best = (score, prof, row_no, fields, found, times, missing)
-    if best is None or best[6]:
+            if mine is None or score > mine[0]:
+                mine = (score, prof, row_no, fields, found, times, missing)
+        if mine is not None and not mine[6]:
+            fits.setdefault(prof.name, _Fit(*mine[1:]))
+    if best is None or not fits:
         names = ", ".join(p.name for p in profiles)
         if best is None:
             shown = _first_nonempty(preview)
@@ -124,7 +253,13 @@ def resolve(
             f'aliases under [columns] in a profile (e.g. {missing[0]} = ["<header>"]), '
             "or set a [constants] value."
         )
-    _, prof, row_no, fields, found, times, _ = best
+    if auto:
+        chosen, detection = _choose(list(fits.values()), kind, file_name)
+    else:
+        chosen = max(fits.values(), key=lambda f: (f.mapped, f.generic, -f.row_no))
+        detection = "named by the caller"
+    prof, row_no, fields = chosen.profile, chosen.row_no, chosen.fields
+    found, times = chosen.found, chosen.times
     _check_duplicates(fields, prof, kind, found, times, file_name, row_no)
     header_units = {}
     for col, i in found.items():
@@ -143,6 +278,8 @@ def resolve(
         header_units=header_units,
         unmapped=unmapped,
         sheet=preview.detail.get("sheet"),
+        auto=auto,
+        detection=detection,
     )
 
 
@@ -190,4 +327,3 @@ def _check_duplicates(
                     f"headers differ, a profile whose [columns] {col} lists only the one to use "
                     "also works)"
                 )
-

@@ -147,6 +147,7 @@ class Timestamps:
     earliest: pa.Array | None = None  # candidates for ambiguous entries
     latest: pa.Array | None = None
     wall: pa.Array | None = None  # naive wall-clock times (for "infer")
+    naive: np.ndarray | None = None  # naive text read as local time in the given zone
 
 
 def _strptime(text: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
@@ -313,4 +314,7 @@ def parse_timestamps(
             local = _where(~(gap | amb), local)
             result = local if not has_aware.any() else pc.if_else(pa.array(has_naive), local, aware)
     result = _where(~(unparseable | no_zone | gap | amb), result)
-    return Timestamps(result, unparseable, no_zone, gap, amb, earliest, latest, wall)
+    read_local = has_naive & ~no_zone
+    return Timestamps(
+        result, unparseable, no_zone, gap, amb, earliest, latest, wall, naive=read_local
+    )

@@ -380,6 +380,35 @@ def _check_timezone(tz: str, where: str) -> None:
         ) from None
 
 
+def check_tz(tz: object) -> str:
+    """Validate the ``tz=`` argument (``--tz``): an IANA time zone name.
+
+    Raises
+    ------
+    ProfileError
+        If *tz* is not a time zone name; the message suggests close names.
+
+    Examples
+    --------
+    >>> check_tz("Europe/Berlin")
+    'Europe/Berlin'
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    if isinstance(tz, str) and tz.strip():
+        try:
+            ZoneInfo(tz)
+            return tz
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    hint = suggest(str(tz), sorted(available_timezones())) if isinstance(tz, str) else ""
+    raise ProfileError(
+        f"tz={tz!r} is not an IANA time zone{hint or '.'} Give the zone in which the export's "
+        "times without a UTC offset were recorded, e.g. tz='Europe/Berlin' "
+        "(--tz Europe/Berlin), 'America/Chicago' or 'UTC'"
+    )
+
+
 def builtin_profiles() -> dict[str, Profile]:
     """The profiles shipped with leankit, by name.
 

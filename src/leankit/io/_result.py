@@ -73,6 +73,7 @@ def read_export(
     profile: str | Path | Profile | None = None,
     sheet: str | int | None = None,
     units: dict[str, str] | None = None,
+    tz: str | None = None,
 ) -> LoadResult:
     """Load one export file into memory, with its quarantine and row accounting.
 
@@ -88,6 +89,10 @@ def read_export(
         Excel sheet (default: the first sheet that fits the profile).
     units : dict, optional
         Characteristic -> canonical unit (e.g. from the specs table) for measurements.
+    tz : str, optional
+        IANA time zone (``"Europe/Berlin"``) in which the export's timestamps without
+        a UTC offset were recorded; overrides the profile's ``[timestamp] timezone``.
+        Timestamps with an offset are exact and not affected.
 
     Returns
     -------
@@ -99,7 +104,8 @@ def read_export(
         The file is missing, empty, unreadable or not in the declared encoding.
     ProfileError
         No profile maps the required columns (the message lists what is missing and
-        the headers that were found).
+        the headers that were found), the header fits two built-in profiles equally
+        well (name one with *profile*), or *tz* is not a time zone.
 
     Examples
     --------
@@ -108,7 +114,7 @@ def read_export(
     >>> res.accounting.rows_read == res.accounting.rows_loaded + res.accounting.rows_quarantined
     True
     """
-    load = Load(path, kind=kind, profile=profile, sheet=sheet, canonical_units=units)
+    load = Load(path, kind=kind, profile=profile, sheet=sheet, canonical_units=units, tz=tz)
     tables, quarantines = [], []
     for table, quarantine in load.batches():
         tables.append(table)
