@@ -1,0 +1,509 @@
+"""The weekly analysis: everything the weekly report states, computed from the dataset
+with the public API (``leankit.spc``, ``leankit.rca``, ``leankit.lean``) and returned as
+one frozen :class:`WeeklyAnalysis`. The HTML report (:mod:`leankit.reports._sections`)
+and the JSON verdicts render it; no section reads the dataset itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leankit import __version__
+from leankit._text import isolate
+from leankit.errors import LeankitError, suggest
+from leankit.reports._spec import (
+    AUTO,
+    CharacteristicSpec,
+    ReportSpec,
+    ReportSpecError,
+    rules_for,
+)
+from leankit.reports._verdicts import (
+    SeriesVerdict,
+    Window,
+    assess_counts,
+    assess_measurement,
+    count_series,
+)
+
+__all__ = ["KPI_ORDER", "WeeklyAnalysis", "analyse_week", "designed_rate"]
+
+#: KPIs of the summary, in display order.
+KPI_ORDER = ("fpy", "scrap_rate", "oee", "dpmo", "out_of_control")
+HIGHER_BETTER = {"fpy": True, "oee": True, "scrap_rate": False, "dpmo": False,
+                 "out_of_control": False}
+#: Format tag of the weekly report's JSON verdicts (``X.json`` beside ``X.html``).
+JSON_FORMAT = "leankit.weekly-verdicts/1"
+#: Weeks of KPI history shown as trends.
+TREND_WEEKS = 12
+
+
+def _n(name: Any) -> str:
+    return isolate(name, 120)
+
+
+def failure_text(exc: BaseException) -> str:
+    """``Type: message`` in one line of at most 200 characters."""
+    msg = " ".join(str(exc).split()) or "(no message)"
+    if len(msg) > 200:
+        msg = msg[:199] + "…"
+    return f"{type(exc).__name__}: {msg}"
+
+
+def debug() -> bool:
+    """``LEANKIT_DEBUG=1``: stop at the first failing analysis with its traceback."""
+    import os
+
+    return os.environ.get("LEANKIT_DEBUG", "") not in ("", "0")
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An analysis that failed unexpectedly: the section it belongs to, what, why."""
+
+    section: str
+    what: str
+    message: str
+
+
+class _Failures:
+    """Runs one analysis; an unexpected error is recorded (the report still renders and
+    says so in the section); out-of-memory and interrupts are not caught."""
+
+    def __init__(self) -> None:
+        self.items: list[Failure] = []
+
+    def record(self, section: str, what: str, exc: BaseException) -> str:
+        if debug():
+            raise exc
+        self.items.append(Failure(section, what, failure_text(exc)))
+        return f"this analysis failed: {failure_text(exc)}"
+
+    @contextmanager
+    def __call__(self, what: str, section: str) -> Iterator[None]:
+        try:
+            yield
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
+            self.record(section, what, exc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeeklyAnalysis:
+    """Everything the weekly report shows, for one ISO week.
+
+    Attributes
+    ----------
+    spec : ReportSpec
+    week : str
+        ISO week, e.g. ``"2026-W44"``.
+    window : Window
+        Baseline, shown and report windows (UTC).
+    series : tuple of SeriesVerdict
+        One per characteristic and count series.
+    kpis, kpis_previous : mapping
+        KPI values of the week and of the week before (``fpy``, ``scrap_rate``, ``oee``,
+        ``dpmo``, ``out_of_control``).
+    kpi_trend : pandas.DataFrame
+        ``week, kpi, value`` for the last 12 weeks up to the report week.
+    pareto, comparison, stratification, drivers, oee, downtime
+        Results of :mod:`leankit.rca` and :mod:`leankit.lean` for the week (None where
+        there is no data; ``drivers`` may be the text of why no model was fitted).
+    no_stratification : str
+        Why there is no stratification (when ``stratification`` is None).
+    files, quarantine : data quality: the dataset's file records and quarantined rows.
+    scope, freshness : tuple of str
+        Header lines.
+    failures : tuple of Failure
+        Analyses that failed unexpectedly.
+    """
+
+    spec: ReportSpec
+    week: str
+    window: Window
+    series: tuple[SeriesVerdict, ...]
+    kpis: Mapping[str, float]
+    kpis_previous: Mapping[str, float]
+    kpi_trend: pd.DataFrame = field(repr=False)
+    pareto: Any = None
+    pareto_cost: Any = None
+    comparison: Any = None
+    stratification: Any = None
+    drivers: Any = None
+    no_stratification: str = ""
+    oee: Any = None
+    downtime: Any = None
+    files: tuple[Mapping[str, Any], ...] = ()
+    quarantine: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    scope: tuple[str, ...] = ()
+    freshness: tuple[str, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    input_hashes: tuple[str, ...] = ()
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.window.start
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.window.end
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable verdicts (schema ``leankit.weekly-verdicts/1``,
+        ``docs/reports.md``)."""
+        def num(x: Any) -> float | None:
+            return None if x is None or not np.isfinite(x) else float(x)
+
+        spec, win = self.spec, self.window
+        series = []
+        rates = []
+        for v in self.series:
+            doc = v.to_json()
+            r = designed_rate(v)
+            doc["designed_false_alarm_rate"] = num(r)
+            if np.isfinite(r):
+                rates.append(r)
+            series.append(doc)
+        return {
+            "format": JSON_FORMAT,
+            "report": {"title": spec.title, "week": self.week,
+                       "start": win.start.isoformat(), "end": win.end.isoformat(),
+                       "baseline": [win.b0.isoformat(), win.b1.isoformat()],
+                       "leankit_version": __version__,
+                       "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(
+                           timespec="seconds"),
+                       "spec_sha256": spec.sha256 or None},
+            "design": {"alarm_rate": spec.alarm_rate, "companion": "ewma",
+                       "ewma_lambda": 0.2,
+                       "expected_false_special_causes": float(sum(rates)),
+                       "series_with_design": len(rates)},
+            "kpis": {k: {"value": num(self.kpis.get(k)),
+                         "previous_week": num(self.kpis_previous.get(k)),
+                         "target": spec.targets.get(k),
+                         "status": status(k, self.kpis[k], spec.targets.get(k))}
+                     for k in KPI_ORDER if k in self.kpis},
+            "characteristics": [d for d in series if d["kind"] == "measurements"],
+            "counts": [d for d in series if d["kind"] == "counts"],
+            "failures": [{"analysis": f.what, "message": f.message} for f in self.failures],
+        }
+
+    @property
+    def expected_false_special_causes(self) -> float:
+        """Σ of the series' designed weekly false-alarm rates."""
+        return float(np.nansum([designed_rate(v) for v in self.series]))
+
+
+def status(kpi: str, value: float, target: float | None) -> str:
+    """``good`` (on target), ``warn`` (within 5 % of it), ``bad``, ``neutral`` (no
+    target)."""
+    if target is None or not np.isfinite(value):
+        return "neutral"
+    better = HIGHER_BETTER[kpi]
+    ok = value >= target if better else value <= target
+    if ok:
+        return "good"
+    gap = abs(value - target) / (abs(target) if target else 1.0)
+    return "warn" if gap < 0.05 else "bad"
+
+
+def designed_rate(v: SeriesVerdict) -> float:
+    """Designed probability that this series shows a false special cause in a stable
+    week: the advised (calibrated) rate of chart = "auto", else the exact rate of the
+    named chart's rules at its points per week (NaN where no design applies)."""
+    from leankit import spc
+
+    if not v.charted or v.chart is None:
+        return math.nan
+    if v.advice is not None:
+        d = v.advice.diagnostics
+        for key in ("combined_rate_simulated", "achieved_rate"):
+            val = d.get(key)
+            if val is not None and np.isfinite(val):
+                return float(val)
+        return math.nan
+    pts = v.chart.points
+    panel0 = pts["panel"].iloc[0]
+    p1 = pts[(pts["panel"] == panel0) & (pts["phase"] == "I")]
+    weeks = pd.to_datetime(p1["time"], utc=True).dt.tz_localize(None).dt.to_period("W-SUN")
+    per = int(round(float(p1.groupby(weeks).size().median()))) if len(p1) else 0
+    rules = v.chart.parameters.get("rules", ())
+    try:
+        return float(spc.arl("shewhart", rules=list(rules),
+                             nsigmas=float(v.chart.parameters.get("nsigmas", 3.0))
+                             ).false_alarm_probability(max(per, 1)))
+    except (LeankitError, ValueError):
+        return math.nan
+
+
+# --------------------------------------------------------------------------- data
+
+
+def week_bounds(week: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[Monday 00:00, next Monday 00:00)`` of an ISO week, UTC."""
+    year, w = week.split("-W")
+    start = pd.Timestamp(dt.date.fromisocalendar(int(year), int(w), 1), tz="UTC")
+    return start, start + pd.Timedelta(days=7)
+
+
+def iso_week(ts: pd.Timestamp) -> str:
+    y, w, _ = ts.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+TIME_COLUMN = {"measurements": "timestamp", "defects": "timestamp",
+               "production": "period_start"}
+
+
+def _in(df: pd.DataFrame, col: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    return df[(df[col] >= start) & (df[col] < end)]
+
+
+def _limits_store(spec: ReportSpec) -> Any:
+    from leankit.spc import LimitsStore
+
+    store = LimitsStore(spec.data)
+    return store if store.path.exists() else None
+
+
+def specs_of(c: CharacteristicSpec, specs: pd.DataFrame
+             ) -> tuple[float | None, float | None, float | None]:
+    """(lsl, usl, target) of a characteristic: the spec file's, else the specs table's."""
+    lsl, usl, target = c.lsl, c.usl, c.target
+    srow = specs[specs["characteristic"] == c.name] if len(specs) else specs
+    if len(srow):
+        r0 = srow.iloc[0]
+
+        def val(col: str) -> float | None:
+            return None if pd.isna(r0[col]) else float(r0[col])
+
+        lsl = lsl if lsl is not None else val("lsl")
+        usl = usl if usl is not None else val("usl")
+        target = target if target is not None else val("target")
+    return lsl, usl, target
+
+
+def _kpis(pr: pd.DataFrame, de: pd.DataFrame, opportunities: float) -> dict[str, float]:
+    """FPY, scrap rate and OEE of production rows (``leankit.lean``), DPMO of defect rows
+    (each inspection lot's units counted once)."""
+    from leankit import lean
+
+    out: dict[str, float] = {}
+    if len(pr):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # quality notes are in the OEE section
+            out["oee"] = float(lean.oee(pr, by=None, invalid="exclude").value)
+            y = lean.yield_metrics(pr, by=None, invalid="exclude").to_frame().iloc[0]
+        out["fpy"] = float(y["fpy"])
+        out["scrap_rate"] = float(y["scrap_rate"])
+    if len(de):
+        units = (float(de.drop_duplicates("lot")["inspected"].sum()) if "lot" in de
+                 and de["lot"].notna().all() else float(de["inspected"].sum()))
+        defects = float(de["count"].sum())
+        out["dpmo"] = lean.dpmo(defects, units, opportunities) if units > 0 else math.nan
+    return out
+
+
+def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = None
+                 ) -> WeeklyAnalysis:
+    """Analyse the week a report spec names.
+
+    Raises
+    ------
+    ReportSpecError
+        Unknown characteristic or defect factor, a week without data, an unreadable
+        dataset (the message names the spec key).
+    """
+    from leankit import lean, rca
+    from leankit.io import Dataset
+
+    say = progress or (lambda _msg: None)
+    failures = _Failures()
+    ds = Dataset(spec.data)
+    if not ds.manifest_path.exists():
+        raise ReportSpecError(f"{spec.source}: [report] data = {str(spec.data)!r} is not a "
+                              "leankit dataset (no manifest.json); run `leankit ingest`")
+    tables = {k: ds.read_arrow(k).to_pandas() for k in
+              ("measurements", "defects", "production", "specs")}
+    meas, defects, prod, specs = (tables[k] for k in
+                                  ("measurements", "defects", "production", "specs"))
+    timed = {k: t for k, t in tables.items() if k != "specs"}
+    if spec.week != "last":
+        week = spec.week
+    else:
+        latest = [t[TIME_COLUMN[k]].max() for k, t in timed.items() if len(t)]
+        if not latest:
+            raise ReportSpecError(f"{spec.source}: [report] week = \"last\" but the dataset "
+                                  "is empty")
+        week = iso_week(max(latest))
+    start, end = week_bounds(week)
+    prev_start = start - pd.Timedelta(days=7)
+    if not any(len(_in(t, TIME_COLUMN[k], start, end)) for k, t in timed.items()):
+        spans = [f"{k}: {t[TIME_COLUMN[k]].min():%Y-%m-%d} to "
+                 f"{t[TIME_COLUMN[k]].max():%Y-%m-%d}" for k, t in timed.items() if len(t)]
+        raise ReportSpecError(f"{spec.source}: [report] week = {week!r} has no data; the "
+                              f"dataset covers {'; '.join(spans) or 'nothing'}")
+    freshness = tuple(f"{k}: latest {t[TIME_COLUMN[k]].max():%Y-%m-%d %H:%M} UTC"
+                      for k, t in timed.items() if len(t))
+    scope = []
+    for col in ("site", "line"):
+        if col in meas and meas[col].notna().any():
+            scope.append(f"{col}s: " + ", ".join(
+                _n(v) for v in sorted(meas[col].dropna().astype(str).unique())))
+
+    # ------------------------------------------------------------- series
+    chars = list(spec.characteristics)
+    available = sorted(meas["characteristic"].dropna().unique()) if len(meas) else []
+    for i, c in enumerate(chars):
+        if c.name not in available:
+            raise ReportSpecError(
+                f"{spec.source}: [characteristics[{i}]] name = {c.name!r} is not in the "
+                f"measurements{suggest(c.name, available)} Characteristics: "
+                f"{', '.join(available)}")
+    if not chars:
+        chars = [CharacteristicSpec(name=str(n), chart=spec.chart,
+                                    rules=() if spec.chart == AUTO
+                                    else rules_for(spec.chart, spec.rules))
+                 for n in available]
+    if spec.baseline is not None:
+        b0, b1 = (pd.Timestamp(v, tz="UTC") for v in spec.baseline)
+    else:
+        t0 = meas["timestamp"].min() if len(meas) else start
+        b0 = pd.Timestamp(t0).normalize() - pd.Timedelta(days=pd.Timestamp(t0).weekday())
+        b1 = min(b0 + pd.Timedelta(weeks=spec.baseline_weeks), start)
+    shown_from = max(start - pd.Timedelta(weeks=spec.context_weeks), b1)
+    win = Window(b0=b0, b1=b1, shown_from=shown_from, start=start, end=end)
+    store = _limits_store(spec)
+    series: list[SeriesVerdict] = []
+    for c in chars:
+        say(f"chart {c.name}")
+        rows = meas[meas["characteristic"] == c.name]
+        try:
+            v = assess_measurement(rows, c, win, alarm_rate=spec.alarm_rate,
+                                   specs=specs_of(c, specs), store=store)
+        except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
+            v = SeriesVerdict(name=c.name, kind="measurements", charted=False, spec=c,
+                              error=failures.record("Control charts",
+                                                    f"control chart of {c.name}", exc))
+        series.append(v)
+    for cs in spec.counts:
+        say(f"chart {cs.name}")
+        try:
+            cser = count_series(defects, where=dict(cs.where), period=cs.period)
+            v = assess_counts(cser, cs.name, win, attribute=cs.attribute,
+                              alarm_rate=spec.alarm_rate, store=store, spec=cs)
+        except LeankitError as exc:
+            v = SeriesVerdict(name=cs.name, kind="counts", charted=False, spec=cs,
+                              error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
+            v = SeriesVerdict(name=cs.name, kind="counts", charted=False, spec=cs,
+                              error=failures.record("Control charts",
+                                                    f"count chart of {cs.name}", exc))
+        series.append(v)
+
+    # ------------------------------------------------------------- defects
+    dwk = _in(defects, "timestamp", start, end)
+    dpv = _in(defects, "timestamp", prev_start, start)
+    pareto = pareto_cost = comparison = strat = None
+    model: Any = None
+    unknown = [f for f in spec.factors if f not in defects.columns]
+    if unknown:
+        cols = [str(c) for c in defects.columns if not str(c).startswith("source_")]
+        raise ReportSpecError(
+            f"{spec.source}: [defects] factors: {unknown[0]!r} is not a column of the defects "
+            f"table{suggest(unknown[0], cols)} Columns: {', '.join(cols)}")
+    no_strat = "No defects to stratify this week."
+    if len(dwk):
+        say("defects")
+        with failures("defect Pareto", "Defects: Pareto"):
+            pareto = rca.pareto(dwk, category="defect_type", count="count")
+        if "cost" in dwk and dwk["cost"].notna().any():
+            with failures("defect Pareto by cost", "Defects: Pareto"):
+                pareto_cost = rca.pareto(dwk, category="defect_type", weight="cost")
+        if len(dpv):
+            with failures("change of the defect mix", "Defects: Pareto"):
+                comparison = rca.compare(dpv, dwk, category="defect_type", count="count")
+        factors = [f for f in spec.factors if dwk[f].nunique() > 1]
+        if not factors:
+            no_strat = ("Not stratified: each factor has a single level this week ("
+                        + ", ".join(f"{f} = {_n(dwk[f].iloc[0])}" for f in spec.factors)
+                        + ")." if spec.factors else "Not stratified: no factors in the spec "
+                        "([defects] factors).")
+        elif dwk["count"].sum() <= 0:
+            no_strat = "No defects counted this week (all counts are 0)."
+        else:
+            lot = "lot" if "lot" in dwk and dwk["lot"].notna().all() else None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with failures("stratification of the defects", "Root causes"):
+                    strat = rca.stratify(dwk, by=factors, count="count", size="inspected",
+                                         lot=lot)
+                try:
+                    model = rca.drivers(dwk, outcome="count", factors=factors[-2:],
+                                        exposure="inspected", lot=lot)
+                except (LeankitError, ValueError) as exc:
+                    model = str(exc)
+                except Exception as exc:  # noqa: BLE001 - must not kill the report
+                    model = failures.record("Root causes", "driver model", exc)
+
+    # ------------------------------------------------------------- KPIs
+    say("KPIs")
+    pwk = _in(prod, "period_start", start, end)
+    ppv = _in(prod, "period_start", prev_start, start)
+    now: dict[str, float] = {}
+    before: dict[str, float] = {}
+    with failures("KPIs of the week", "Summary"):
+        now = _kpis(pwk, dwk, spec.opportunities)
+    with failures("KPIs of the previous week", "Summary"):
+        before = _kpis(ppv, dpv, spec.opportunities)
+    now["out_of_control"] = float(sum(1 for v in series if v.charted and v.special_cause))
+    before["out_of_control"] = float(sum(1 for v in series if v.charted
+                                         and len(v.prev_signals)))
+    trend_rows: list[dict[str, Any]] = []
+    with failures("KPI trends", "Summary"):
+        for k in range(TREND_WEEKS - 1, -1, -1):
+            s0 = start - pd.Timedelta(weeks=k)
+            vals = _kpis(_in(prod, "period_start", s0, s0 + pd.Timedelta(days=7)),
+                         _in(defects, "timestamp", s0, s0 + pd.Timedelta(days=7)),
+                         spec.opportunities)
+            trend_rows += [{"week": iso_week(s0), "kpi": kpi, "value": val}
+                           for kpi, val in vals.items()]
+    oee_res = downtime = None
+    if len(pwk):
+        with warnings.catch_warnings(), failures("OEE", "OEE and downtime"):
+            warnings.simplefilter("ignore")
+            oee_res = lean.oee(pwk, by=["line", "machine"])
+            downtime = oee_res.downtime_pareto()
+
+    # ------------------------------------------------------------- data quality
+    quarantine = []
+    files: tuple[Mapping[str, Any], ...] = ()
+    with failures("data quality", "Data quality"):
+        files = tuple(ds.files())
+        for kind in ("measurements", "defects", "production", "specs"):
+            q = ds.read_arrow(kind, quarantine=True).to_pandas()
+            if len(q):
+                q.insert(0, "table", kind)
+                quarantine.append(q[["table", "source_file", "source_row", "reason_code",
+                                     "reason", "raw"]])
+    return WeeklyAnalysis(
+        spec=spec, week=week, window=win, series=tuple(series), kpis=now,
+        kpis_previous=before, kpi_trend=pd.DataFrame(trend_rows, columns=["week", "kpi",
+                                                                           "value"]),
+        pareto=pareto, pareto_cost=pareto_cost, comparison=comparison,
+        stratification=strat, drivers=model, no_stratification=no_strat, oee=oee_res,
+        downtime=downtime, files=files,
+        quarantine=(pd.concat(quarantine, ignore_index=True) if quarantine
+                    else pd.DataFrame()),
+        scope=(("Scope: " + "; ".join(scope)) if scope else "Scope: all data",),
+        freshness=freshness, failures=tuple(failures.items),
+        input_hashes=tuple(f"{f['name']} sha256 {f['sha256'][:16]}…" for f in files))

@@ -1,0 +1,525 @@
+"""Report sections as plug-ins: a registry of section builders over a
+:class:`~leankit.reports._analysis.WeeklyAnalysis`.
+
+A report type is an ordered list of section names plus its analysis; :func:`render`
+builds the requested sections (those a section links to first) and lays them out in
+the requested order. A new section is one function::
+
+    @register_section("scrap", "Scrap by machine")
+    def _scrap(rep, analysis, links):
+        rep.section("Scrap by machine").blocks.append(Block("text", "..."))
+
+Builders only read the analysis (never the dataset) and add blocks to the report; an
+unexpected error in one builder is recorded on ``Report.failures`` and the other
+sections still render.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leankit import __version__
+from leankit._text import isolate, shorten
+from leankit.reports._adapters import mix_text, signals_in_words, vital_few_text
+from leankit.reports._analysis import (
+    KPI_ORDER,
+    WeeklyAnalysis,
+    debug,
+    failure_text,
+    status,
+)
+from leankit.reports._report import Block, Report, Table
+from leankit.reports._spec import AUTO
+from leankit.reports._verdicts import SeriesVerdict
+
+__all__ = ["SectionBuilder", "register_section", "render", "section_builders"]
+
+_GOOD, _WARN, _BAD, _NEUTRAL = "good", "warn", "bad", "neutral"
+_KPI_NAMES = {"fpy": "First-pass yield", "scrap_rate": "Scrap rate", "oee": "OEE",
+              "dpmo": "DPMO", "out_of_control": "Out-of-control characteristics"}
+
+#: Links between sections: ``"chart:<series>"``, ``"pareto"``, ``"causes"`` -> ``#anchor``.
+Links = dict[str, str]
+Builder = Callable[[Report, WeeklyAnalysis, Links], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionBuilder:
+    """One registered section: its name (the spec's ``[sections] include`` id), the
+    title it creates, the builder, and the sections it links to (built before it)."""
+
+    name: str
+    title: str
+    build: Builder
+    links_to: tuple[str, ...] = ()
+
+
+_REGISTRY: dict[str, SectionBuilder] = {}
+
+
+def register_section(name: str, title: str, *, links_to: Sequence[str] = ()
+                     ) -> Callable[[Builder], Builder]:
+    """Register a section builder under *name* (decorator)."""
+    def deco(fn: Builder) -> Builder:
+        _REGISTRY[name] = SectionBuilder(name, title, fn, tuple(links_to))
+        return fn
+
+    return deco
+
+
+def section_builders() -> tuple[SectionBuilder, ...]:
+    """The registered sections, in registration order."""
+    return tuple(_REGISTRY.values())
+
+
+def _n(name: Any) -> str:
+    return isolate(name, 120)
+
+
+def render(analysis: WeeklyAnalysis, sections: Sequence[str], *, title: str,
+           subtitle: str) -> Report:
+    """Build *sections* (registered names) of *analysis* into a new :class:`Report`,
+    laid out in the given order."""
+    rep = Report(title=title, subtitle=subtitle)
+    links: Links = {}
+    wanted = [s for s in sections if s in _REGISTRY]
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        for dep in _REGISTRY[name].links_to:
+            if dep in wanted:
+                visit(dep)
+        order.append(name)
+
+    for name in wanted:
+        visit(name)
+    made: dict[str, list[Any]] = {}
+    for name in order:
+        sb = _REGISTRY[name]
+        before = list(rep.sections)
+        try:
+            sb.build(rep, analysis, links)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one section must not kill the report
+            if debug():
+                raise
+            rep.failures.append((f"{sb.title} section", failure_text(exc)))
+            rep.section(sb.title).blocks.append(
+                Block("note", f"This section failed: {failure_text(exc)}."))
+        made[name] = [s for s in rep.sections if all(s is not b for b in before)]
+    # analyses that failed while the week was analysed: a note in their section
+    for f in analysis.failures:
+        rep.failures.append((f.what, f.message))
+        sec = next((s for s in rep.sections if s.title == f.section), None)
+        if sec is not None:
+            sec.blocks.append(Block("note", f"{shorten(f.what, 200)}: this analysis "
+                                            f"failed: {f.message}."))
+    rep.sections[:] = [s for name in wanted for s in made.get(name, [])] + [
+        s for s in rep.sections if not any(s is x for v in made.values() for x in v)]
+    return rep
+
+
+# ------------------------------------------------------------------- formatting
+
+
+def fmt_kpi(kpi: str, v: float | None) -> str:
+    """A KPI value for reading: ratios as %, DPMO with thousands separators."""
+    if v is None or not np.isfinite(v):
+        return "—"
+    if kpi in ("fpy", "oee", "scrap_rate"):
+        return f"{100 * v:.1f} %"
+    if kpi == "dpmo":
+        return f"{v:,.0f}"
+    return f"{v:.0f}"
+
+
+def _delta(kpi: str, now: float, before: float) -> str:
+    if not (np.isfinite(now) and np.isfinite(before)):
+        return "no previous week"
+    d = now - before
+    if kpi in ("fpy", "oee", "scrap_rate"):
+        txt = f"{100 * d:+.1f} pts"
+    elif kpi == "dpmo":
+        txt = f"{d:+,.0f}"
+    else:
+        txt = f"{d:+.0f}"
+    arrow = "▲" if d > 0 else ("▼" if d < 0 else "=")
+    return f"{arrow} {txt} vs last week"
+
+
+def _advice_text(advice: Any) -> str:
+    """The advice in one line: the chart and why."""
+    how = f" on {advice.transformation.replace('_', ' ')}" if advice.transformation else ""
+    return (f"Chart advised: {advice.family}{how}, beyond ±{advice.nsigmas:.3g} sigma "
+            f"(rules {advice.rules}) — " + "; ".join(advice.reasons) + ".")
+
+
+# --------------------------------------------------------------------- sections
+
+
+@register_section("summary", "Summary")
+def _summary(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    spec = a.spec
+    sec = rep.section("Summary", intro="The week at a glance: each tile compares the week "
+                      "with its target and with the previous week.")
+    tiles = []
+    for k in KPI_ORDER:
+        if k not in a.kpis:
+            continue
+        tgt = spec.targets.get(k)
+        detail = (f"target {fmt_kpi(k, tgt)} · " if tgt is not None else "") + _delta(
+            k, a.kpis[k], a.kpis_previous.get(k, np.nan))
+        tiles.append({"name": _KPI_NAMES[k], "value": fmt_kpi(k, a.kpis[k]),
+                      "detail": detail, "level": status(k, a.kpis[k], tgt)})
+    sec.blocks.append(Block("tiles", tiles))
+    verdicts = []
+    for v in a.series:
+        if not v.charted:
+            verdicts.append({"metric": v.name, "icon": "no chart", "level": _NEUTRAL,
+                             "text": v.verdict})
+            continue
+        cv = v.capability
+        ok = (cv.value >= v.spec.capability_target if cv.assessed
+              and hasattr(v.spec, "capability_target") else None)
+        level = _BAD if v.special_cause else (
+            _GOOD if ok or (ok is None and v.kind == "counts") else
+            (_WARN if ok is False else _NEUTRAL))
+        verdicts.append({"metric": v.name, "icon": "special cause" if v.special_cause
+                         else "common cause", "level": level, "text": v.verdict})
+    if a.pareto is not None:
+        verdicts.append({"metric": "defects", "icon": "biggest problem", "level": _NEUTRAL,
+                         "text": f"{_n(a.pareto.top)} is the top defect type "
+                         f"({a.pareto.table['percent'].iloc[0]:.0f} % of "
+                         f"{int(a.pareto.table['value'].sum())} defects)."})
+    if a.stratification is not None:
+        verdicts.append({"metric": "defect source", "icon": "where to look",
+                         "level": _WARN, "text": a.stratification.finding()})
+    sec.blocks.append(Block("verdicts", verdicts))
+
+
+@register_section("spc", "Control charts")
+def _spc(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    from leankit.spc._figures import chart_figure
+
+    w = a.window
+    rep.section("Control charts", intro=f"One chart per characteristic. Limits from the "
+                f"baseline {w.b0:%d %b} – {w.b1 - pd.Timedelta(days=1):%d %b %Y} (Phase I) "
+                "or frozen in the limits registry; the last "
+                f"{a.spec.context_weeks} weeks and this week scored against them "
+                "(Phase II, shaded).")
+    blocks: list[tuple[str, list[Block], tuple[str, str]]] = []
+    for v in a.series:
+        if v.charted:
+            try:
+                blocks.append(_chart_item(rep, v, chart_figure))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one chart must not kill the report
+                if debug():
+                    raise
+                rep.failures.append((f"control chart of {v.name}", failure_text(exc)))
+                v = dataclasses.replace(v, charted=False,
+                                        error=f"this analysis failed: {failure_text(exc)}")
+        blocks.append((v.name, [Block("note", f"Not charted: {v.error}")],
+                       ("no chart", _NEUTRAL)))
+    for name, bl, badge in blocks:
+        it = rep.item("Control charts", name, bl, badge=badge,
+                      open=badge[1] == _BAD and len(blocks) <= 20)
+        links[f"chart:{name}"] = "#" + it.anchor
+
+
+def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any]
+                ) -> tuple[str, list[Block], tuple[str, str]]:
+    """The control-chart item of one series: advice, findings, figure(s), limits."""
+    blocks: list[Block] = []
+    if v.advice is not None:
+        blocks.append(Block("note", shorten(_advice_text(v.advice), 600)))
+    signalled = []
+    for chart in (v.chart, v.companion):
+        if chart is None or not len(v.week_signals):
+            continue
+        mine = v.week_signals[v.week_signals["panel"].isin(set(chart.points["panel"]))]
+        if len(mine):
+            signalled += signals_in_words(dataclasses.replace(chart, signals=mine))
+    if signalled:
+        blocks.append(Block("finding", f"Signals this week ({v.signalling_points} points):"))
+        blocks.append(Block("list", signalled))
+    else:
+        blocks.append(Block("text", "No signals this week: only common-cause variation."))
+    blocks.append(Block("text", f"Limits: {v.limits_source}."))
+    for chart, what in ((v.chart, v.family), (v.companion, v.companion_family)):
+        if chart is None:
+            continue
+        display = dataclasses.replace(
+            chart, points=chart.points[chart.points["phase"] == "II"].reset_index(drop=True))
+        how = f" of {v.transformation.replace('_', ' ')}" if v.transformation else ""
+        fig = chart_figure(display, compact=True, title=f"{shorten(v.name)} ({what}{how})")
+        blocks.append(rep.figure(fig, label=f"{what} chart of {v.name}"))
+    blocks.append(Block("table", Table.from_frame(v.chart.limits.drop(
+        columns=[x for x in ("method",) if x in v.chart.limits]))))
+    badge = ("special cause", _BAD) if v.special_cause else ("common cause", _GOOD)
+    return v.name, blocks, badge
+
+
+@register_section("capability", "Capability")
+def _capability(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    sec = rep.section("Capability", intro="Capability against the specifications, with "
+                      "95 % confidence bounds, in the distribution model chosen on the "
+                      "baseline and kept week after week. A week with a special cause is "
+                      "assessed on its current state only (the data after the change the "
+                      "chart detected), or not at all: an index over two process states "
+                      "describes neither.")
+    rows = []
+    for v in a.series:
+        cv = v.capability
+        if not (v.charted and cv.assessed and cv.result is not None):
+            continue
+        cap: Any = cv.result
+        rows.append({
+            "characteristic": v.name, "n": cap.n, "model": cv.model, "basis": cv.basis,
+            "lsl": cap.lsl, "usl": cap.usl, "index": (cv.index or "").upper(),
+            "estimate": cv.value, "lower": cv.lower, "upper": cv.upper,
+            "worse side": cv.side or "—", "previous week": cv.previous,
+            "ppm (expected)": cap.dpmo, "target": v.spec.capability_target,
+            "stable": "yes" if not v.special_cause else "NO: current state only"})
+    if rows:
+        sec.blocks.append(Block("table", Table.from_frame(pd.DataFrame(rows))))
+    missing = [f"{_n(v.name)}: {v.capability.why_not}" for v in a.series
+               if v.charted and v.kind == "measurements" and not v.capability.assessed]
+    if missing:
+        sec.blocks.append(Block("note", "Not assessed — " + "; ".join(missing)))
+    for v in a.series:
+        cap = v.capability.result
+        if cap is not None:
+            rep.item("Capability", f"{v.name} capability", [
+                Block("table", Table.from_frame(cap.indices)),
+                rep.figure(cap.figure(height=360), label=f"capability of {v.name}"),
+                Block("list", list(cap.notes))])
+
+
+@register_section("pareto", "Defects: Pareto")
+def _pareto(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    sec = rep.section("Defects: Pareto", intro="The defect mix of the week and how it "
+                      "changed from the previous week.")
+    if a.pareto is None:
+        sec.blocks.append(Block("note", "No defect data this week."))
+        return
+    it = rep.item("Defects: Pareto", "Pareto of the week", [
+        Block("finding", vital_few_text(a.pareto)),
+        rep.figure(a.pareto.figure(height=380), label="defect Pareto"),
+        Block("table", Table.from_frame(a.pareto.table))], open=True)
+    links["pareto"] = "#" + it.anchor
+    if a.comparison is not None:
+        rep.item("Defects: Pareto", "Change vs the previous week", [
+            Block("finding", mix_text(a.comparison)),
+            rep.figure(a.comparison.figure(height=360), label="mix comparison"),
+            Block("table", Table.from_frame(a.comparison.table))])
+
+
+@register_section("rootcause", "Root causes")
+def _rootcause(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    sec = rep.section("Root causes", intro="Where the defects of the week come from: "
+                      "rates per unit inspected by factor, with interactions.")
+    strat = a.stratification
+    if strat is None:
+        sec.blocks.append(Block("note", a.no_stratification))
+        return
+    sec.blocks.append(Block("finding", strat.finding()))
+    it = rep.item("Root causes", "Where to look first", [
+        Block("table", Table.from_frame(strat.ranking.head(10)[
+            ["factor", "level", "defects", "exposure", "rate", "expected", "rate_ratio",
+             "p_adjusted"]])),
+        rep.figure(strat.figure(), label="stratification"),
+        Block("table", Table.from_frame(strat.factors))], open=True)
+    links["causes"] = "#" + it.anchor
+    model = a.drivers
+    if isinstance(model, str):
+        sec.blocks.append(Block("note", f"Driver model not fitted: {model}"))
+    elif model is not None:
+        rep.item("Root causes", "Driver model", [
+            Block("finding", model.finding()),
+            Block("table", Table.from_frame(model.anova)),
+            Block("list", list(model.notes))])
+
+
+@register_section("oee", "OEE and downtime")
+def _oee(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    sec = rep.section("OEE and downtime", intro="Availability × performance × quality per "
+                      "machine, and where the minutes were lost.")
+    if a.oee is None:
+        sec.blocks.append(Block("note", "No production data this week."))
+        return
+    rep.item("OEE and downtime", "OEE by machine", [
+        Block("table", Table.from_frame(a.oee.to_frame())),
+        rep.figure(a.oee.figure(), label="OEE")], open=True)
+    if a.downtime is not None:
+        dp = a.downtime
+        rep.item("OEE and downtime", "Downtime Pareto", [
+            Block("finding", f"Top downtime reason: {_n(dp.to_frame().iloc[0, 0])}"),
+            rep.figure(dp.figure(), label="downtime Pareto"),
+            Block("table", Table.from_frame(dp.to_frame()))], open=True)
+
+
+@register_section("attention", "What needs attention",
+                  links_to=("spc", "pareto", "rootcause"))
+def _attention(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    spec = a.spec
+    sec = rep.section("What needs attention", intro="Ranked by severity: new special "
+                      "causes first, then continuing ones, capability gaps, missed targets "
+                      "and shifts of the defect mix. Each signal links to the defect mix and "
+                      "the ranked causes of the week.")
+    att: list[dict[str, Any]] = []
+    related = [(t, links[k]) for t, k in (("defect mix", "pareto"),
+                                           ("ranked causes", "causes")) if k in links]
+    for v in a.series:
+        if not v.charted:
+            continue
+        if v.special_cause and v.first_signal is not None:
+            what = v.rules[0]["description"] if v.rules else "signal"
+            att.append({"sev": 3 if v.new else 2,
+                        "label": "NEW signal" if v.new else "signal",
+                        "level": _BAD if v.new else _WARN,
+                        "text": f"{_n(v.name)}: {what} at "
+                        f"{v.first_signal:%a %d %b %H:%M} UTC ({v.signalling_points} "
+                        "signalling points this week).",
+                        "href": links.get(f"chart:{v.name}", ""), "links": related})
+        cv = v.capability
+        if cv.assessed and cv.index is not None:
+            trend = ""
+            if np.isfinite(cv.previous) and cv.value < cv.previous - 0.1:
+                trend = f", down from {cv.previous:.2f} last week"
+            side = f" at the {cv.side} specification" if cv.side else ""
+            target = v.spec.capability_target
+            if cv.value < target:
+                att.append({"sev": 2 if cv.value < 1.0 else 1, "label": "capability",
+                            "level": _BAD if cv.value < 1.0 else _WARN,
+                            "text": f"{_n(v.name)}: {cv.index.capitalize()} {cv.value:.2f}"
+                            f"{side} below the target {target:g}{trend}.", "href": "",
+                            "links": []})
+    for k, kv in a.kpis.items():
+        tgt = spec.targets.get(k)
+        st = status(k, kv, tgt)
+        if tgt is not None and st in (_BAD, _WARN):
+            att.append({"sev": 1, "label": "target", "level": st,
+                        "text": f"{_KPI_NAMES[k]} {fmt_kpi(k, kv)} misses the target "
+                        f"{fmt_kpi(k, tgt)}.", "href": "", "links": []})
+    cmp_ = a.comparison
+    if cmp_ is not None and cmp_.p_value < 0.05:
+        movers = ", ".join(f"{_n(r.category)} ({r.change_points:+.1f} pts)"
+                           for r in cmp_.movers.itertuples())
+        att.append({"sev": 1, "label": "mix", "level": _WARN,
+                    "text": f"The defect mix changed: {movers}.",
+                    "href": links.get("pareto", ""), "links": []})
+    strat = a.stratification
+    if strat is not None and len(strat.ranking) and strat.ranking.iloc[0]["p_adjusted"] < 0.05:
+        att.append({"sev": 1, "label": "cause", "level": _WARN, "text": strat.finding(),
+                    "href": links.get("causes", ""), "links": []})
+    att.sort(key=lambda x: -int(x["sev"]))
+    if att:
+        sec.blocks.append(Block("attention", att))
+    else:
+        sec.blocks.append(Block("text", "Nothing needs attention this week."))
+
+
+@register_section("data_quality", "Data quality")
+def _data_quality(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    rows = []
+    for f in a.files:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(f.get("reasons", {}).items()))
+        skipped = ", ".join(f"{k}: {v}" for k, v in sorted(f.get("lines_skipped", {}).items()))
+        rows.append({"table": f["kind"], "source": f["name"], "profile": f["profile"],
+                     "rows read": f["rows_read"], "loaded": f["rows_loaded"],
+                     "quarantined": f["rows_quarantined"], "reasons": reasons or "—",
+                     "skipped lines": skipped or "—", "loaded at": f["loaded_at"]})
+    sec = rep.section("Data quality", intro="Every row of every source is either loaded or "
+                      "quarantined with its reason; nothing is dropped silently.")
+    if rows:
+        sec.blocks.append(Block("table", Table.from_frame(pd.DataFrame(rows))))
+    if len(a.quarantine):
+        rep.item("Data quality", "Quarantined rows", [Block("table", Table.from_frame(
+            a.quarantine, max_rows=100))])
+
+
+@register_section("methods", "Methods")
+def _methods(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    from leankit.spc import RULES
+
+    spec, w = a.spec, a.window
+    advised = any(getattr(v.spec, "chart", AUTO) == AUTO for v in a.series)
+    expected = a.expected_false_special_causes
+    sec = rep.section("Methods", intro="How every number in this report was made.")
+    lines = [
+        f"Control charts: Phase I limits from {w.b0:%Y-%m-%d} to {w.b1:%Y-%m-%d} (UTC), or "
+        "the version frozen in the dataset's limits registry (named under the chart); later "
+        "subgroups scored against these frozen limits (Phase II). Sigma within subgroups: "
+        "S-bar/c4 (X-bar/S), R-bar/d2 (X-bar/R), MR-bar/1.128 (I-MR); constants computed "
+        "exactly.",
+        "Run rules of charts named in the spec: " + "; ".join(
+            f"{r}: {RULES[r].describe()}" for r in spec.rules if r in RULES)
+        + " (with one subgroup every few hours, the full Western Electric set would raise "
+        "several false alarms per chart and week; other rules can be set per characteristic)"
+        + ". Dispersion panels: beyond the limits only.",
+        *([f"False-alarm design: charts are set so a stable characteristic shows a false "
+           f"special cause in about 1 week in {1 / spec.alarm_rate:.0f} (alarm_rate "
+           f"{spec.alarm_rate:g}); across this report's series about {expected:.2f} false "
+           "special causes are expected this week. For characteristics with chart = "
+           "\"auto\" the chart, any transformation and the limits are advised from the "
+           "baseline data (leankit.spc.advise): a Shewhart chart beyond the limits only "
+           "(large shifts) and an EWMA chart, λ = 0.2 (small sustained shifts), each "
+           "calibrated exactly (Markov chain) to half of that rate for the typical number "
+           "of points a week, instead of the run rules above; each chart states its advice "
+           "under its heading. A sustained shift of 1 sigma of the individual values is "
+           "caught within the week it starts."]
+          if advised else []),
+        "Capability: distribution model chosen on the baseline (normal unless the Anderson-"
+        "Darling p-value is below 0.01 and another model fits materially better; fitted "
+        "models use the ISO 22514-2 percentile method) and kept week after week. A week "
+        "with a special cause is assessed only from the change the chart detected "
+        "(maximum-likelihood change point, Samuel, Pignatiello & Calvin 1998), or not at "
+        "all with fewer than 30 values since: an index is never fitted to two process "
+        "states. The worse side is the specification the process is nearest to. Cp/Pp CIs "
+        "chi-square, Cpk/Ppk Bissell (95 %).",
+        "Sigma level = Z.bench + 1.5 (the conventional long-term shift); DPMO = defects / "
+        f"(units inspected × {spec.opportunities:g} opportunities) × 10⁶.",
+        "Pareto: defect counts of the week; change of the mix: chi-square test of homogeneity "
+        "with adjusted residuals (|r| > 2 marks a mover).",
+        "Root causes: defects per unit inspected (each inspection lot counted once) per "
+        "factor and pair of factors; likelihood-ratio tests, exact conditional tests per "
+        "level, Benjamini-Hochberg adjustment; driver model: Poisson/negative-binomial GLM "
+        "with an exposure offset, Type II tests.",
+        "OEE = availability × performance × quality as ratios of sums over the week; FPY = good"
+        " / total; scrap rate = scrap / total.",
+        "Times are UTC; weeks are ISO weeks (Monday to Sunday).",
+    ]
+    sec.blocks.append(Block("list", lines))
+    sec.blocks.append(Block("note", "Formulas and references: docs/methods.md of leankit "
+                            f"{__version__}."))
+
+
+def finish(rep: Report, a: WeeklyAnalysis) -> None:
+    """Header, failure summary and footer of a weekly report."""
+    rep.header_lines = [*a.scope, "Data freshness: " + "; ".join(a.freshness)]
+    if rep.failures:
+        rep.header_lines.append(
+            f"{len(rep.failures)} analys{'is' if len(rep.failures) == 1 else 'es'} failed "
+            "(see Data quality): the report is incomplete.")
+        sec = rep.section("Data quality")
+        sec.blocks.insert(0, Block("attention", [
+            {"level": _BAD, "label": "failed", "text": f"{shorten(what, 200)}: {msg}",
+             "href": "", "links": []} for what, msg in rep.failures]))
+    spec = a.spec
+    rep.footer_lines = [
+        f"Generated by leankit {__version__} on "
+        f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC} from spec {spec.source}"
+        + (f" (sha256 {spec.sha256[:16]}…)" if spec.sha256 else "") + ".",
+        f"Dataset {spec.data}; inputs: " + "; ".join(a.input_hashes) + ".",
+    ]
