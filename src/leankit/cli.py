@@ -417,7 +417,7 @@ def _chart(args: argparse.Namespace) -> int:
         return chart.monitor(new) if not new.empty else chart
 
     chart, notes = _noted(build)
-    for line in _chart_summary(chart, args, df, notes):
+    for line in _chart_summary(chart, args, df, notes, _default_rules(fam)):
         print(line)
     for p in outs:
         kind = _DETAIL_KINDS[p.suffix.lower()]
@@ -453,7 +453,8 @@ def _write_detail(chart: Any, path: Path, kind: str, args: argparse.Namespace) -
             f"{flagged:,} with a signal (columns signal, rules)")
 
 
-def _chart_summary(chart: Any, args: argparse.Namespace, df: Any, notes: list[str]) -> list[str]:
+def _chart_summary(chart: Any, args: argparse.Namespace, df: Any, notes: list[str],
+                   default: tuple[str, ...]) -> list[str]:
     """The short account of a chart: what was charted, limits, signals (count, first, last),
     notes — at most about 20 lines, however long the series."""
     import pandas as pd
@@ -464,21 +465,32 @@ def _chart_summary(chart: Any, args: argparse.Namespace, df: Any, notes: list[st
     if args.where:
         data += " where " + " and ".join(args.where)
     if args.time and args.time in df.columns and len(df):
-        times = pd.to_datetime(df[args.time])
-        data += f", {_when(times.min())} to {_when(times.max())}"
+        col = df[args.time]
+        if pd.api.types.is_numeric_dtype(col):  # periods numbered 1, 2, ...
+            data += f", {args.time} {col.min():g} to {col.max():g}"
+        else:
+            import warnings
+
+            try:
+                with warnings.catch_warnings():  # pandas guessing a format: not our note
+                    warnings.simplefilter("ignore")
+                    times = pd.to_datetime(col)
+                data += f", {_when(times.min())} to {_when(times.max())}"
+            except (ValueError, TypeError):  # an order the chart kept, not dates: no span
+                pass
     lines.append(data)
     params = getattr(chart, "parameters", {}) or {}
-    applied = tuple(params.get("rules") or ())
+    applied = tuple(str(r) for r in params.get("rules") or ())
     if args.rules is not None:
         rules = f"rules: {args.rules} (--rules)"
-    elif applied and set(applied) <= set(DEFAULT_RULES):
+    elif default == DEFAULT_RULES:
         rules = (f"rules: {', '.join(DEFAULT_RULES)} (the default, the same as the weekly "
                  "report; --rules to change)")
+        if applied and applied != DEFAULT_RULES:  # a family narrows them (EWMA: we_1)
+            rules += f"; this chart type applies {', '.join(applied)}"
     else:
-        rules = (f"rules: {', '.join(applied) or 'the chart type default'} (the {args.type} "
-                 "chart's own; the default we_1, nelson_2 does not apply to it)")
-    if args.rules is None and applied and set(applied) < set(DEFAULT_RULES):
-        rules += f"; this chart uses {', '.join(applied)}"
+        rules = (f"rules: {', '.join(default)} (the {args.type} chart's own; the default "
+                 f"{', '.join(DEFAULT_RULES)} does not apply to it)")
     lines.append(rules)
     lim = chart.limits
     keep = [c for c in lim.columns
@@ -507,7 +519,9 @@ def _signal_lines(chart: Any, frame: Any) -> list[str]:
     panels = list(dict.fromkeys(frame["panel"])) if "panel" in frame else []
     flagged = frame["signal"].astype(bool) if "signal" in frame else None
     if sig is None or sig.empty or flagged is None or not flagged.any():
-        return [f"signals: none ({len(frame):,} points)"]
+        points = int((frame["panel"] == panels[0]).sum()) if panels else len(frame)
+        return [f"signals: none ({points:,} points" + (f", {len(panels)} panels)"
+                                                       if len(panels) > 1 else ")")]
     if len(panels) > 1:
         per = [f"{p} {int(flagged[frame['panel'] == p].sum()):,} of "
                f"{int((frame['panel'] == p).sum()):,}" for p in panels]

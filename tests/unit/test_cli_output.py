@@ -220,6 +220,25 @@ def test_chart_without_rules_equals_the_default_given(dataset, capsys):
         [ln for ln in given if not ln.startswith("rules:")]
 
 
+@pytest.mark.parametrize(("argv", "line"), [
+    (["--type", "run", "--value", "y"],
+     "rules: anhoej (the run chart's own; the default we_1, nelson_2 does not apply to it)"),
+    (["--type", "t", "--value", "y"],
+     "rules: limits (the t chart's own; the default we_1, nelson_2 does not apply to it)"),
+    (["--type", "ewma", "--value", "y"], "rules: we_1, nelson_2 (the default, the same as "
+     "the weekly report; --rules to change); this chart type applies we_1"),
+    (["--type", "i_mr", "--value", "y", "--rules", "nelson"], "rules: nelson (--rules)"),
+])
+def test_chart_says_which_rules(tmp_path, capsys, argv, line):
+    y = 5.0 + np.abs(np.sin(np.arange(30) * 1.7))  # positive (t chart), no signals
+    path = tmp_path / "y.csv"
+    pd.DataFrame({"y": y, "when": [f"w{i:02d}" for i in range(30)]}).to_csv(path, index=False)
+    assert main(["chart", str(path), *argv, "--time", "when"]) == 0
+    cap = capsys.readouterr()
+    assert cap.out.splitlines()[2] == line
+    assert cap.err == ""  # times that are not dates: no span, and no pandas warning
+
+
 def test_limits_freeze_default_rules(dataset, tmp_path, capsys):
     import shutil
 
