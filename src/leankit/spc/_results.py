@@ -575,7 +575,7 @@ class ChartCollection(Mapping[Any, ControlChart]):
             values = key if isinstance(key, tuple) else (key,)
             fired = sorted(set(chart.signals["rule"])) if len(chart.signals) else []
             rows.append({**dict(zip(self.by, values, strict=True)),
-                         "points": int((chart.points["panel"] == chart.panel_names[0]).sum()),
+                         "points": len(chart._main()),
                          "signals": chart.n_signals, "rules fired": ", ".join(fired)})
         table = pd.DataFrame(rows)
         notes = tuple(f"{k}: not charted ({v})" for k, v in self.failures.items())
