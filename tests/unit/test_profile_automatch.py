@@ -27,6 +27,7 @@ from leankit import schema
 from leankit.errors import ProfileError
 from leankit.io import read_export
 from leankit.io._load import Load
+from leankit.io._profiles import normalize_header
 
 PLAIN = (
     "timestamp,part,characteristic,value\n"
@@ -87,6 +88,16 @@ def test_mixed_spelling_counts_exact_names_only(w):
     res = read_export(w("mixed.csv", text), kind="measurements")
     assert res.source.profile == "canonical"
     assert res.source.unmapped == ["Part"]
+
+
+def test_generic_words_in_title_case_do_not_identify_a_vendor(w):
+    # "Timestamp", "Characteristic", "Value" are spelled as cmm-en lists them, but they
+    # are canonical column names: no field is cmm-en's own, so naive times stay UTC
+    text = PLAIN.replace("timestamp,part,characteristic,value", "Timestamp,Characteristic,Value")
+    text = text.replace(",HX-1", "")
+    res = read_export(w("generic.csv", text), kind="measurements")
+    assert res.source.profile == "canonical"
+    assert res.data["timestamp"].tolist() == [utc(t, "UTC") for t in LOCAL]
 
 
 # ----------------------------------------------------------- clear vendor matches
@@ -274,20 +285,24 @@ def test_unmapped_columns_are_reported_in_every_format(w):
 # ------------------------------------------------------------------ properties
 
 MEASUREMENT_COLUMNS = schema.get("measurements").names
-_ALIASES = {
-    a.casefold()
-    for p in lio.builtin_profiles().values()
-    for names in (*p.columns.values(), *p.time_columns.values())
-    for a in names
+_CANONICAL = {normalize_header(c) for c in MEASUREMENT_COLUMNS} | {
+    normalize_header(c.replace("_", " ")) for c in MEASUREMENT_COLUMNS
 }
-_EXTRA = st.text(string.ascii_lowercase + "_", min_size=3, max_size=12).filter(
-    lambda s: (
-        s.strip("_")
-        and s not in MEASUREMENT_COLUMNS
-        and s.replace("_", " ") not in _ALIASES
-        and s not in _ALIASES
-    )
+#: vendor aliases in lower case ("part", "messwert", "sample" ...): case-insensitive
+#: matches of a vendor profile, which must neither choose it nor rename the column
+_VENDOR = sorted(
+    {
+        a.casefold()
+        for p in lio.builtin_profiles().values()
+        if p.kind == "measurements"
+        for names in (*p.columns.values(), *p.time_columns.values())
+        for a in names
+    }
+    - {c.casefold() for c in MEASUREMENT_COLUMNS}
 )
+_EXTRA = st.one_of(
+    st.sampled_from(_VENDOR), st.text(string.ascii_lowercase + "_", min_size=3, max_size=12)
+).filter(lambda s: bool(normalize_header(s)) and normalize_header(s) not in _CANONICAL)
 
 
 @settings(max_examples=30, deadline=None)
@@ -299,13 +314,14 @@ _EXTRA = st.text(string.ascii_lowercase + "_", min_size=3, max_size=12).filter(
         unique=True,
         max_size=5,
     ),
-    extra=st.lists(_EXTRA, unique=True, max_size=3),
+    extra=st.lists(_EXTRA, unique_by=normalize_header, max_size=3),
     seed=st.randoms(use_true_random=False),
 )
 def test_canonical_headers_always_pick_canonical(tmp_path_factory, optional, extra, seed):
-    """Headers spelled as canonical names (in any order, with any extra columns that no
-    profile lists) are read with the canonical profile, naive times as UTC, and the
-    extra columns are reported as unmapped, never renamed."""
+    """Headers spelled as canonical names, in any order, with extra columns (random
+    words, or vendor aliases in lower case such as ``part``) are read with the canonical
+    profile, naive times as UTC, and the extra columns are reported as unmapped, never
+    renamed."""
     header = ["timestamp", "characteristic", "value", *optional, *extra]
     seed.shuffle(header)
     row = {c: "x" for c in header}

@@ -125,8 +125,10 @@ def _choose(fits: list[_Fit], kind: str, file_name: str) -> tuple[_Fit, str]:
         _evidence(f, kind)
     generic = max((f for f in fits if f.generic), key=lambda f: len(f.exact), default=None)
     specific = [f for f in fits if not f.generic]
-    floor = len(generic.exact) if generic is not None else -1
-    contenders = [f for f in specific if len(f.exact) > floor]
+    if generic is None:
+        contenders = specific
+    else:  # a vendor profile must be named by its own words, and spelled better
+        contenders = [f for f in specific if f.own and len(f.exact) > len(generic.exact)]
 
     def scores() -> str:
         return ", ".join(f"{f.profile.name}: {len(f.exact)}" for f in fits)
@@ -135,8 +137,8 @@ def _choose(fits: list[_Fit], kind: str, file_name: str) -> tuple[_Fit, str]:
         assert generic is not None
         why = (
             f"auto-detected: {len(generic.exact)} header fields spelled as "
-            f"{generic.profile.name!r} lists them, no other fitting profile lists more "
-            f"({scores()})"
+            f"{generic.profile.name!r} lists them ({scores()}); no other fitting profile "
+            "spells more and has a field of its own"
         )
         return generic, why
     contenders.sort(key=lambda f: (len(f.exact), len(f.own)), reverse=True)
@@ -198,12 +200,15 @@ def resolve(
        them (case-sensitive, outer space and a unit suffix ignored): a specific
        profile's ``[columns]`` and ``time_columns`` aliases, the generic
        ``canonical`` profile's canonical column names.
-    2. If ``canonical`` fits and no specific profile counts more exact fields, the
+    2. A specific profile can win over ``canonical`` only if it counts more exact
+       fields **and** at least one header field is one of its own aliases (not a
+       canonical column name in any case: ``Part``, ``Sample``, ``Messwert``, not
+       ``Timestamp``). If ``canonical`` fits and no specific profile qualifies, the
        export is read with ``canonical`` (ties go to it).
-    3. Otherwise the specific profile with the most exact fields is used, then the
-       most fields matched by its own aliases (not canonical names: ``Messwert``,
-       ``Shift Start``). If two or more tie, :class:`ProfileError` names them and
-       asks for ``--profile`` (and ``--tz``).
+    3. Among the qualifying specific profiles (all fitting ones if ``canonical``
+       does not fit), the one with the most exact fields is used, then the one
+       with the most fields matched by its own aliases. If two or more tie,
+       :class:`ProfileError` names them and asks for ``--profile`` (and ``--tz``).
 
     Raises
     ------
