@@ -236,10 +236,16 @@ def test_hostile_text_is_escaped_in_the_html(hostile_reports, which):
     # plotly's pseudo-HTML labels (\u0026lt;)
     marks = ("\\u003cscript\\u003ewindow.__pwned=1", "\\u0026lt;script\\u0026gt;window.__pwned=1")
     assert any(m in fig for fig in figures for m in marks)
-    # exactly the plotly.js and report.js scripts, one data element per figure and the
-    # shared plotly template(s)
+    # exactly the plotly.js and report.js scripts, one data element per figure, the
+    # shared plotly template(s) and one CSV data element per table
     templates = len(re.findall(r'<script type="application/json" id="tpl-', html))
-    assert len(re.findall(r"<script\b", html, flags=re.I)) == 2 + len(figures) + templates
+    tables = len(re.findall(r'<table class="lk-table">', html))
+    islands = re.findall(r'<script type="application/json" class="lk-csv-data">(.*?)</script>',
+                         html, flags=re.S)
+    assert len(islands) == tables > 0
+    assert all("<" not in x and ">" not in x for x in islands)
+    assert len(re.findall(r"<script\b", html, flags=re.I)) == (2 + len(figures) + templates
+                                                                + tables)
 
 
 @pytest.mark.parametrize("which", ["custom", "weekly"])

@@ -20,18 +20,37 @@ from leankit._text import LABEL_CHARS, balance_bidi, shorten
 __all__ = ["Block", "Item", "Report", "Section", "Table"]
 
 
+#: Rows of a table carried by its "Download CSV" button (the rest is counted in a note).
+CSV_MAX_ROWS = 5000
+#: A table with more rows than this is "long": on paper only its first PRINT_ROWS rows
+#: are printed, with a line saying how many more are in the HTML and its CSV.
+LONG_TABLE_ROWS = 30
+PRINT_ROWS = 20
+# Leading characters that make a spreadsheet read a cell as a formula (OWASP "CSV
+# Injection"; OWASP ASVS 5.0 requirement 1.2.10 adds the null character).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
 @dataclass(slots=True)
 class Table:
-    """A table ready to render: column names and rows of (text, is_text) cells."""
+    """A table ready to render: column names and rows of (text, is_text) cells.
+
+    ``more`` rows of the frame are not shown; ``csv`` is the frame as CSV text (RFC 4180,
+    at most :data:`CSV_MAX_ROWS` rows, ``csv_more`` rows left out) for the table's
+    "Download CSV" button, built by :func:`csv_text`; empty means no button.
+    """
 
     columns: list[str]
     rows: list[list[tuple[str, bool]]]
     more: int = 0
+    csv: str = ""
+    csv_more: int = 0
 
     @classmethod
-    def from_frame(cls, df: pd.DataFrame, *, max_rows: int = 60, digits: int = 6) -> Table:
+    def from_frame(cls, df: pd.DataFrame, *, max_rows: int = 60, digits: int = 6,
+                   csv_rows: int = CSV_MAX_ROWS) -> Table:
         """Format a DataFrame (numbers to ``digits`` significant digits; text escaped
-        by the template)."""
+        by the template) and keep its first ``csv_rows`` rows as CSV (full precision)."""
         shown = df.head(max_rows)
         rows = []
         for rec in shown.itertuples(index=False):
@@ -39,7 +58,34 @@ class Table:
             for v in rec:
                 cells.append(_cell(v, digits))
             rows.append(cells)
-        return cls([str(c) for c in df.columns], rows, max(0, len(df) - max_rows))
+        return cls([str(c) for c in df.columns], rows, max(0, len(df) - max_rows),
+                   csv_text(df, max_rows=csv_rows), max(0, len(df) - csv_rows))
+
+    @property
+    def total(self) -> int:
+        """Rows of the frame (shown and not shown)."""
+        return len(self.rows) + self.more
+
+    @property
+    def long(self) -> bool:
+        """More than :data:`LONG_TABLE_ROWS` rows shown: printed in part only."""
+        return len(self.rows) > LONG_TABLE_ROWS
+
+    @property
+    def print_rows(self) -> int:
+        """Rows printed on paper (all of a short table, :data:`PRINT_ROWS` of a long one)."""
+        return PRINT_ROWS if self.long else len(self.rows)
+
+    def csv_json(self) -> Any:
+        """The CSV as a JSON string literal for a ``<script type="application/json">``
+        element: markup (``markupsafe.Markup``) because it is made script-safe here (``<``,
+        ``>``, ``&`` and the line separators escaped as ``\\u`` sequences, which JSON.parse
+        reads back), like the figure JSON."""
+        import json
+
+        from markupsafe import Markup
+
+        return Markup(_escape_script(json.dumps(self.csv, ensure_ascii=False)))
 
 
 def _cell(v: Any, digits: int) -> tuple[str, bool]:
@@ -59,6 +105,64 @@ def _cell(v: Any, digits: int) -> tuple[str, bool]:
     if isinstance(v, pd.Timestamp):
         return v.strftime("%Y-%m-%d %H:%M"), True
     return str(v), True
+
+
+def csv_cell(v: Any) -> str:
+    """One value as a CSV field's text: numbers in full precision (``repr``), missing
+    values empty, timestamps ISO 8601, and text neutralised against formula injection.
+
+    Text that starts with ``=``, ``+``, ``-``, ``@``, tab, carriage return or the null
+    character gets a leading apostrophe, so a spreadsheet shows it as text instead of
+    evaluating it (OWASP, "CSV Injection"). Numbers are never changed: ``-5`` stays a
+    number; the text ``"-5"`` becomes ``'-5``. Direction overrides are removed from text
+    as in the HTML (:func:`leankit._text.balance_bidi`).
+
+    Examples
+    --------
+    >>> print(csv_cell(-0.25), csv_cell("-0.25"), csv_cell("=HYPERLINK(1)"), csv_cell("@A1"))
+    -0.25 '-0.25 '=HYPERLINK(1) '@A1
+    >>> csv_cell(float("nan")), csv_cell(True), csv_cell(12345678901)
+    ('', 'True', '12345678901')
+    """
+    if v is None or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return "True" if v else "False"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, np.floating) and not isinstance(v, np.float64):
+        return "" if np.isnan(v) else str(v)  # float32/16: their own shortest repr
+    if isinstance(v, (float, np.floating)):
+        return "" if math.isnan(v) else repr(float(v))
+    if isinstance(v, (pd.Timestamp, dt.datetime, dt.date)):
+        return v.isoformat()
+    if isinstance(v, np.datetime64):
+        return "" if np.isnat(v) else pd.Timestamp(v).isoformat()
+    text = balance_bidi(str(v))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_text(df: pd.DataFrame, *, max_rows: int = CSV_MAX_ROWS) -> str:
+    """The first *max_rows* rows of *df* as CSV text (RFC 4180: comma separated, fields
+    with commas, quotes or line breaks quoted, CRLF line ends; a header row of the column
+    names; the index is not written). Every field goes through :func:`csv_cell`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"reason": ["=1+1", "a, b"], "delta": [-1.5, 2]})
+    >>> csv_text(df).splitlines()
+    ['reason,delta', "'=1+1,-1.5", '"a, b",2.0']
+    """
+    import csv
+    import io
+
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\r\n")
+    out.writerow([csv_cell(str(c)) for c in df.columns])
+    for rec in df.head(max_rows).itertuples(index=False, name=None):
+        out.writerow([csv_cell(v) for v in rec])
+    return buf.getvalue()
 
 
 @dataclass(slots=True)
@@ -106,7 +210,12 @@ _ROUND = re.compile(r"(-?\d+\.\d{7,})(?=[,\]}])")
 
 
 def _script_safe(raw: str) -> str:
-    raw = _ROUND.sub(lambda m: f"{float(m.group(1)):.7g}", raw)
+    return _escape_script(_ROUND.sub(lambda m: f"{float(m.group(1)):.7g}", raw))
+
+
+def _escape_script(raw: str) -> str:
+    """JSON text that cannot end its ``<script>`` element (``<``, ``>``, ``&`` and the
+    JavaScript line separators as ``\\u`` escapes; JSON.parse reads them back)."""
     return (raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
