@@ -2,7 +2,7 @@
 
 Commands
 --------
-``leankit ingest PATH... --kind KIND --out DIR [--profile NAME_OR_FILE]``
+``leankit ingest PATH... --kind KIND --out DIR [--profile NAME_OR_FILE] [--tz ZONE]``
     Load exports into a canonical Parquet dataset and print the row accounting.
 ``leankit demo [--data DIR] --out DIR``
     Ingest the shipped ``sample_data/`` and write the weekly report (``DIR/weekly_report.html``).
@@ -107,6 +107,7 @@ def _ingest(args: argparse.Namespace) -> int:
             profile=args.profile,
             sheet=_sheet(args.sheet),
             progress=_progress(show),
+            tz=args.tz,
         )
         _clear_progress(show)
         reports.extend(rep.files)
@@ -778,6 +779,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--out", required=True, type=Path, help="dataset folder")
     ing.add_argument("--profile", help="built-in profile name or TOML file (default: auto)")
     ing.add_argument("--sheet", help="Excel sheet name or 0-based index")
+    ing.add_argument("--tz", metavar="ZONE", help="IANA time zone of the exports' times "
+                     "without UTC offset, e.g. Europe/Berlin (overrides the profile's)")
     ing.add_argument("--strict", action="store_true", help="exit 1 if any row is quarantined")
     ing.add_argument("--json", action="store_true", help="print the accounting as JSON")
     ing.add_argument("--quiet", action="store_true", help="no progress output")

@@ -184,7 +184,7 @@ class WeeklyAnalysis:
                            timespec="seconds"),
                        "spec_sha256": spec.sha256 or None},
             "design": {"alarm_rate": spec.alarm_rate, "companion": "ewma",
-                       "ewma_lambda": 0.2,
+                       "ewma_lambda": "auto",
                        "expected_false_special_causes": float(sum(rates)),
                        "series_with_design": len(rates)},
             "kpis": {k: {"value": num(self.kpis.get(k)),

@@ -474,7 +474,7 @@ def _methods(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
            "special causes are expected this week. For characteristics with chart = "
            "\"auto\" the chart, any transformation and the limits are advised from the "
            "baseline data (leankit.spc.advise): a Shewhart chart beyond the limits only "
-           "(large shifts) and an EWMA chart, λ = 0.2 (small sustained shifts), each "
+           "(large shifts) and an EWMA chart, λ 0.05 to 0.2 (small sustained shifts), each "
            "calibrated exactly (Markov chain) to half of that rate for the typical number "
            "of points a week, instead of the run rules above; each chart states its advice "
            "under its heading. A sustained shift of 1 sigma of the individual values is "

@@ -46,8 +46,6 @@ __all__ = [
 ]
 
 AUTO = "auto"
-#: λ of the EWMA paired with the advised Shewhart chart.
-EWMA_LAMBDA = 0.2
 #: Significance level of the baseline's normality check for the capability model.
 MODEL_ALPHA = 0.01
 #: A fitted model replaces the normal one only if the normal's Anderson-Darling
@@ -185,7 +183,11 @@ class SeriesVerdict:
         return {
             "characteristic": self.name, "kind": self.kind, "charted": self.charted,
             "chart": self.family, "transformation": self.transformation,
-            "companion": self.companion_family, "limits": self.limits_source or None,
+            "companion": self.companion_family,
+            "companion_lambda": (self.advice.companion["settings"].get("lam")
+                                 if self.advice is not None and self.advice.companion
+                                 is not None and self.companion_family else None),
+            "limits": self.limits_source or None,
             "special_cause": self.special_cause, "new_special_cause": self.new,
             "first_signal": None if self.first_signal is None
             else self.first_signal.isoformat(),
@@ -522,7 +524,7 @@ def assess_measurement(rows: pd.DataFrame, c: Any, w: Window, *, alarm_rate: flo
                     advice = spc.advise(
                         base, value="value", subgroup=subgroup, time="timestamp",
                         period_points=points_per_week(base, subgroup),
-                        alarm_rate=alarm_rate, companion="ewma", lam=EWMA_LAMBDA)
+                        alarm_rate=alarm_rate, companion="ewma", lam="auto")
                 overrides: dict[str, Any] = {"rules": list(c.rules)} if c.rules else {}
                 data_t = advice.transform(upto)
                 base_t = _rows_of(data_t, base)

@@ -23,7 +23,8 @@ def weekly_report(spec: ReportSpec, *, progress: Callable[[str], None] | None = 
     """Build the weekly quality report described by *spec*.
 
     The weekly report type is the section list ``SECTIONS`` (registered section
-    builders) in that order; ``spec.sections`` selects which of them appear. The report carries the verdicts (``Report.verdicts``) and the JSON document
+    builders) in that order; ``spec.sections`` selects which of them appear. The
+    report carries the verdicts (``Report.verdicts``) and the JSON document
     ``Report.write`` saves beside the HTML (``Report.data``).
 
     Raises

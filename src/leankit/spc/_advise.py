@@ -42,6 +42,8 @@ ALPHA = 0.01
 #: A lognormal model "fits" when Anderson-Darling on log(x) does not reject it at the
 #: advisor's level (p at least this): large rounded samples reject at 0.05 for resolution.
 LOGNORMAL_FIT = 0.01
+#: Or: the log scale's Anderson-Darling statistic is at least this many times smaller.
+LOG_BETTER = 5.0
 #: Fewest points (individuals or subgroup means) to test normality or autocorrelation.
 MIN_TEST_POINTS = 20
 #: Fewest subgroups to test counts for overdispersion.
@@ -321,9 +323,29 @@ def _skew(x: np.ndarray) -> float:
 
 
 def _ad_p(x: np.ndarray) -> float:
+    return _ad(x)[1]
+
+
+def _ad(x: np.ndarray) -> tuple[float, float]:
+    """Anderson-Darling statistic and p-value for normality (NaN, NaN when untestable)."""
     if x.size < 8 or np.ptp(x) == 0:
-        return math.nan
-    return float(anderson_darling_normal(x)[1])
+        return math.nan, math.nan
+    a2, p = anderson_darling_normal(x)
+    return float(a2), float(p)
+
+
+def _log_fits(raw: np.ndarray, logged: np.ndarray) -> tuple[bool, float, float]:
+    """Whether the log scale describes *raw* (rejected as normal): its Anderson-Darling
+    test does not reject at LOGNORMAL_FIT, or its statistic is at most 1/LOG_BETTER of
+    the raw values' (far closer to normal, as in large samples where both reject).
+    Returns (fits, log p, ratio of the statistics raw/log)."""
+    a_raw, _ = _ad(raw)
+    a_log, p_log = _ad(logged)
+    ratio = a_raw / a_log if np.isfinite(a_raw) and np.isfinite(a_log) and a_log > 0 \
+        else math.nan
+    fits = (np.isfinite(p_log) and p_log >= LOGNORMAL_FIT) or (
+        np.isfinite(ratio) and ratio >= LOG_BETTER)
+    return bool(fits), p_log, ratio
 
 
 def _column(data: pd.DataFrame, name: str | None, what: str) -> None:
@@ -399,13 +421,129 @@ def calibrate_ewma(period_points: int, alarm_rate: float, lam: float) -> dict[st
             "arl0": float(res.table["arl"].iloc[0])}
 
 
+def _ewma_kernel(lam: float, big_l: float, shift: float) -> np.ndarray:
+    """Nyström discretisation of the two-sided EWMA's in-control region (asymptotic
+    limits ±L·√(λ/(2−λ)), units of the plotted statistic's sigma) for a mean *shift*:
+    K[i, j] = w_j φ((u_j − (1−λ)u_i)/λ − shift)/λ (Gauss-Legendre nodes u, weights w),
+    the kernel :func:`leankit.spc.arl` uses (Crowder 1987)."""
+    from leankit.spc._arl import _gauss_legendre, _panels, _phi
+
+    limit = big_l * math.sqrt(lam / (2.0 - lam))
+    nodes, weights = _gauss_legendre(-limit, limit, _panels(2 * limit, lam, None))
+    z = (nodes[None, :] - (1.0 - lam) * nodes[:, None]) / lam - shift
+    return np.asarray(weights[None, :] * _phi(z) / lam, dtype=float)
+
+
+def _quasi_stationary(k0: np.ndarray) -> tuple[float, np.ndarray]:
+    """Perron root ρ and left eigenvector q (sum 1) of the in-control kernel: the EWMA's
+    distribution after a long run without a signal, from which the run length is
+    geometric, P(T > n) = ρ^n. Power iteration (the kernel is positive), to 1e-13."""
+    q = np.full(k0.shape[0], 1.0 / k0.shape[0])
+    rho = 0.0
+    for _ in range(20_000):
+        nxt = q @ k0
+        r = float(nxt.sum())
+        nxt /= r
+        done = abs(r - rho) <= 1e-14 and float(np.abs(nxt - q).max()) <= 1e-12
+        q, rho = nxt, r
+        if done:
+            break
+    return rho, q
+
+
+def ewma_steady_rate(period_points: int, lam: float, big_l: float) -> float:
+    """P(at least one signal in a period of N points) of an EWMA that has run in control
+    for long (quasi-stationary start): ``1 − ρ^N``, ρ the Perron root of the Nyström
+    kernel. The weekly report's EWMA runs on from the baseline, so this, not the
+    zero-start rate, is its weekly false-alarm rate.
+
+    Examples
+    --------
+    >>> r = ewma_steady_rate(84, 0.2, 3.772)
+    >>> 0.01 < r < 0.012
+    True
+    """
+    rho, _ = _quasi_stationary(_ewma_kernel(lam, big_l, 0.0))
+    return float(-math.expm1(period_points * math.log(max(min(rho, 1.0), 1e-300))))
+
+
+def ewma_steady_detection(period_points: int, lam: float, big_l: float,
+                          shift: float) -> float:
+    """P(the EWMA signals within N points of a sustained *shift* that starts when the
+    chart is in its in-control steady state (quasi-stationary start)).
+
+    Examples
+    --------
+    >>> round(ewma_steady_detection(84, 0.2, 3.9, 0.0), 3) == round(
+    ...     ewma_steady_rate(84, 0.2, 3.9), 3)
+    True
+    """
+    _, q = _quasi_stationary(_ewma_kernel(lam, big_l, 0.0))
+    k1 = _ewma_kernel(lam, big_l, shift)
+    p = q.copy()
+    for _ in range(int(period_points)):
+        p = p @ k1
+    return float(min(max(1.0 - p.sum(), 0.0), 1.0))
+
+
+def calibrate_ewma_steady(period_points: int, alarm_rate: float, lam: float
+                          ) -> dict[str, float]:
+    """EWMA width L (asymptotic limits) so the steady-state rate of periods with a false
+    alarm (:func:`ewma_steady_rate`) is at most *alarm_rate*; bisection, L rounded up to
+    3 decimals.
+
+    Examples
+    --------
+    >>> c = calibrate_ewma_steady(84, 0.01, 0.2)
+    >>> c["L"], c["achieved_rate"] <= 0.01
+    (3.789, True)
+    """
+    lo, hi = 1.5, 7.0
+    for _ in range(22):
+        mid = 0.5 * (lo + hi)
+        if ewma_steady_rate(period_points, lam, mid) > alarm_rate:
+            lo = mid
+        else:
+            hi = mid
+    big_l = math.ceil(hi * 1000 - 1e-9) / 1000
+    return {"L": big_l, "achieved_rate": ewma_steady_rate(period_points, lam, big_l),
+            "arl0": float(arl("ewma", lam=lam, L=big_l).table["arl"].iloc[0])}
+
+
+#: λ values the advisor tries for the EWMA companion with ``lam="auto"``.
+LAMBDAS = (0.05, 0.1, 0.2)
+
+
+def choose_lambda(period_points: int, alarm_rate: float, design_shift: float
+                  ) -> tuple[float, dict[str, float], dict[float, float]]:
+    """The λ of :data:`LAMBDAS` whose EWMA, calibrated to *alarm_rate* per period in
+    steady state, best catches a sustained shift of *design_shift* and of half of it
+    within one period (mean of the two detection probabilities; ties to the larger λ).
+
+    Returns ``(λ, calibration, {λ: score})``.
+    """
+    best: tuple[float, float, dict[str, float]] | None = None
+    scores: dict[float, float] = {}
+    for lam in LAMBDAS:
+        cal = calibrate_ewma_steady(period_points, alarm_rate, lam)
+        score = 0.5 * sum(ewma_steady_detection(period_points, lam, cal["L"], d)
+                          for d in (design_shift, 0.5 * design_shift))
+        scores[lam] = score
+        if best is None or score >= best[1] - 1e-9:
+            best = (lam, score, cal)
+    assert best is not None
+    return best[0], best[2], scores
+
+
 def simulate_combined_rate(period_points: int, k: float, lam: float, big_l: float, *,
                            n_sim: int = 20_000, seed: int = 20_261_204,
                            ) -> tuple[float, float]:
     """Share of simulated in-control periods in which the Shewhart chart (±k) *or* the
     EWMA (λ, asymptotic ±L) signals, and its standard error.
 
-    Standard normal points (known parameters), the EWMA started at 0; seeded.
+    Standard normal points (known parameters); the EWMA runs in control for a burn-in
+    of ⌈8/λ⌉ points before the period (its steady state, as in the weekly report);
+    seeded.
 
     Examples
     --------
@@ -418,13 +556,14 @@ def simulate_combined_rate(period_points: int, k: float, lam: float, big_l: floa
     rng = np.random.default_rng(seed)
     width = big_l * math.sqrt(lam / (2.0 - lam))
     hits = 0
-    chunk = max(1, int(2_000_000 // max(period_points, 1)))
+    burn = 0 if lam >= 1.0 else math.ceil(8.0 / lam)
+    chunk = max(1, int(2_000_000 // max(period_points + burn, 1)))
     done = 0
     while done < n_sim:
         m = min(chunk, n_sim - done)
-        z = rng.standard_normal((m, period_points))
-        e = lfilter([lam], [1.0, -(1.0 - lam)], z, axis=1)
-        hit = (np.abs(z) > k).any(axis=1) | (np.abs(e) > width).any(axis=1)
+        z = rng.standard_normal((m, burn + period_points))
+        e = lfilter([lam], [1.0, -(1.0 - lam)], z, axis=1)[:, burn:]
+        hit = (np.abs(z[:, burn:]) > k).any(axis=1) | (np.abs(e) > width).any(axis=1)
         hits += int(hit.sum())
         done += m
     p = hits / n_sim
@@ -447,7 +586,7 @@ def advise(
     period_points: int | None = None,
     alarm_rate: float = 0.02,
     companion: Literal["none", "ewma"] = "none",
-    lam: float = 0.2,
+    lam: float | Literal["auto"] = 0.2,
 ) -> Advice:
     """Advise a control chart for the data: family, settings, transformation, limits.
 
@@ -483,8 +622,12 @@ def advise(
         small sustained shifts (I-MR and X̄-S only). With ``period_points`` each chart
         gets half of ``alarm_rate``, and the combined rate is bounded (Bonferroni) and
         simulated.
-    lam : float, default 0.2
-        λ of the companion EWMA, in (0, 1].
+    lam : float or "auto", default 0.2
+        λ of the companion EWMA, in (0, 1]. ``"auto"`` (with ``period_points``): the λ
+        of 0.05, 0.1, 0.2 whose calibrated EWMA best catches, within one period, a
+        sustained shift of 1 sigma of the individual values and of half of it
+        (:func:`choose_lambda`; the shift in units of the plotted statistic depends on
+        the chart: √n for subgroup means, √((1−φ)/(1+φ)) for AR(1) residuals).
 
     Returns
     -------
@@ -563,8 +706,9 @@ def advise(
                           f"reporting period, e.g. 84); got {period_points!r}")
     if companion not in ("none", "ewma"):
         raise SchemaError(f"companion= must be 'none' or 'ewma'; got {companion!r}")
-    if not (isinstance(lam, (int, float)) and 0 < lam <= 1):
-        raise SchemaError(f"lam= must be in (0, 1] (the EWMA weight); got {lam!r}")
+    if not (lam == "auto" or (isinstance(lam, (int, float)) and not isinstance(lam, bool)
+                              and 0 < lam <= 1)):
+        raise SchemaError(f"lam= must be in (0, 1] (the EWMA weight) or 'auto'; got {lam!r}")
     if attribute not in ("defects", "defectives"):
         raise SchemaError(f"attribute= must be 'defects' or 'defectives'; got {attribute!r}")
 
@@ -707,8 +851,21 @@ def advise(
     companion_spec: dict[str, Any] | None = None
     if pair:
         big_l = 3.0
+        if lam == "auto" and period_points is None:
+            lam = 0.2
         if period_points is not None:
-            ecal = calibrate_ewma(int(period_points), shewhart_rate, float(lam))
+            if lam == "auto":
+                d = _design_shift(family, transformation, params, diag, sub_n)
+                lam, ecal, scores = choose_lambda(int(period_points), shewhart_rate, d)
+                diag.update(ewma_design_shift=d, **{
+                    f"ewma_detection_lambda_{k:g}": v for k, v in scores.items()})
+                reasons.append(
+                    f"EWMA λ = {lam:g} chosen of {', '.join(f'{x:g}' for x in LAMBDAS)}: "
+                    f"it best catches, within one period, a sustained shift of 1 sigma of "
+                    f"the individual values ({d:.2f} sigmas of the plotted statistic) and "
+                    f"of half of it (mean probability {scores[lam]:.2f})")
+            else:
+                ecal = calibrate_ewma_steady(int(period_points), shewhart_rate, float(lam))
             big_l = ecal["L"]
             sim, se = simulate_combined_rate(int(period_points), nsigmas, float(lam), big_l)
             bound = diag["achieved_rate"] + ecal["achieved_rate"]
@@ -717,11 +874,12 @@ def advise(
                         combined_rate_simulated=sim, combined_rate_simulated_se=se)
             reasons.append(
                 f"paired with an EWMA (λ = {lam:g}, asymptotic limits ±{big_l:g}σ_EWMA, "
-                f"ARL0 = {ecal['arl0']:,.0f}, rate {ecal['achieved_rate']:.4g}) for small "
-                f"sustained shifts; each chart has half the budget, so the combined rate "
-                f"is at most {bound:.4g} (Bonferroni); simulated {sim:.4g} ± {se:.2g}")
+                f"ARL0 = {ecal['arl0']:,.0f}, steady-state rate {ecal['achieved_rate']:.4g}) "
+                f"for small sustained shifts; each chart has half the budget, so the "
+                f"combined rate is at most {bound:.4g} (Bonferroni); simulated {sim:.4g} ± "
+                f"{se:.2g}")
         else:
-            diag["ewma_arl0"] = float(arl("ewma", lam=lam, L=big_l).table["arl"].iloc[0])
+            diag["ewma_arl0"] = float(arl("ewma", lam=float(lam), L=big_l).table["arl"].iloc[0])
             reasons.append(
                 f"paired with an EWMA (λ = {lam:g}, asymptotic limits ±3σ_EWMA, ARL0 = "
                 f"{diag['ewma_arl0']:,.0f}) for small sustained shifts")
@@ -808,13 +966,16 @@ def _advise_individuals(x: np.ndarray, *, value: str, time: str | None,
     skew = diag["skewness"]
     if np.isfinite(ad_p) and ad_p < ALPHA:
         if bool((x > 0).all()):
-            log_p = _ad_p(np.log(x))
+            fits, log_p, ratio = _log_fits(x, np.log(x))
             diag["lognormal_anderson_darling_p"] = log_p
-            if np.isfinite(log_p) and log_p >= LOGNORMAL_FIT:
+            diag["anderson_darling_ratio_raw_to_log"] = ratio
+            if fits:
+                how = (f"lognormal fits, p = {log_p:.3g}" if log_p >= LOGNORMAL_FIT else
+                       f"log scale far closer to normal: Anderson-Darling {ratio:.0f}× "
+                       "smaller")
                 reasons.append(
                     f"individual values, skewed (skewness {skew:.2f}, normal Anderson-"
-                    f"Darling {_fmt_p(ad_p)}; lognormal fits, p = {log_p:.3g}): I-MR on "
-                    "log scale")
+                    f"Darling {_fmt_p(ad_p)}; {how}): I-MR on log scale")
                 return "log", {"source": value, "column": f"log_{value}"}
         reasons.append(
             f"individual values, not normal (skewness {skew:.2f}, Anderson-Darling "
@@ -826,6 +987,20 @@ def _advise_individuals(x: np.ndarray, *, value: str, time: str | None,
         f"individual values, independent (lag-1 r = {r1:.2f}, Ljung-Box {_fmt_p(lb_p)}) "
         f"and consistent with normal (Anderson-Darling p = {ad_p:.3g}): I-MR chart")
     return None, {}
+
+
+def _design_shift(family: str, transformation: str | None, params: dict[str, Any],
+                  diag: dict[str, Any], sub_n: float) -> float:
+    """A sustained shift of 1 sigma of the individual values, in sigmas of the plotted
+    statistic."""
+    if transformation == "ar1_residuals":
+        phi = float(min(max(params.get("phi", 0.0), -0.95), 0.95))
+        return math.sqrt((1.0 - phi) / (1.0 + phi))  # after the onset
+    if transformation == "subgroup_means":
+        return float(diag.get("means_design_shift", 1.0))
+    if family == "xbar_s":
+        return math.sqrt(max(sub_n, 1.0))
+    return 1.0
 
 
 def _between_component(frame: pd.DataFrame, x: np.ndarray, *, subgroup: str,
@@ -857,6 +1032,8 @@ def _between_component(frame: pd.DataFrame, x: np.ndarray, *, subgroup: str,
     diag["anova_f"] = f
     diag["anova_p"] = p
     diag["between_share"] = share
+    nbar = float(np.mean(cnt))
+    diag["means_design_shift"] = math.sqrt((ms_w + var_b) / (ms_w / nbar + var_b))
     if p < BETWEEN_ALPHA and share >= BETWEEN_SHARE:
         reasons.append(
             f"the subgroup means vary more than the variation within subgroups explains "
@@ -892,18 +1069,19 @@ def _subgroup_diagnostics(frame: pd.DataFrame, x: np.ndarray, *, value: str,
     ad_p = diag["within_anderson_darling_p"]
     log_scale = False
     if np.isfinite(ad_p) and ad_p < ALPHA:
-        log_p = math.nan
+        log_p, fits = math.nan, False
         if bool((x > 0).all()):
             lx = np.log(x)
             lmeans = pd.Series(lx).groupby(frame[subgroup].to_numpy(), sort=False
                                            ).transform("mean").to_numpy(float)
-            log_p = _ad_p(lx - lmeans)
+            fits, log_p, ratio = _log_fits(dev, lx - lmeans)
             diag["within_lognormal_anderson_darling_p"] = log_p
-        if np.isfinite(log_p) and log_p >= LOGNORMAL_FIT:
+            diag["within_anderson_darling_ratio_raw_to_log"] = ratio
+        if fits:
             log_scale = True
             reasons.append(
                 f"the values within subgroups are skewed (skewness {skew:.2f}, Anderson-"
-                f"Darling {_fmt_p(ad_p)}; on log scale they fit a normal, p = "
+                f"Darling {_fmt_p(ad_p)}; on log scale they are close to normal, p = "
                 f"{log_p:.3g}): X̄-S on log scale, since means of a few skewed values keep "
                 "a long tail that beyond-limits rules read as false alarms")
         else:

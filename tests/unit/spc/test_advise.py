@@ -18,7 +18,10 @@ from leankit.errors import ColumnNotFoundError, InsufficientDataError, SchemaErr
 from leankit.spc._advise import (
     ar1_residuals,
     calibrate,
-    calibrate_ewma,
+    calibrate_ewma_steady,
+    choose_lambda,
+    ewma_steady_detection,
+    ewma_steady_rate,
     simulate_combined_rate,
 )
 
@@ -345,8 +348,12 @@ def test_ewma_companion_splits_the_budget() -> None:
     # each chart gets half of 0.02, from spc.arl (Shewhart: exact chain; EWMA: integral eq.)
     assert d["achieved_rate"] <= 0.01 and d["ewma_achieved_rate"] <= 0.01
     assert d["ewma_achieved_rate"] >= 0.0099
-    ref = spc.arl("ewma", lam=0.2, L=d["ewma_L"]).false_alarm_probability(84)
-    assert d["ewma_achieved_rate"] == pytest.approx(ref, rel=1e-12)
+    # steady state (the chart runs on from the baseline): 1 - rho^84, rho the Perron root
+    assert d["ewma_achieved_rate"] == pytest.approx(
+        ewma_steady_rate(84, 0.2, d["ewma_L"]), rel=1e-12)
+    # ... which is above the zero-start rate of the exact chain at the same L
+    assert d["ewma_achieved_rate"] > spc.arl("ewma", lam=0.2, L=d["ewma_L"]
+                                             ).false_alarm_probability(84)
     assert d["combined_rate_bound"] <= 0.02
     # the joint rate is below the Bonferroni bound (the charts share points)
     assert d["combined_rate_simulated"] <= d["combined_rate_bound"] + 4 * d[
@@ -360,11 +367,45 @@ def test_ewma_companion_splits_the_budget() -> None:
 
 
 def test_simulated_rate_matches_ewma_chain() -> None:
-    # Shewhart limits out of reach (k = 50): the simulation estimates the EWMA alone,
-    # whose rate spc.arl computes from the integral equation
-    ecal = calibrate_ewma(84, 0.05, 0.2)
-    p, se = simulate_combined_rate(84, 50.0, 0.2, ecal["L"], n_sim=20_000, seed=7)
-    assert abs(p - ecal["achieved_rate"]) < 4 * se
+    # Shewhart limits out of reach (k = 50): the simulation (EWMA after a burn-in of
+    # 8/lambda points) estimates the EWMA alone, whose steady-state rate 1 - rho^N comes
+    # from the Perron root of the integral-equation kernel
+    for lam in (0.2, 0.05):
+        ecal = calibrate_ewma_steady(84, 0.05, lam)
+        p, se = simulate_combined_rate(84, 50.0, lam, ecal["L"], n_sim=20_000, seed=7)
+        assert abs(p - ecal["achieved_rate"]) < 4 * se
+
+
+def test_steady_state_detection_matches_simulation() -> None:
+    """A sustained 1-sigma shift starting in the EWMA's steady state: the kernel's
+    probability of a signal within 84 points against 20,000 simulated runs."""
+    from scipy.signal import lfilter
+
+    lam, big_l, n = 0.05, 3.577, 84
+    p_chain = ewma_steady_detection(n, lam, big_l, 1.0)
+    rng = np.random.default_rng(3)
+    burn = 400
+    z = rng.standard_normal((20_000, burn + n))
+    z[:, burn:] += 1.0
+    e = lfilter([lam], [1.0, -(1.0 - lam)], z, axis=1)
+    width = big_l * np.sqrt(lam / (2 - lam))
+    ok = ~(np.abs(e[:, :burn]) > width).any(axis=1)  # no signal before the shift
+    hit = (np.abs(e[:, burn:]) > width).any(axis=1)[ok]
+    se = np.sqrt(p_chain * (1 - p_chain) / hit.size)
+    assert abs(hit.mean() - p_chain) < 4 * se
+
+
+def test_lambda_auto_picks_a_small_lambda_for_small_shifts_in_long_weeks() -> None:
+    """168 points a week and an AR(1) residual shift of 0.42 sigma: lambda 0.05 detects it
+    far more often than 0.2 at the same steady-state false-alarm rate; subgroup means of
+    5 (a 2.24-sigma shift) get the largest lambda tried on a tie."""
+    lam, cal, scores = choose_lambda(168, 0.01, 0.42)
+    assert lam == 0.05 and scores[0.05] > scores[0.2] + 0.2
+    assert cal["achieved_rate"] <= 0.01
+    df = pd.DataFrame({"x": _rng(16).normal(10, 1, 600)})
+    advice = spc.advise(df, value="x", period_points=84, companion="ewma", lam="auto")
+    assert advice.companion is not None and advice.companion["settings"]["lam"] == 0.05
+    assert any("EWMA λ = 0.05 chosen" in r for r in advice.reasons)
 
 
 def test_companion_on_log_scale_uses_the_log_column() -> None:
