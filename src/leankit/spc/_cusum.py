@@ -112,9 +112,10 @@ def _excursion_start(c: _FloatArray, used: npt.NDArray[np.bool_],
 
 
 def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float,
-                  head_start: float, upper: _FloatArray, lower: _FloatArray, z_all: _FloatArray,
+                  head_start: float, upper: _FloatArray, lower: _FloatArray,
+                  z_all: _FloatArray | None,
                   stages: tuple[np.ndarray, pd.Index, list[Any]]) -> None:
-    """Fill the standardised means *z_all* and the *upper* and *lower* sums."""
+    """Fill the *upper* and *lower* sums (and the standardised means *z_all*, if given)."""
     m = len(g)
     x = g["mean"].to_numpy(dtype=float)
     n = g["n"].to_numpy()
@@ -128,8 +129,13 @@ def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float,
         se: Any = (sigma / math.sqrt(float(ni[0])) if len(ni) and ni.min() == ni.max()
                    else sigma / np.sqrt(ni.astype(float)))
         z = (x[idx] - mu) / se
-        z_all[idx] = z
-        for out, y in ((upper, z - k), (lower, np.negative(z, out=z) - k)):
+        if z_all is not None:
+            z_all[idx] = z
+        y = np.subtract(z, k)
+        for out in (upper, lower):
+            if out is lower:  # -z - k, in the buffers at hand
+                y = np.negative(z, out=z)
+                y -= k
             if used.all():
                 if isinstance(idx, slice):
                     tabular_cusum(y, head_start, out=out[idx])
@@ -142,6 +148,23 @@ def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float,
             # an excluded point carries the sum over
             last = np.maximum.accumulate(np.where(used, np.arange(size), -1))
             out[idx] = np.where(last >= 0, c[np.maximum(last, 0)], head_start)
+
+
+def _standardised(g: pd.DataFrame, stage_limits: Mapping[Any, Limits],
+                  stages: tuple[np.ndarray, pd.Index, list[Any]]) -> _FloatArray:
+    """z_i = (x̄_i − μ0)/(σ/√n_i) of every point (as :func:`_cusum_arrays` computes it)."""
+    m = len(g)
+    x = g["mean"].to_numpy(dtype=float)
+    n = g["n"].to_numpy()
+    out: _FloatArray = np.empty(m)
+    for stage, idx in zip(stages[1], stages[2], strict=True):
+        p = stage_limits[stage].params
+        mu, sigma = float(p["mu"]), float(p["sigma"])
+        ni = n[idx]
+        se: Any = (sigma / math.sqrt(float(ni[0])) if len(ni) and ni.min() == ni.max()
+                   else sigma / np.sqrt(ni.astype(float)))
+        out[idx] = (x[idx] - mu) / se
+    return out
 
 
 def _scale(g: pd.DataFrame, stage_limits: Mapping[Any, Limits],
@@ -162,8 +185,7 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     m = len(g)
     stages = stage_blocks(g)
     block, arrays = new_block(2, m)
-    z_all = np.empty(m)
-    _cusum_arrays(g, frozen, k, hs, arrays[0]["statistic"], arrays[1]["statistic"], z_all,
+    _cusum_arrays(g, frozen, k, hs, arrays[0]["statistic"], arrays[1]["statistic"], None,
                   stages)
     mu_of = np.array([float(frozen[s].params["mu"]) for s in stages[1]])
     excluded = g["excluded"].to_numpy(dtype=bool)
@@ -190,7 +212,7 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
             for key, v in constant.items():
                 a[key][:] = v
         out = frame(CUSUM_PANELS, g, block, signal, list(CUSUM_RULES))
-        out["z"] = np.tile(z_all, 2)
+        out["z"] = np.tile(_standardised(g, frozen, stages), 2)
         return out
 
     params = parameters(opts)

@@ -499,8 +499,9 @@ def ewma_sigma(sigma: float, n: npt.ArrayLike, lam: float, limits: EwmaLimits,
 
 def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float,
                  nsigmas: float, limits: EwmaLimits, out: Mapping[str, _FloatArray],
-                 stages: tuple[np.ndarray, pd.Index, list[Any]]) -> None:
-    """Fill *out* (statistic, center, sigma_statistic, lcl, ucl) for every stage."""
+                 stages: tuple[np.ndarray, pd.Index, list[Any]], center: bool = True) -> None:
+    """Fill *out* (statistic, sigma_statistic, lcl, ucl and, with *center*, the center)
+    for every stage."""
     m = len(g)
     x = g["mean"].to_numpy(dtype=float)
     n = g["n"].to_numpy()
@@ -531,7 +532,8 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
                 s = carry_forward(_fill(size, used, s_used), used, first)
             out["statistic"][idx] = z
             out["sigma_statistic"][idx] = s
-        out["center"][idx] = mu
+        if center:
+            out["center"][idx] = mu
         if isinstance(idx, slice):  # in place, no temporary arrays
             lcl, ucl = out["lcl"][idx], out["ucl"][idx]
             np.multiply(s, -nsigmas, out=lcl)
@@ -594,15 +596,25 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
     stages = stage_blocks(g)
     block, views = new_block(1, len(g))
     arrays = views[0]
-    _ewma_arrays(g, frozen, opts["lam"], opts["nsigmas"], opts["limits_kind"], arrays, stages)
+    # the center (the stage's mu) is written when the points table is built
+    _ewma_arrays(g, frozen, opts["lam"], opts["nsigmas"], opts["limits_kind"], arrays, stages,
+                 center=False)
+    mus = np.array([float(frozen[s].params["mu"]) for s in stages[1]])
     stat = arrays["statistic"]
     with np.errstate(invalid="ignore"):
         signal = (stat > arrays["ucl"]) | (stat < arrays["lcl"])
     excluded = g["excluded"].to_numpy(dtype=bool)
     if excluded.any():
         signal &= ~excluded
-    limits = limit_rows(("ewma",), g, frozen, [arrays], {"lam": opts["lam"]}, stages)
+    limits = limit_rows(("ewma",), g, frozen, [{
+        **arrays, "center": (np.broadcast_to(mus[:1], (len(g),)) if len(mus) == 1
+                             else mus[stages[0]])}], {"lam": opts["lam"]}, stages)
     n_signals = int(signal.sum())
+
+    def points() -> pd.DataFrame:
+        for mu, idx in zip(mus, stages[2], strict=True):
+            arrays["center"][idx] = mu
+        return frame(("ewma",), g, block, [signal], [EWMA_RULE])
 
     def signals() -> pd.DataFrame:
         pos = np.flatnonzero(signal)
@@ -615,8 +627,7 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
 
     return ControlChart(
         chart="ewma", family="ewma",
-        points=lazy_table(lambda: frame(("ewma",), g, block, [signal], [EWMA_RULE]),
-                          n_signals=n_signals, main=g, panel_signals={"ewma": n_signals}),
+        points=lazy_table(points, n_signals=n_signals, main=g, panel_signals={"ewma": n_signals}),
         limits=limits, signals=lazy_table(signals),
         exclusions=series.exclusions, data=lazy_table(lambda: data_table(g)),
         parameters=parameters(opts), stage_limits=frozen, panel_names=("ewma",),
