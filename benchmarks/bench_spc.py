@@ -35,15 +35,18 @@ method                 what runs
 ``spc-lib cusum``      ``CUSUMChart(x.reshape(-1, 1), h=5, k=0.5).fit()`` + points above h
 =====================  ====================================================================
 
-Reported per row: **seconds** (the computation alone, ``time.perf_counter``), **M pts/s**,
-**peak MB** (the child's ``ru_maxrss`` right after the computation: imports and input
-included), **B/point** (peak minus the RSS before the computation, per point),
-**signals** (points flagged), **× floor** (seconds / the numpy floor's at the same size),
-**× spc-lib** (spc-lib's seconds / leankit's) and, for leankit, **tables s** (the seconds
-the chart then takes to build the tables it builds on first use: ``points``, ``signals``,
-``data``; in neither **seconds** nor the floor) and **+tbl MB** (the child's peak RSS with
-them, from ``os.wait4``). spc-lib runs up to ``--spclib-max`` points (default 10⁶: its
-rules are Python loops, ~300 s at 10⁷). Nothing is asserted.
+Reported per row: **seconds** (the computation alone, ``time.perf_counter``), **CPU s**
+(the same span in the child's CPU time, user + system, ``time.process_time``: steadier
+than wall time on a machine shared with other jobs), **M pts/s**, **peak MB** (the
+child's ``ru_maxrss`` right after the computation: imports and input included),
+**B/point** (peak minus the RSS before the computation, per point), **signals** (points
+flagged), **× floor** (seconds / the numpy floor's at the same size; **(CPU)**: the same
+in CPU seconds), **× spc-lib** (spc-lib's seconds / leankit's) and, for leankit,
+**tables s** (the seconds the chart then takes to build the tables it builds on first
+use: ``points``, ``signals``, ``data``; in neither **seconds** nor the floor) and
+**+tbl MB** (the child's peak RSS with them, from ``os.wait4``). spc-lib runs up to
+``--spclib-max`` points (default 10⁶: its rules are Python loops, ~300 s at 10⁷).
+Nothing is asserted.
 
 spc-lib is optional: ``pip install --no-deps spc-lib==1.1.2`` (23 kB, pure Python; its only
 extra dependency, statsmodels, is used by a diagnostics module the benchmark does not
@@ -181,6 +184,7 @@ def child(method: str, n: int, seed: int) -> None:
         detect_violations(xs, 10.0, 1.0, last_n=None, rules=list(range(1, 9)))
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
+        c0 = time.process_time()
         if chart == "i_mr":
             c = IMRChart(x.reshape(-1, 1)).fit()
             sigma = (c.ucl_main - c.cl_main) / 3
@@ -200,6 +204,7 @@ def child(method: str, n: int, seed: int) -> None:
             c = CUSUMChart(x.reshape(-1, 1), h=H, k=K).fit()
             signals = int(((c.cusum_upper > H) | (c.cusum_lower > H)).sum())
         result["seconds"] = time.perf_counter() - t0
+        result["cpu"] = time.process_time() - c0
         result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     else:
         from leankit import spc
@@ -220,6 +225,7 @@ def child(method: str, n: int, seed: int) -> None:
             floor(name, xs, consts, np)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
+        c0 = time.process_time()
         if tool == "numpy":
             signals = floor(chart, x, consts, np)
         else:
@@ -233,6 +239,7 @@ def child(method: str, n: int, seed: int) -> None:
                 c = spc.cusum(df, value="x", k=K, h=H)
             signals = c.n_signals
         result["seconds"] = time.perf_counter() - t0
+        result["cpu"] = time.process_time() - c0
         result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if tool == "leankit":  # the tables the chart builds on first use
             t0 = time.perf_counter()
@@ -258,13 +265,13 @@ def main() -> None:
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     charts = [c for c in CHARTS if c in args.only.split(",")]
     tools = [t for t in TOOLS if t in args.tools.split(",")]
-    print(f"{'method':<16}{'points':>12}{'seconds':>10}{'M pts/s':>9}{'peak MB':>9}"
-          f"{'B/point':>9}{'signals':>10}{'x floor':>9}{'x spc-lib':>10}{'tables s':>10}"
-          f"{'+tbl MB':>10}",
-          flush=True)
+    print(f"{'method':<16}{'points':>12}{'seconds':>10}{'CPU s':>8}{'M pts/s':>9}"
+          f"{'peak MB':>9}{'B/point':>9}{'signals':>10}{'x floor':>9}{'(CPU)':>8}"
+          f"{'x spc-lib':>10}{'tables s':>10}{'+tbl MB':>10}", flush=True)
     for n in sizes:
         for chart in charts:
             secs: dict[str, float] = {}
+            cpus: dict[str, float] = {}
             for tool in tools:
                 method = f"{tool} {chart}"
                 if tool == "spc-lib" and n > args.spclib_max:
@@ -278,10 +285,12 @@ def main() -> None:
                 done = [r for r in runs if r is not None]
                 sec = statistics.median(r["seconds"] for r in done)
                 secs[tool] = sec
+                cpus[tool] = statistics.median(r["cpu"] for r in done)
                 peak = max(r["peak_mb"] for r in done)
                 pts = int(done[0]["n"])
                 extra = (peak - done[0]["input_mb"]) * 2**20 / pts
                 vs_floor = f"{sec / secs['numpy']:.2f}" if "numpy" in secs else "-"
+                vs_cpu = f"{cpus[tool] / cpus['numpy']:.2f}" if "numpy" in cpus else "-"
                 vs_lib = "-"
                 if tool == "spc-lib" and "leankit" in secs:
                     vs_lib = f"{sec / secs['leankit']:.0f}"
@@ -289,8 +298,10 @@ def main() -> None:
                           if "tables" in done[0] else "-")
                 final = (f"{max(r['final_mb'] for r in done):.0f}" if "tables" in done[0]
                          else "-")
-                print(f"{method:<16}{pts:>12,}{sec:>10.3f}{pts / sec / 1e6:>9.2f}{peak:>9.0f}"
-                      f"{extra:>9.0f}{int(done[0]['signals']):>10,}{vs_floor:>9}{vs_lib:>10}"
+                cpu = statistics.median(r["cpu"] for r in done)
+                print(f"{method:<16}{pts:>12,}{sec:>10.3f}{cpu:>8.3f}{pts / sec / 1e6:>9.2f}"
+                      f"{peak:>9.0f}"
+                      f"{extra:>9.0f}{int(done[0]['signals']):>10,}{vs_floor:>9}{vs_cpu:>8}{vs_lib:>10}"
                       f"{tables:>10}{final:>10}", flush=True)
 
 
