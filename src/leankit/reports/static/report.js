@@ -164,7 +164,9 @@
       d.addEventListener("toggle", function () {
         if (!d.open) { return; }
         d.querySelectorAll(".lk-plot").forEach(function (p) {
-          if (!rendered.has(p)) { render(p); } else if (!printing && p._fullLayout) {
+          if (!rendered.has(p)) {
+            render(p);
+          } else if (!printing && p._fullLayout && p.offsetParent !== null) {
             Plotly().Plots.resize(p);  // drawn while hidden or at another width
           }
         });
