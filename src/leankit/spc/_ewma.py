@@ -15,7 +15,7 @@ import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -499,9 +499,10 @@ def ewma_sigma(sigma: float, n: npt.ArrayLike, lam: float, limits: EwmaLimits,
 
 def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float,
                  nsigmas: float, limits: EwmaLimits, out: Mapping[str, _FloatArray],
-                 stages: tuple[np.ndarray, pd.Index, list[Any]], center: bool = True) -> None:
-    """Fill *out* (statistic, sigma_statistic, lcl, ucl and, with *center*, the center)
-    for every stage."""
+                 stages: tuple[np.ndarray, pd.Index, list[Any]], center: bool = True,
+                 limits_out: bool = True) -> None:
+    """Fill *out* (statistic, sigma_statistic and, with *center*, the center, with
+    *limits_out* lcl and ucl: see :func:`_limits_into`) for every stage."""
     m = len(g)
     x = g["mean"].to_numpy(dtype=float)
     n = g["n"].to_numpy()
@@ -534,6 +535,17 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
             out["sigma_statistic"][idx] = s
         if center:
             out["center"][idx] = mu
+    if limits_out:
+        _limits_into(out, stage_limits, nsigmas, stages)
+
+
+def _limits_into(out: Mapping[str, _FloatArray], stage_limits: Mapping[Any, Limits],
+                 nsigmas: float, stages: tuple[np.ndarray, pd.Index, list[Any]]) -> None:
+    """lcl and ucl = μ0 ∓ L σ_z from the filled ``sigma_statistic`` of *out*."""
+    _, labels, blocks = stages
+    for stage, idx in zip(labels, blocks, strict=True):
+        mu = float(stage_limits[stage].params["mu"])
+        s = out["sigma_statistic"][idx]
         if isinstance(idx, slice):  # in place, no temporary arrays
             lcl, ucl = out["lcl"][idx], out["ucl"][idx]
             np.multiply(s, -nsigmas, out=lcl)
@@ -543,6 +555,48 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
         else:
             out["lcl"][idx] = mu - nsigmas * s
             out["ucl"][idx] = mu + nsigmas * s
+
+
+#: Points per chunk when the limits are compared without being stored.
+_CHUNK = 1 << 16
+
+
+def _beyond_limits(stat: _FloatArray, s: _FloatArray, stage_limits: Mapping[Any, Limits],
+                   nsigmas: float, stages: tuple[np.ndarray, pd.Index, list[Any]]
+                   ) -> npt.NDArray[np.bool_]:
+    """Points outside μ0 ∓ L σ_z (the limits of :func:`_limits_into`, the same numbers),
+    computed chunk by chunk instead of stored."""
+    signal = np.zeros(len(stat), dtype=bool)
+    _, labels, blocks = stages
+    with np.errstate(invalid="ignore"):
+        for stage, idx in zip(labels, blocks, strict=True):
+            mu = float(stage_limits[stage].params["mu"])
+            if not isinstance(idx, slice):
+                si, zi = s[idx], stat[idx]
+                signal[idx] = (zi > mu + nsigmas * si) | (zi < mu - nsigmas * si)
+                continue
+            start, stop, _ = idx.indices(len(stat))
+            for a in range(start, stop, _CHUNK):
+                b = min(a + _CHUNK, stop)
+                lo = np.multiply(s[a:b], -nsigmas)
+                lo += mu
+                hi = np.multiply(s[a:b], nsigmas)
+                hi += mu
+                signal[a:b] = (stat[a:b] > hi) | (stat[a:b] < lo)
+    return signal
+
+
+class _LimitAt:
+    """One limit (lcl or ucl) of a smoothing chart read at single points, computed there
+    (for the limit rows, before the limits are stored)."""
+
+    def __init__(self, s: _FloatArray, mu: _FloatArray, nsigmas: float) -> None:
+        self.s, self.mu, self.nsigmas = s, mu, nsigmas
+
+    def __getitem__(self, at: Any) -> Any:
+        out = np.multiply(self.s[at:at + 1], self.nsigmas)
+        out += self.mu[at:at + 1]
+        return out[0]
 
 
 def _fill(m: int, used: npt.NDArray[np.bool_], values: _FloatArray) -> _FloatArray:
@@ -597,23 +651,29 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
     block, views = new_block(1, len(g))
     arrays = views[0]
     # the center (the stage's mu) is written when the points table is built
-    _ewma_arrays(g, frozen, opts["lam"], opts["nsigmas"], opts["limits_kind"], arrays, stages,
-                 center=False)
+    # the center and the limits are written when the points table is built (the signals
+    # compare with the same limits, computed chunk by chunk)
+    nsig = opts["nsigmas"]
+    _ewma_arrays(g, frozen, opts["lam"], nsig, opts["limits_kind"], arrays, stages,
+                 center=False, limits_out=False)
     mus = np.array([float(frozen[s].params["mu"]) for s in stages[1]])
     stat = arrays["statistic"]
-    with np.errstate(invalid="ignore"):
-        signal = (stat > arrays["ucl"]) | (stat < arrays["lcl"])
+    signal = _beyond_limits(stat, arrays["sigma_statistic"], frozen, nsig, stages)
     excluded = g["excluded"].to_numpy(dtype=bool)
     if excluded.any():
         signal &= ~excluded
+    center = (np.broadcast_to(mus[:1], (len(g),)) if len(mus) == 1 else mus[stages[0]])
+    sig = arrays["sigma_statistic"]
     limits = limit_rows(("ewma",), g, frozen, [{
-        **arrays, "center": (np.broadcast_to(mus[:1], (len(g),)) if len(mus) == 1
-                             else mus[stages[0]])}], {"lam": opts["lam"]}, stages)
+        **arrays, "center": center, "lcl": cast(_FloatArray, _LimitAt(sig, center, -nsig)),
+        "ucl": cast(_FloatArray, _LimitAt(sig, center, nsig))}], {"lam": opts["lam"]},
+        stages)
     n_signals = int(signal.sum())
 
     def points() -> pd.DataFrame:
         for mu, idx in zip(mus, stages[2], strict=True):
             arrays["center"][idx] = mu
+        _limits_into(arrays, frozen, nsig, stages)
         return frame(("ewma",), g, block, [signal], [EWMA_RULE])
 
     def signals() -> pd.DataFrame:
