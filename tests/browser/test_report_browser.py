@@ -93,7 +93,7 @@ def test_planted_phenomena_are_visible(demo_page):
         .map(li => li.innerText).find(t => t.includes('bore_diameter'))""")
     assert verdict is not None
     assert "out of control" in verdict
-    assert "Wed 28 Oct 14:00 UTC" in verdict
+    assert "Wed 28 Oct 15:00 CET" in verdict
     root = page.evaluate("""() => {
       const s = Array.from(document.querySelectorAll('section.lk-section'))
         .find(s => s.querySelector('h2').innerText.startsWith('Root causes'));

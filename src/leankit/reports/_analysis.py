@@ -248,15 +248,21 @@ def designed_rate(v: SeriesVerdict) -> float:
 # --------------------------------------------------------------------------- data
 
 
-def week_bounds(week: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """``[Monday 00:00, next Monday 00:00)`` of an ISO week, UTC."""
+def week_bounds(week: str, tz: str = "UTC") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[Monday 00:00, next Monday 00:00)`` of an ISO week in the zone *tz*, as UTC
+    instants (a week with a DST change has 167 or 169 hours)."""
     year, w = week.split("-W")
-    start = pd.Timestamp(dt.date.fromisocalendar(int(year), int(w), 1), tz="UTC")
-    return start, start + pd.Timedelta(days=7)
+    monday = dt.date.fromisocalendar(int(year), int(w), 1)
+    start = pd.Timestamp(monday).tz_localize(tz)
+    end = pd.Timestamp(monday + dt.timedelta(days=7)).tz_localize(tz)
+    return start.tz_convert("UTC"), end.tz_convert("UTC")
 
 
-def iso_week(ts: pd.Timestamp) -> str:
-    y, w, _ = ts.isocalendar()
+def iso_week(ts: pd.Timestamp, tz: str = "UTC") -> str:
+    """The ISO week of *ts* in the zone *tz*."""
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    y, w, _ = t.tz_convert(tz).isocalendar()
     return f"{y}-W{w:02d}"
 
 
@@ -344,15 +350,17 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
         if not latest:
             raise ReportSpecError(f"{spec.source}: [report] week = \"last\" but the dataset "
                                   "is empty")
-        week = iso_week(max(latest))
-    start, end = week_bounds(week)
-    prev_start = start - pd.Timedelta(days=7)
+        week = iso_week(max(latest), spec.timezone)
+    tz = spec.timezone
+    start, end = week_bounds(week, tz)
+    prev_start = week_bounds(iso_week(start - pd.Timedelta(days=3), tz), tz)[0]
     if not any(len(_in(t, TIME_COLUMN[k], start, end)) for k, t in timed.items()):
         spans = [f"{k}: {t[TIME_COLUMN[k]].min():%Y-%m-%d} to "
                  f"{t[TIME_COLUMN[k]].max():%Y-%m-%d}" for k, t in timed.items() if len(t)]
         raise ReportSpecError(f"{spec.source}: [report] week = {week!r} has no data; the "
                               f"dataset covers {'; '.join(spans) or 'nothing'}")
-    freshness = tuple(f"{k}: latest {t[TIME_COLUMN[k]].max():%Y-%m-%d %H:%M} UTC"
+    freshness = tuple(f"{k}: latest "
+                      f"{pd.Timestamp(t[TIME_COLUMN[k]].max()).tz_convert(tz):%Y-%m-%d %H:%M %Z}"
                       for k, t in timed.items() if len(t))
     scope = []
     for col in ("site", "line"):
@@ -375,13 +383,16 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
                                     else rules_for(spec.chart, spec.rules))
                  for n in available]
     if spec.baseline is not None:
-        b0, b1 = (pd.Timestamp(v, tz="UTC") for v in spec.baseline)
+        b0, b1 = (pd.Timestamp(v).tz_localize(tz).tz_convert("UTC") for v in spec.baseline)
     else:
         t0 = meas["timestamp"].min() if len(meas) else start
-        b0 = pd.Timestamp(t0).normalize() - pd.Timedelta(days=pd.Timestamp(t0).weekday())
-        b1 = min(b0 + pd.Timedelta(weeks=spec.baseline_weeks), start)
-    shown_from = max(start - pd.Timedelta(weeks=spec.context_weeks), b1)
-    win = Window(b0=b0, b1=b1, shown_from=shown_from, start=start, end=end)
+        b0 = week_bounds(iso_week(t0, tz), tz)[0]
+        b1 = min(week_bounds(iso_week(b0, tz), tz)[0] + pd.Timedelta(
+            weeks=spec.baseline_weeks), start)
+        b1 = week_bounds(iso_week(b1 + pd.Timedelta(hours=12), tz), tz)[0]  # local midnight
+    shown_from = max(week_bounds(iso_week(start - pd.Timedelta(
+        weeks=spec.context_weeks) + pd.Timedelta(hours=12), tz), tz)[0], b1)
+    win = Window(b0=b0, b1=b1, shown_from=shown_from, start=start, end=end, tz=tz)
     store = _limits_store(spec)
     series: list[SeriesVerdict] = []
     for c in chars:
@@ -398,7 +409,7 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     for cs in spec.counts:
         say(f"chart {cs.name}")
         try:
-            cser = count_series(defects, where=dict(cs.where), period=cs.period)
+            cser = count_series(defects, where=dict(cs.where), period=cs.period, tz=tz)
             v = assess_counts(cser, cs.name, win, attribute=cs.attribute,
                               alarm_rate=spec.alarm_rate, store=store, spec=cs)
         except LeankitError as exc:
@@ -471,11 +482,11 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     trend_rows: list[dict[str, Any]] = []
     with failures("KPI trends", "Summary"):
         for k in range(TREND_WEEKS - 1, -1, -1):
-            s0 = start - pd.Timedelta(weeks=k)
-            vals = _kpis(_in(prod, "period_start", s0, s0 + pd.Timedelta(days=7)),
-                         _in(defects, "timestamp", s0, s0 + pd.Timedelta(days=7)),
-                         spec.opportunities)
-            trend_rows += [{"week": iso_week(s0), "kpi": kpi, "value": val}
+            wk = iso_week(start - pd.Timedelta(weeks=k) + pd.Timedelta(hours=12), tz)
+            s0, s1 = week_bounds(wk, tz)
+            vals = _kpis(_in(prod, "period_start", s0, s1),
+                         _in(defects, "timestamp", s0, s1), spec.opportunities)
+            trend_rows += [{"week": wk, "kpi": kpi, "value": val}
                            for kpi, val in vals.items()]
     oee_res = downtime = None
     if len(pwk):

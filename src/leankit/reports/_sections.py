@@ -212,8 +212,10 @@ def _spc(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
     from leankit.spc._figures import chart_figure
 
     w = a.window
-    rep.section("Control charts", intro=f"One chart per characteristic. Limits from the "
-                f"baseline {w.b0:%d %b} – {w.b1 - pd.Timedelta(days=1):%d %b %Y} (Phase I) "
+    b0, b1 = (t.tz_convert(w.tz) for t in (w.b0, w.b1))
+    rep.section("Control charts", intro=f"One chart per characteristic, times in {w.tz}. "
+                f"Limits from the baseline {b0:%d %b} – "
+                f"{b1 - pd.Timedelta(days=1):%d %b %Y} (Phase I) "
                 "or frozen in the limits registry; the last "
                 f"{a.spec.context_weeks} weeks and this week scored against them "
                 "(Phase II, shaded).")
@@ -221,7 +223,7 @@ def _spc(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
     for v in a.series:
         if v.charted:
             try:
-                blocks.append(_chart_item(rep, v, chart_figure))
+                blocks.append(_chart_item(rep, v, chart_figure, w.tz))
                 continue
             except Exception as exc:  # noqa: BLE001 - one chart must not kill the report
                 if debug():
@@ -237,8 +239,8 @@ def _spc(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
         links[f"chart:{name}"] = "#" + it.anchor
 
 
-def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any]
-                ) -> tuple[str, list[Block], tuple[str, str]]:
+def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
+                tz: str = "UTC") -> tuple[str, list[Block], tuple[str, str]]:
     """The control-chart item of one series: advice, findings, figure(s), limits."""
     blocks: list[Block] = []
     if v.advice is not None:
@@ -259,8 +261,11 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any]
     for chart, what in ((v.chart, v.family), (v.companion, v.companion_family)):
         if chart is None:
             continue
-        display = dataclasses.replace(
-            chart, points=chart.points[chart.points["phase"] == "II"].reset_index(drop=True))
+        pts = chart.points[chart.points["phase"] == "II"].reset_index(drop=True)
+        if "time" in pts and isinstance(pts["time"].dtype, pd.DatetimeTZDtype):
+            # plant wall-clock time on the axis
+            pts = pts.assign(time=pts["time"].dt.tz_convert(tz).dt.tz_localize(None))
+        display = dataclasses.replace(chart, points=pts)
         how = f" of {v.transformation.replace('_', ' ')}" if v.transformation else ""
         fig = chart_figure(display, compact=True, title=f"{shorten(v.name)} ({what}{how})")
         blocks.append(rep.figure(fig, label=f"{what} chart of {v.name}"))
@@ -389,7 +394,7 @@ def _attention(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
                         "label": "NEW signal" if v.new else "signal",
                         "level": _BAD if v.new else _WARN,
                         "text": f"{_n(v.name)}: {what} at "
-                        f"{v.first_signal:%a %d %b %H:%M} UTC ({v.signalling_points} "
+                        f"{a.window.local(v.first_signal)} ({v.signalling_points} "
                         "signalling points this week).",
                         "href": links.get(f"chart:{v.name}", ""), "links": related})
         cv = v.capability
@@ -458,7 +463,8 @@ def _methods(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
     expected = a.expected_false_special_causes
     sec = rep.section("Methods", intro="How every number in this report was made.")
     lines = [
-        f"Control charts: Phase I limits from {w.b0:%Y-%m-%d} to {w.b1:%Y-%m-%d} (UTC), or "
+        f"Control charts: Phase I limits from {w.b0:%Y-%m-%d %H:%M} to {w.b1:%Y-%m-%d %H:%M} "
+        "UTC, or "
         "the version frozen in the dataset's limits registry (named under the chart); later "
         "subgroups scored against these frozen limits (Phase II). Sigma within subgroups: "
         "S-bar/c4 (X-bar/S), R-bar/d2 (X-bar/R), MR-bar/1.128 (I-MR); constants computed "
@@ -498,7 +504,10 @@ def _methods(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
         "with an exposure offset, Type II tests.",
         "OEE = availability × performance × quality as ratios of sums over the week; FPY = good"
         " / total; scrap rate = scrap / total.",
-        "Times are UTC; weeks are ISO weeks (Monday to Sunday).",
+        f"Times are shown in the plant's time zone, {w.tz} (the abbreviation after each "
+        "time says whether summer time applied); weeks are ISO weeks, Monday 00:00 to "
+        "Monday 00:00 local time; days are local days. The JSON verdicts and this "
+        "section give UTC.",
     ]
     sec.blocks.append(Block("list", lines))
     sec.blocks.append(Block("note", "Formulas and references: docs/methods.md of leankit "

@@ -88,6 +88,9 @@ class ReportSpec:
     chart: str = "auto"
     #: designed share of in-control weeks with a false signal, for ``chart = "auto"``
     alarm_rate: float = 0.02
+    #: the plant's IANA time zone: weeks and days start at its midnight, times are shown
+    #: in it (the JSON keeps UTC)
+    timezone: str = "UTC"
     source: str = "<dict>"
     sha256: str = ""
 
@@ -203,11 +206,12 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         raise ReportSpecError(f"{source}: the [report] table is missing; it needs at least "
                               "title and data (the dataset folder)")
     _check_keys(rep, ("title", "data", "week", "baseline", "baseline_weeks", "context_weeks",
-                      "rules", "chart", "alarm_rate"), _where(source, "report"))
+                      "rules", "chart", "alarm_rate", "timezone"), _where(source, "report"))
     default_rules = _rules(rep.get("rules", ["we_1", "nelson_2"]), _where(source, "report"))
     default_chart = _chart(rep.get("chart", AUTO), _where(source, "report"))
     alarm_rate = _number(rep.get("alarm_rate", 0.02), f"{_where(source, 'report')} alarm_rate",
                          low=0, open_low=True, high=0.5)
+    timezone = _timezone(rep.get("timezone", "UTC"), _where(source, "report"))
     if "data" not in rep:
         raise ReportSpecError(f"{_where(source, 'report')} data is missing: give the dataset "
                               "folder written by `leankit ingest`")
@@ -315,13 +319,30 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
                                   f"{s!r}{suggest(s, SECTIONS)} Sections: {', '.join(SECTIONS)}")
     return ReportSpec(
         title=str(rep.get("title", "Weekly quality report")), data=data, week=week,
-        rules=default_rules, chart=default_chart, alarm_rate=alarm_rate,
+        rules=default_rules, chart=default_chart, alarm_rate=alarm_rate, timezone=timezone,
         baseline=baseline, baseline_weeks=int(rep.get("baseline_weeks", 6)),
         context_weeks=int(rep.get("context_weeks", 4)), characteristics=tuple(chars),
         counts=counts,
         targets=targets, opportunities=opportunities,
         factors=tuple(dict.fromkeys(factors)), sections=include,
         source=source, sha256=sha256)
+
+
+def _timezone(value: Any, where: str) -> str:
+    """An IANA time zone name (``"Europe/Berlin"``), checked against the tz database."""
+    import zoneinfo
+
+    if not isinstance(value, str) or not value:
+        raise ReportSpecError(f"{where} timezone = {value!r}: give an IANA time zone name, "
+                              "e.g. \"Europe/Berlin\" (or \"UTC\")")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        known = sorted(zoneinfo.available_timezones())
+        raise ReportSpecError(f"{where} timezone = {value!r} is not a time zone"
+                              f"{suggest(value, known)} Use an IANA name such as "
+                              "\"Europe/Berlin\"") from None
+    return value
 
 
 def _counts(raw: Any, source: str) -> tuple[CountSpec, ...]:

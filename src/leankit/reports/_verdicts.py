@@ -59,19 +59,27 @@ MIN_STATE_SUBGROUPS = 5
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """The report's time windows (UTC, half-open): Phase I baseline ``[b0, b1)``, charts
-    shown from ``shown_from``, the report week ``[start, end)``."""
+    """The report's time windows (UTC instants, half-open): Phase I baseline ``[b0, b1)``,
+    charts shown from ``shown_from``, the report week ``[start, end)``; ``tz`` is the
+    plant's time zone, in which times are shown (and weeks start)."""
 
     b0: pd.Timestamp
     b1: pd.Timestamp
     shown_from: pd.Timestamp
     start: pd.Timestamp
     end: pd.Timestamp
+    tz: str = "UTC"
+
+    def local(self, ts: pd.Timestamp) -> str:
+        """*ts* as the report shows it: ``Wed 28 Oct 15:00 CET`` (the zone's abbreviation,
+        or its name when it has none)."""
+        return local_text(ts, self.tz)
 
     @property
     def prev_start(self) -> pd.Timestamp:
-        """Start of the previous week."""
-        return self.start - pd.Timedelta(days=7)
+        """Start of the previous week (its local Monday midnight)."""
+        local = self.start.tz_convert(self.tz).tz_localize(None) - pd.Timedelta(days=7)
+        return local.tz_localize(self.tz).tz_convert("UTC")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +154,7 @@ class SeriesVerdict:
         default_factory=lambda: CapabilityVerdict(assessed=False, why_not="not charted"))
     error: str | None = None
     unit: str | None = None
+    tz: str = "UTC"
     advice: Any = field(default=None, repr=False, compare=False)
     chart: Any = field(default=None, repr=False, compare=False)
     companion: Any = field(default=None, repr=False, compare=False)
@@ -171,7 +180,7 @@ class SeriesVerdict:
             ass = f"capability not assessed: {cap.why_not}"
         if self.special_cause and self.first_signal is not None:
             what = self.rules[0]["description"].lower() if self.rules else "signal"
-            text = (f"out of control since {self.first_signal:%a %d %b %H:%M} UTC ({what})"
+            text = (f"out of control since {local_text(self.first_signal, self.tz)} ({what})"
                     + (f"; {ass}" if ass else "") + ".")
         else:
             text = "in control" + (f"; {ass}" if ass else "") + "."
@@ -196,6 +205,17 @@ class SeriesVerdict:
             "error": self.error, "unit": self.unit,
             "advice": None if self.advice is None else list(self.advice.reasons),
         }
+
+
+def local_text(ts: pd.Timestamp, tz: str) -> str:
+    """``Wed 28 Oct 15:00 CET``: *ts* in the zone *tz*, with its abbreviation."""
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    loc = t.tz_convert(tz)
+    abbr = loc.tzname() or tz
+    if abbr.startswith(("+", "-")):
+        abbr = f"UTC{abbr}"
+    return f"{loc:%a %d %b %H:%M} {abbr}"
 
 
 def _num(v: float | None) -> float | None:
@@ -379,8 +399,8 @@ def assess_capability(rows: pd.DataFrame, *, base: pd.DataFrame, lsl: float | No
             return CapabilityVerdict(
                 assessed=False, model=model,
                 why_not=f"not stable (special cause; {len(week)} values since the change "
-                        f"at {since:%a %d %b %H:%M} UTC, fewer than {MIN_STATE_VALUES})")
-        basis = f"current state since {since:%a %d %b %H:%M} UTC"
+                        f"at {w.local(since)}, fewer than {MIN_STATE_VALUES})")
+        basis = f"current state since {w.local(since)}"
     if len(week) < 2:
         return CapabilityVerdict(assessed=False, model=model,
                                  why_not="fewer than 2 values this week")
@@ -554,7 +574,7 @@ def assess_measurement(rows: pd.DataFrame, c: Any, w: Window, *, alarm_rate: flo
     except (LeankitError, ValueError) as exc:
         return SeriesVerdict(name=c.name, kind="measurements", charted=False,
                              error=str(exc), spec=c, unit=unit, advice=advice,
-                             limits_source=limits_source)
+                             limits_source=limits_source, tz=w.tz)
     special = _collect(chart, companion, w)
     cap = CapabilityVerdict(assessed=False, why_not="not requested")
     if capability:
@@ -567,7 +587,7 @@ def assess_measurement(rows: pd.DataFrame, c: Any, w: Window, *, alarm_rate: flo
         name=c.name, kind="measurements", charted=True, family=family,
         transformation=transformation, companion_family=companion_family,
         limits_source=limits_source, capability=cap, unit=unit, advice=advice,
-        chart=chart, companion=companion, spec=c,
+        chart=chart, companion=companion, spec=c, tz=w.tz,
         **{k: special[k] for k in ("special_cause", "new", "first_signal", "rules",
                                    "signalling_points", "week_signals", "prev_signals")})
 
@@ -596,9 +616,10 @@ def _range(version: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
 # ------------------------------------------------------------------------ counts
 
 
-def count_series(defects: pd.DataFrame, *, where: Mapping[str, Any], period: str
-                 ) -> pd.DataFrame:
-    """Defect counts and units inspected per period (``day`` or ``lot``).
+def count_series(defects: pd.DataFrame, *, where: Mapping[str, Any], period: str,
+                 tz: str = "UTC") -> pd.DataFrame:
+    """Defect counts and units inspected per period (``day``: calendar day in the zone
+    *tz*, or ``lot``).
 
     Units: each inspection lot counted once (its ``inspected``), as the report's DPMO.
     Returns columns ``timestamp, count, inspected, label`` sorted by time.
@@ -622,11 +643,16 @@ def count_series(defects: pd.DataFrame, *, where: Mapping[str, Any], period: str
     if period == "lot":
         out = lots.reset_index(names="label")
     else:
-        day = pd.to_datetime(lots["timestamp"], utc=True).dt.floor("D")
+        local = pd.to_datetime(lots["timestamp"], utc=True).dt.tz_convert(tz)
+        day = local.dt.tz_localize(None).dt.floor("D")
         out = lots.groupby(day.rename("day")).agg(count=("count", "sum"),
                                                   inspected=("inspected", "sum"))
-        out = out.reset_index().rename(columns={"day": "timestamp"})
-        out["label"] = out["timestamp"].dt.strftime("%Y-%m-%d")
+        out = out.reset_index()
+        out["label"] = out["day"].dt.strftime("%Y-%m-%d")
+        out["timestamp"] = out["day"].dt.tz_localize(tz, ambiguous="NaT",
+                                                     nonexistent="shift_forward"
+                                                     ).dt.tz_convert("UTC")
+        out = out.drop(columns="day")[["timestamp", "count", "inspected", "label"]]
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
@@ -688,7 +714,7 @@ def assess_counts(series: pd.DataFrame, name: str, w: Window, *,
         family = advice.family
     except (LeankitError, ValueError) as exc:
         return SeriesVerdict(name=name, kind="counts", charted=False, error=str(exc),
-                             spec=spec, advice=advice, limits_source=limits_source,
+                             spec=spec, advice=advice, limits_source=limits_source, tz=w.tz,
                              capability=CapabilityVerdict(assessed=False,
                                                           why_not="attribute data"))
     special = _collect(chart, None, w)
@@ -696,7 +722,7 @@ def assess_counts(series: pd.DataFrame, name: str, w: Window, *,
         name=name, kind="counts", charted=True, family=family,
         transformation=advice.transformation, limits_source=limits_source,
         capability=CapabilityVerdict(assessed=False, why_not="attribute data"),
-        advice=advice, chart=chart, spec=spec,
+        advice=advice, chart=chart, spec=spec, tz=w.tz,
         **{k: special[k] for k in ("special_cause", "new", "first_signal", "rules",
                                    "signalling_points", "week_signals", "prev_signals")})
 

@@ -37,9 +37,10 @@ def weekly_report(spec: ReportSpec, *, progress: Callable[[str], None] | None = 
 
     with default_theme():
         a = analyse_week(spec, progress=progress)
+        start, end = (t.tz_convert(spec.timezone) for t in (a.start, a.end))
         rep = render(a, [s for s in SECTIONS if s in spec.sections], title=spec.title,
-                     subtitle=f"Week {a.week} ({a.start:%d %b %Y} – "
-                     f"{a.end - pd.Timedelta(days=1):%d %b %Y}, UTC)")
+                     subtitle=f"Week {a.week} ({start:%d %b %Y} – "
+                     f"{end - pd.Timedelta(days=1):%d %b %Y}, {spec.timezone})")
         finish(rep, a)
     rep.verdicts = list(a.series)
     rep.data = a.to_json()

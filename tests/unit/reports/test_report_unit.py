@@ -257,7 +257,7 @@ def test_weekly_attention_first_item_is_the_new_bore_signal(w44):
     first = att.content[0]
     assert first["label"] == "NEW signal" and first["level"] == "bad"
     assert first["text"].startswith("bore_diameter:")
-    assert "Wed 28 Oct 14:00 UTC" in first["text"]
+    assert "Wed 28 Oct 15:00 CET" in first["text"]  # 14:00 UTC, in Berlin time
     charts = _section(rep, "Control charts")
     bore = next(it for it in charts.items if it.heading == "bore_diameter")
     assert first["href"] == "#" + bore.anchor
@@ -296,7 +296,7 @@ def test_weekly_verdicts_and_findings(w44):
     rep, _, _ = w44
     verdicts = next(b for b in _section(rep, "Summary").blocks if b.kind == "verdicts").content
     bore = next(v for v in verdicts if v["metric"] == "bore_diameter")
-    assert bore["level"] == "bad" and "out of control since Wed 28 Oct 14:00 UTC" in bore["text"]
+    assert bore["level"] == "bad" and "out of control since Wed 28 Oct 15:00 CET" in bore["text"]
     for name in ("shaft_diameter", "length"):
         assert next(v for v in verdicts if v["metric"] == name)["icon"] == "common cause"
     root = _section(rep, "Root causes").blocks[0]
