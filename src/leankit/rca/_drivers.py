@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,12 +39,15 @@ class DriverModel:
     formula : str
         The patsy formula that was fitted.
     anova : pandas.DataFrame
-        Type II tests, one row per term: ``term, df, statistic`` (likelihood-ratio χ² for
-        GLMs, F for OLS), ``p_value, p_adjusted`` (Benjamini-Hochberg), sorted by
-        statistic.
+        Type II tests, one row per term: ``driver`` (the term in words: ``"machine"``,
+        ``"machine × shift"``), ``term`` (as in the formula), ``df, statistic``
+        (likelihood-ratio χ² for GLMs, F for OLS), ``p_value, p_adjusted``
+        (Benjamini-Hochberg), sorted by statistic.
     cells : pandas.DataFrame
         Fitted rate (or mean) per combination of the factor levels, with the ratio to
-        the overall rate: ``[factors...], observed, exposure, fitted, ratio``.
+        the overall rate: ``[factors...], observed, exposure, fitted, ratio``; count
+        models also ``rate_ratio``: the fitted rate over the rate of all other cells
+        (observed), the ratio :meth:`Stratification.finding` reports.
     dispersion : float
         Pearson χ²/df of the Poisson model (over-dispersion above ~1.5 switches to a
         negative-binomial model).
@@ -81,7 +85,9 @@ class DriverModel:
     def finding(self) -> str:
         """The strongest driver in plain words."""
         top = self.strongest
-        words = _term_words(str(top["term"]))
+        words = str(top["driver"])
+        if ":" in str(top["term"]):
+            words = "the interaction " + words
         stat = "χ²" if self.family != "gaussian" else "F"
         text = (f"The strongest driver is {words} ({stat} = {top['statistic']:.1f}, "
                 f"p {_p(top['p_adjusted'])}).")
@@ -92,11 +98,12 @@ class DriverModel:
                     "binomial": "the defective rate", "gaussian": "the mean"}[self.family]
             if self.family == "gaussian":
                 text += f" The highest mean is at {where} ({cell['fitted']:.4g})."
-            else:
-                text += f" {what.capitalize()} is {cell['ratio']:.1f}× the overall at {where}."
+            elif np.isfinite(cell["rate_ratio"]):
+                text += (f" {what.capitalize()} at {where} is "
+                         f"{_ratio(cell['rate_ratio'])}× the rest's rate (model fit).")
         inter = self.strongest_interaction
         if inter is not None and inter["p_adjusted"] < 0.05 and inter["term"] != top["term"]:
-            text += (f" The interaction {_term_words(str(inter['term']))} is significant too "
+            text += (f" The interaction {inter['driver']} is significant too "
                      f"(p {_p(inter['p_adjusted'])}).")
         return text
 
@@ -123,10 +130,24 @@ def _p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
+def _ratio(x: float) -> str:
+    return f"{round(x):,}" if x >= 10 else (f"{x:.1f}" if x >= 1 else f"{x:.2g}")
+
+
 def _term_words(term: str) -> str:
-    names = [t.replace("C(Q('", "").replace("'))", "").replace("C(", "").replace(")", "")
-             for t in term.split(":")]
-    return " × ".join(names) + (" (interaction)" if len(names) > 1 else "")
+    """A formula term in words: ``C(Q('machine')):C(Q('shift'))`` is ``machine × shift``.
+
+    Examples
+    --------
+    >>> _term_words("C(Q('machine')):C(Q('shift'))"), _term_words("C(Q('shift'))")
+    ('machine × shift', 'shift')
+    """
+    names = []
+    for t in term.split(":"):
+        m = re.fullmatch(r"C\(Q\('(.*)'\)\)", t) or re.fullmatch(r"C\((.*)\)", t) \
+            or re.fullmatch(r"Q\('(.*)'\)", t)
+        names.append(m.group(1) if m else t)
+    return " × ".join(names)
 
 
 def _q(col: str) -> str:
@@ -322,6 +343,7 @@ def drivers(
     from leankit.rca._stratify import benjamini_hochberg
 
     anova = pd.DataFrame(rows)
+    anova.insert(0, "driver", [_term_words(str(t)) for t in anova["term"]])
     anova["p_adjusted"] = benjamini_hochberg(anova["p_value"].to_numpy(float))
     anova = anova.sort_values("statistic", ascending=False, kind="stable").reset_index(drop=True)
     # fitted rate (or mean) per cell
@@ -343,6 +365,11 @@ def drivers(
         cells = cells.rename(columns={"_fit": "fitted"})
         overall = float(df[outcome].sum() / df[exposure].sum())
         cells["ratio"] = cells["fitted"] / overall
+        rest_k = float(cells["observed"].sum()) - cells["observed"]
+        rest_e = float(cells["exposure"].sum()) - cells["exposure"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cells["rate_ratio"] = np.where(rest_e > 0, cells["fitted"] / (rest_k / rest_e),
+                                           np.nan)
         cells = cells.sort_values("ratio", ascending=False)
     cells = cells.reset_index(drop=True)
     if kind in ("poisson", "negbin") and len(df) < 5 * len(full.params):

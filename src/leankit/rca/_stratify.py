@@ -55,6 +55,20 @@ def benjamini_hochberg(p: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
+def _num(x: float, *, count: bool = False) -> str:
+    """A number for a sentence: a ratio with one decimal from 1 to 10 (3.0, 0.45 below 1),
+    a count whole (with 2 significant digits below 10); 10 and more whole, with thousands
+    separators (1,067)."""
+    x = float(x)
+    if not np.isfinite(x):
+        return "∞" if x > 0 else "n/a"
+    if abs(x) >= 10 or (count and float(x).is_integer()):
+        return f"{round(x):,}"
+    if count:
+        return f"{x:.2g}"
+    return f"{x:.1f}" if abs(x) >= 1 else f"{x:.2g}"
+
+
 def _name(f: Factor) -> str:
     return SEP.join(f) if isinstance(f, tuple) else f
 
@@ -131,8 +145,15 @@ class Stratification:
         what = "defects per unit" if self.kind == "defects" else "the defective rate"
         sig = "" if r["p_adjusted"] < self.parameters.get("alpha", 0.05) else (
             "; not statistically significant")
-        return (f"{r['factor']} = {r['level']}: {what} {r['rate_ratio']:.1f}× the rest "
-                f"({int(r['defects'])} found where {r['expected']:.0f} were expected{sig}).")
+        conf = self.parameters.get("confidence", 0.95)
+        ci = (f" ({conf * 100:g} % CI {_num(r['rr_lower'])}–{_num(r['rr_upper'])})"
+              if np.isfinite(r["rr_lower"]) and np.isfinite(r["rr_upper"]) else "")
+        unit = "defects" if self.kind == "defects" else "defectives"
+        # the rest's rate applied to this level's exposure: defects / rate ratio
+        predicted = float(r["defects"]) / float(r["rate_ratio"])
+        return (f"{r['factor']} = {r['level']}: {what} {_num(r['rate_ratio'])}× the "
+                f"rest's rate{ci}: {_num(r['defects'], count=True)} {unit} where the rest's rate "
+                f"predicts {_num(predicted, count=True)}{sig}.")
 
     def __repr__(self) -> str:
         return (f"<Stratification {self.kind}: {len(self.factors)} factors, "

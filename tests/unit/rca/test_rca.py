@@ -97,7 +97,7 @@ def test_drivers_plant_names_interaction(driver_model: rca.DriverModel) -> None:
     inter = driver_model.strongest_interaction
     assert inter is not None and inter["p_adjusted"] < 1e-6
     text = driver_model.finding()
-    assert "machine × shift (interaction)" in text
+    assert "the interaction machine × shift" in text and "(interaction)" not in text
     top = driver_model.cells.iloc[0]
     assert (top["machine"], top["shift"]) == ("L2-M2", "night")
     assert "machine L2-M2, shift night" in text
