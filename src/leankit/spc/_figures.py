@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from leankit._text import LABEL_CHARS, fig_hover, fig_text
+from leankit._text import LABEL_CHARS, fig_hover, fig_text, shorten
 from leankit._theme import theme
 from leankit.spc._families import FamilyError, Panel, get_family
 from leankit.spc._results import chart_title
@@ -171,10 +171,154 @@ def _line(y: np.ndarray, decimated: bool, must: np.ndarray) -> np.ndarray:
     return idx
 
 
+#: What the advisor's transformations make of the value: (label template, unit template).
+TRANSFORMATIONS: dict[str, tuple[str, str]] = {
+    "log": ("log of {v}", "log {u}"),
+    "ar1_residuals": ("AR(1) residual of {v}", "{u}"),
+    "subgroup_means": ("subgroup mean of {v}", "{u}"),
+    "event_gaps": ("{v}", "{u}"),
+}
+#: Y-axis titles of the built-in families' panels, by (family, panel): the plotted
+#: statistic ({v}: the value's label) and its unit ("{u}": the value's unit; other text:
+#: a fixed unit, which ``unit=`` replaces on the attribute charts).
+_STATISTICS: dict[tuple[str, str], tuple[str, str]] = {
+    ("xbar_r", "xbar"): ("X̄ of {v}", "{u}"), ("xbar_r", "r"): ("R", "{u}"),
+    ("xbar_s", "xbar"): ("X̄ of {v}", "{u}"), ("xbar_s", "s"): ("S", "{u}"),
+    ("i_mr", "i"): ("{v}", "{u}"), ("i_mr", "mr"): ("MR", "{u}"),
+    ("run", "run"): ("{v}", "{u}"),
+    ("ewma", "ewma"): ("EWMA of {v}", "{u}"),
+    ("cusum", "upper"): ("C⁺", "sigmas of the mean"),
+    ("cusum", "lower"): ("C⁻", "sigmas of the mean"),
+    ("p", "p"): ("p", "fraction defective"), ("laney_p", "p"): ("p", "fraction defective"),
+    ("np", "np"): ("np", "defective units"), ("c", "c"): ("c", "defects"),
+    ("u", "u"): ("u", "defects per unit"), ("laney_u", "u"): ("u", "defects per unit"),
+    ("g", "g"): ("g", "{c} between events"),
+    ("t", "t"): ("time between events", "{c}"),
+    ("t_transform", "t"): ("time between events", "{c}"),
+    ("zmr", "z"): ("z of {v}", "standardised"), ("zmr", "mr"): ("MR of z", "standardised"),
+}
+#: Longest axis title on one line; a longer one breaks before its unit (or mid-way).
+AXIS_TITLE_CHARS = 34
+
+
+def quantity(label: str, unit: str | None) -> str:
+    """An axis title: the quantity and, when known, its unit in parentheses.
+
+    >>> quantity("X̄ of bore_diameter", "mm"), quantity("subgroup", None)
+    ('X̄ of bore_diameter (mm)', 'subgroup')
+    """
+    return f"{label} ({unit})" if unit else label
+
+
+def axis_title(text: str, *, width: int = AXIS_TITLE_CHARS) -> str:
+    """*text* as a plotly axis title: escaped (see ``leankit._text``) and, longer than
+    *width* characters, on two lines (broken before the unit, else at the space nearest
+    the middle) so that it fits beside a short panel.
+
+    >>> axis_title("AR(1) residual of bath_temperature (°C)")
+    'AR(1) residual of bath_temperature<br>(°C)'
+    """
+    text = shorten(text, 2 * width)
+    if len(text) <= width:
+        return fig_text(text)
+    cut = text.rfind(" (")
+    if not 0 < cut <= width or len(text) - cut > width:
+        spaces = [i for i, ch in enumerate(text) if ch == " "]
+        if not spaces:
+            return fig_text(text)
+        cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return f"{fig_text(text[:cut])}<br>{fig_text(text[cut + 1:])}"
+
+
+def chart_axis_titles(chart: ControlChart, *, unit: str | None = None,
+                      value_label: str | None = None, transformation: str | None = None
+                      ) -> dict[str, str]:
+    """The y-axis title of each panel of *chart* (plain text, not escaped): the plotted
+    statistic, of what, and its unit.
+
+    Parameters
+    ----------
+    chart : ControlChart
+        The chart.
+    unit : str, optional
+        Unit of the measured value ("mm"; none: no parentheses). On the np, c, u,
+        Laney u′, g and t charts it replaces the counted unit ("defects per unit",
+        "cases"); p, CUSUM and Z charts keep theirs (fraction, sigmas).
+    value_label : str, optional
+        Name of the measured value (default: the chart's value column).
+    transformation : {"log", "ar1_residuals", "subgroup_means", "event_gaps"}, optional
+        The advisor's transformation of the charted data (:attr:`Advice.transformation`):
+        "log of runout (log µm)", "AR(1) residual of bath_temperature (°C)".
+
+    Returns
+    -------
+    dict
+        Panel name -> title.
+
+    Raises
+    ------
+    ValueError
+        An unknown *transformation*.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leankit import spc
+    >>> df = pd.DataFrame({"d": [10.0, 10.2, 9.9, 10.1, 10.0, 9.8, 10.1, 10.3]})
+    >>> chart_axis_titles(spc.i_mr(df, value="d"), unit="mm", value_label="bore")
+    {'i': 'bore (mm)', 'mr': 'MR (mm)'}
+    >>> chart_axis_titles(spc.i_mr(df, value="d"), unit="mm", transformation="log")
+    {'i': 'log of d (log mm)', 'mr': 'MR (log mm)'}
+    """
+    if transformation is not None and transformation not in TRANSFORMATIONS:
+        raise ValueError(f"transformation= must be one of {', '.join(TRANSFORMATIONS)} or "
+                         f"None (the advice's transformation), got {transformation!r}")
+    raw = value_label or chart.parameters.get("value") or chart.parameters.get("count")
+    v = shorten(str(raw or "value"), 24)
+    u = unit or None
+    if transformation is not None:
+        label_t, unit_t = TRANSFORMATIONS[transformation]
+        v = label_t.format(v=v)
+        u = unit_t.format(u=u) if u else None
+    hints = _panels(chart)
+    out: dict[str, str] = {}
+    for panel in chart.panel_names:
+        known = _STATISTICS.get((chart.family, panel))
+        if known is None:  # a family registered elsewhere: its own hint, with the unit
+            hint = hints[panel]
+            out[panel] = quantity(hint.y_title or hint.title, u)
+            continue
+        label, unit_of = known
+        if (chart.family, panel) == ("ewma", "ewma") and _subgroups_of_several(chart):
+            label = "EWMA of the means"
+        if "{u}" in unit_of:  # the value's unit
+            shown = u
+        elif "{c}" in unit_of:  # counted unit: cases (subgroups) between events; time
+            if chart.family == "g":
+                counted = unit or ("subgroups" if transformation == "event_gaps" else "cases")
+                shown = unit_of.format(c=counted)
+            else:
+                shown = unit
+        elif chart.family in ("cusum", "zmr", "p", "laney_p"):  # standardised, fraction
+            shown = unit_of
+        else:  # np, c, u charts: the counted unit
+            shown = unit or unit_of
+        out[panel] = quantity(label.format(v=v), shown)
+    return out
+
+
+def _subgroups_of_several(chart: ControlChart) -> bool:
+    """Whether the chart's subgroups hold more than one value (an EWMA of the means)."""
+    n = chart.points["n"] if "n" in chart.points else None
+    return n is not None and bool(len(n)) and float(np.nanmax(n.to_numpy(dtype=float))) > 1
+
+
 def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: bool = False,
                  height: int | None = None, webgl: bool | None = None,
                  x: str = "auto", compact: bool = False,
-                 max_points: int | None = MAX_POINTS) -> go.Figure:
+                 max_points: int | None = MAX_POINTS, unit: str | None = None,
+                 value_label: str | None = None, time_label: str | None = None,
+                 transformation: str | None = None) -> go.Figure:
     """Draw a control chart.
 
     Parameters
@@ -199,10 +343,30 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         highest point of each of 2,000 buckets, plus every signal, excluded point and
         stage change (the figure says so in a note under the title). ``None`` draws
         every point. Only the drawing is decimated; the chart's numbers are not.
+    unit : str, optional
+        Unit of the measured value ("mm"): each panel's y axis says what it plots and in
+        which unit ("X̄ of bore_diameter (mm)", "S (mm)", "MR (mm)"; none: no unit).
+        On the np, c, u, g and t charts it replaces the counted unit ("u (defects per
+        unit)"); see :func:`chart_axis_titles`.
+    value_label : str, optional
+        Name of the measured value on the axes and in the default title (default:
+        the chart's value column).
+    time_label : str, optional
+        Title of the x axis (default: "time", with the time zone of zone-aware times,
+        or "subgroup" / "observation" when the x axis is the order).
+    transformation : {"log", "ar1_residuals", "subgroup_means", "event_gaps"}, optional
+        The advisor's transformation of the charted data (``Advice.transformation``),
+        named on the axes: "log of runout (log µm)", "AR(1) residual of
+        bath_temperature (°C)". See :func:`chart_axis_titles`.
 
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Raises
+    ------
+    ValueError
+        An unknown *transformation*.
 
     Notes
     -----
@@ -212,6 +376,9 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     """
     panels = chart.panel_names
     hints = _panels(chart)
+    y_titles = chart_axis_titles(chart, unit=unit, value_label=value_label,
+                                 transformation=transformation)
+    zone = ""
     try:
         label_by = get_family(chart.family).label_by
     except FamilyError:
@@ -246,6 +413,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         # millions of values); only the drawn positions are taken out
         frame = points.iloc[sel] if isinstance(sel, slice) else points.take(sel)
         times, tz = _times(frame["time"])
+        zone = zone or tz
         n = len(frame)
         if main_sub is None:
             main_sub = frame["subgroup"]
@@ -349,9 +517,15 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
             shapes.append({"type": "line", "xref": f"{xref} domain", "yref": yref,
                            "x0": 0, "x1": 1, "y0": hint.reference, "y1": hint.reference,
                            "line": {"dash": "dot", "color": _COLORS["zone"], "width": 1}})
-        if hint.y_title:
-            fig.update_yaxes(title_text=fig_text(hint.y_title), row=row, col=1)
+        fig.update_yaxes(title_text=axis_title(y_titles[panel]), automargin=True,
+                         row=row, col=1)
         _stage_and_phase(stages, frame["stage"], phase2, at, row, shapes, notes)
+    if time_label is None:
+        time_label = (quantity("time", zone) if use_time else
+                      "subgroup" if chart.parameters.get("subgroup")
+                      or _subgroups_of_several(chart) else "observation")
+    fig.update_xaxes(title_text=axis_title(time_label, width=4 * AXIS_TITLE_CHARS),
+                     automargin=True, row=len(panels), col=1)
     if not use_time and main_sub is not None:
         step = max(1, len(main_sub) // 25)
         fig.update_xaxes(tickmode="array", tickvals=list(range(0, len(main_sub), step)),
@@ -366,7 +540,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                       "text": f"Decimated view, points drawn: {'; '.join(drawn_note)} (first, "
                               f"last, min and max of {BUCKETS:,} buckets; all {nsig:,} "
                               "signals). Every point was computed."})
-    value = chart.parameters.get("value") or chart.parameters.get("count") or ""
+    value = value_label or chart.parameters.get("value") or chart.parameters.get("count") or ""
     default_title = chart_title(chart) + (f": {value}" if value else "")
     fig.update_layout(
         shapes=shapes, annotations=[*fig.layout.annotations, *notes],
@@ -473,7 +647,8 @@ def _theoretical(cap: Capability, pp: np.ndarray) -> np.ndarray:
 
 
 def capability_figure(cap: Capability, *, title: str | None = None, bins: int | None = None,
-                      height: int = 430) -> go.Figure:
+                      height: int = 430, unit: str | None = None,
+                      value_label: str | None = None) -> go.Figure:
     """Capability histogram (with the model's within and overall curves, specification
     limits and target) beside a probability plot of the data against the model.
 
@@ -487,10 +662,32 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
         Number of histogram bins (default: Freedman-Diaconis).
     height : int, default 430
         Figure height in pixels.
+    unit : str, optional
+        Unit of the value ("mm"): the x axis of the histogram and the data axis of
+        the probability plot say it ("bore_diameter (mm)").
+    value_label : str, optional
+        Name of the value on the axes and in the default title (default: the value
+        column the capability was computed from, else "value").
 
     Returns
     -------
     plotly.graph_objects.Figure
+
+    Notes
+    -----
+    The histogram is always a density (bar areas add up to 1, whatever the method or
+    the fitted distribution), drawn with the model's densities, so histograms of
+    different characteristics share one kind of y axis: "density", per unit of the
+    value.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from leankit import spc
+    >>> df = pd.DataFrame({"d": np.random.default_rng(1).normal(10, 0.1, 50)})
+    >>> fig = capability_figure(spc.capability(df, value="d", lsl=9.6, usl=10.4), unit="mm")
+    >>> fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
+    ('d (mm)', 'density')
     """
     x = np.sort(cap.values)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.08,
@@ -538,12 +735,22 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
     ends = [float(np.nanmin([theo[0], x[0]])), float(np.nanmax([theo[-1], x[-1]]))]
     fig.add_trace(go.Scatter(x=ends, y=ends, mode="lines", line={"color": "#888", "dash": "dot"},
                              name="perfect fit", showlegend=False, hoverinfo="skip"), row=1, col=2)
-    fig.update_xaxes(title_text="model quantile", row=1, col=2)
-    fig.update_yaxes(title_text="data", row=1, col=2)
+    value = str(value_label or cap.parameters.get("value") or "value")
+    fig.update_xaxes(title_text=axis_title(quantity(value, unit)), automargin=True,
+                     row=1, col=1)
+    fig.update_yaxes(title_text="density", automargin=True, row=1, col=1)
+    fig.update_xaxes(title_text=axis_title(quantity("model quantile", unit)),
+                     automargin=True, row=1, col=2)
+    fig.update_yaxes(title_text=axis_title(quantity(shorten(value, 24), unit)),
+                     automargin=True, row=1, col=2)
     idx = cap.indices.set_index("index")["estimate"]
     shown = ", ".join(f"{k.capitalize()} {idx[k]:.2f}" for k in ("cp", "cpk", "pp", "ppk")
                       if k in idx.index)
-    default = f"Capability ({cap.method}, {cap.distribution}): {shown}"
+    names = {"weibull": "Weibull", "johnson": "Johnson", "boxcox": "Box-Cox"}
+    dist, method = (names.get(x, x) for x in (cap.distribution, cap.method))
+    model = (f"{dist} model" if cap.method in ("normal", cap.distribution)
+             else f"{dist} model, {method} method")
+    default = f"Capability of {shorten(value, 40)} ({model}): {shown}"
     if cap.stable is False:
         default += " — process NOT stable"
     fig.update_layout(title={"text": fig_text(title if title is not None else default)},
