@@ -26,8 +26,23 @@ def _name(row: pd.Series, keys: tuple[str, ...]) -> str:
     return "/".join(str(row[k]) for k in keys) or "all rows"
 
 
-def _title(title: str | None, result: object) -> dict[str, str]:
-    return {"text": fig_text(title or repr(result).strip("<>"))}
+def _title(title: str | None, default: str) -> dict[str, str]:
+    return {"text": fig_text(title if title is not None else default)}
+
+
+def _groups(keys: tuple[str, ...], period: str | None = None) -> str:
+    """ " by line, machine, per week": the grouping in words."""
+    return (f" by {', '.join(keys)}" if keys else "") + (f", per {period}" if period else "")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %" if pd.notna(x) else "undefined"
+
+
+def _axes(fig: go.Figure) -> None:
+    """Room for every axis title (a long one is not cut off at print width)."""
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
 
 
 def oee_figure(result: OEE, *, title: str | None = None, height: int | None = None) -> go.Figure:
@@ -55,7 +70,8 @@ def oee_figure(result: OEE, *, title: str | None = None, height: int | None = No
                 fig.add_trace(go.Scatter(x=g["period"], y=g["oee"], mode="lines+markers",
                                          name=fig_text(f"OEE {label or 'all rows'}",
                                                        max_len=LABEL_CHARS)), row=1, col=1)
-            fig.update_yaxes(tickformat=".0%", row=1, col=1)
+            fig.update_yaxes(tickformat=".0%", title_text="OEE (%)", row=1, col=1)
+            fig.update_xaxes(title_text=result.period, row=1, col=1)
         # loss shares per group over all periods (minutes summed, then / planned)
         agg = (losses.groupby([*keys, "category"], sort=False)["minutes"].sum().reset_index()
                if keys else losses.groupby("category", sort=False)["minutes"].sum().reset_index())
@@ -74,9 +90,14 @@ def oee_figure(result: OEE, *, title: str | None = None, height: int | None = No
                                  "(%{customdata:.0f} min)"),
                           row=rows, col=1)
         fig.update_layout(barmode="stack")
-        fig.update_xaxes(type="category", row=rows, col=1)
-        fig.update_yaxes(tickformat=".0%", row=rows, col=1)
-    fig.update_layout(title=_title(title, result), height=height, **theme())
+        fig.update_xaxes(type="category", row=rows, col=1,
+                         title_text=fig_text("/".join(keys) or "all rows",
+                                             max_len=LABEL_CHARS))
+        fig.update_yaxes(tickformat=".0%", title_text="share of planned time (%)",
+                         row=rows, col=1)
+    default = f"OEE{_groups(keys, result.period)}: overall {_pct(result.value)}"
+    fig.update_layout(title=_title(title, default), height=height, **theme())
+    _axes(fig)
     return fig
 
 
@@ -97,8 +118,8 @@ def _waterfall(result: OEE) -> go.Figure:
     fig = go.Figure(go.Waterfall(x=fig_labels(labels), y=values, measure=measures,
                                  hovertext=[fig_hover(x) for x in labels],
                                  texttemplate="%{y:.0f}", textposition="outside"))
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text="minutes")
+    fig.update_xaxes(type="category", title_text="planned time, losses and productive time")
+    fig.update_yaxes(title_text="time (min)")
     return fig
 
 
@@ -126,11 +147,19 @@ def pareto_figure(result: DowntimePareto, *, title: str | None = None,
                                  mode="lines+markers", name="cumulative %",
                                  showlegend=i == 1, line_color="#d62728"),
                       row=i, col=1, secondary_y=True)
-        fig.update_yaxes(title_text="minutes", row=i, col=1, secondary_y=False)
-        fig.update_yaxes(range=[0, 105], ticksuffix=" %", row=i, col=1, secondary_y=True)
-        fig.update_xaxes(type="category", row=i, col=1)
-    fig.update_layout(title=_title(title, result),
+        fig.update_yaxes(title_text="downtime (min)", row=i, col=1, secondary_y=False)
+        fig.update_yaxes(range=[0, 105], ticksuffix=" %", title_text="cumulative %",
+                         row=i, col=1, secondary_y=True)
+        fig.update_xaxes(type="category", title_text="reason", row=i, col=1)
+    if t.empty:
+        default = "Downtime by reason: no downtime"
+    else:
+        top = t.iloc[0]
+        default = (f"Downtime by reason{_groups(keys)}: {result.total_minutes:,.0f} min, "
+                   f"top {top['reason']} ({top['percent']:.0f} %)")
+    fig.update_layout(title=_title(title, default),
                       height=height or max(400, 320 * len(groups)), **theme())
+    _axes(fig)
     return fig
 
 
@@ -161,6 +190,14 @@ def yield_figure(result: YieldMetrics, *, title: str | None = None,
             fig.add_trace(go.Bar(x=names, y=t["rty"], name="RTY", hovertext=hover))
         fig.update_layout(barmode="group")
         fig.update_xaxes(type="category")
-    fig.update_yaxes(tickformat=".1%")
-    fig.update_layout(title=_title(title, result), height=height, **theme())
+    what = "FPY and RTY" if result.step else "first-pass yield"
+    fig.update_yaxes(tickformat=".1%", title_text=f"{what} (%)")
+    fig.update_xaxes(title_text=result.period if result.period else
+                     fig_text("/".join(keys) or "all rows", max_len=LABEL_CHARS))
+    o = result.overall.iloc[0]
+    default = f"First-pass yield{_groups(keys, result.period)}: FPY {_pct(o['fpy'])}"
+    if result.step:
+        default += f", RTY {_pct(o['rty'])}"
+    fig.update_layout(title=_title(title, default), height=height, **theme())
+    _axes(fig)
     return fig

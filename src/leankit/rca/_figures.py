@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from leankit._text import LABEL_CHARS, fig_hover, fig_labels, fig_text
+from leankit._text import LABEL_CHARS, fig_hover, fig_labels, fig_text, shorten
 from leankit._theme import theme
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,14 +30,44 @@ _LINE = "#636363"
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(title={"text": fig_text(title)}, height=height, **theme(),
                       margin={"l": 60, "r": 60, "t": 70, "b": 80}, showlegend=False)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
+def _quantity(label: object, unit: str | None = None) -> str:
+    """An axis title (escaped; two lines when long): the quantity and its unit."""
+    from leankit.spc._figures import axis_title, quantity
+
+    return axis_title(quantity(shorten(label, LABEL_CHARS // 2), unit))
+
+
 def pareto_figure(p: Pareto, *, title: str | None = None, height: int | None = None,
-                  max_groups: int = 12) -> go.Figure:
+                  max_groups: int = 12, value_label: str | None = None,
+                  unit: str | None = None) -> go.Figure:
     """Pareto chart: bars (vital few highlighted), cumulative-percent line, cutoff line.
 
     One panel per ``by`` group (at most ``max_groups``).
+
+    Parameters
+    ----------
+    p : Pareto
+        The result to draw.
+    title : str, optional
+        Figure title (default: "Pareto of <what was summed>").
+    height : int, optional
+        Figure height in pixels (default 360 per panel).
+    max_groups : int, default 12
+        Panels drawn at most.
+    value_label : str, optional
+        What the bars measure, on the left axis and in the default title ("defects";
+        default: the Pareto's measure, "count" or the summed column).
+    unit : str, optional
+        Its unit ("count", "EUR"): the left axis reads "defects (count)".
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
     """
     table = p.table
     groups = [((), table)] if not p.by else list(table.groupby(list(p.by), sort=False))
@@ -46,7 +76,9 @@ def pareto_figure(p: Pareto, *, title: str | None = None, height: int | None = N
     titles = [fig_text(", ".join(f"{c} {v}" for c, v in zip(
         p.by, k if isinstance(k, tuple) else (k,), strict=False)), max_len=2 * LABEL_CHARS)
         for k, _ in groups] if p.by else [""]
-    measure = fig_text(p.measure, max_len=LABEL_CHARS)
+    measure = fig_text(value_label or p.measure, max_len=LABEL_CHARS)
+    y_title = _quantity(value_label or p.measure, unit)
+    x_title = _quantity(p.parameters.get("category") or "category")
     fig = make_subplots(rows=rows, cols=1, subplot_titles=titles, vertical_spacing=0.12,
                         specs=[[{"secondary_y": True}] for _ in range(rows)])
     for r, (_, t) in enumerate(groups, start=1):
@@ -64,16 +96,34 @@ def pareto_figure(p: Pareto, *, title: str | None = None, height: int | None = N
         fig.add_trace(go.Scatter(x=[cats[0], cats[-1]], y=[100 * p.cutoff] * 2, mode="lines",
                                  line={"color": _LINE, "dash": "dot", "width": 1},
                                  hoverinfo="skip"), row=r, col=1, secondary_y=True)
-        fig.update_yaxes(range=[0, 105], ticksuffix=" %", row=r, col=1, secondary_y=True)
-        fig.update_yaxes(title_text=measure, row=r, col=1, secondary_y=False)
-        fig.update_xaxes(type="category", row=r, col=1)
-    default = f"Pareto of {p.measure}" + (f" by {', '.join(p.by)}" if p.by else "")
+        fig.update_yaxes(range=[0, 105], ticksuffix=" %", title_text="cumulative %",
+                         row=r, col=1, secondary_y=True)
+        fig.update_yaxes(title_text=y_title, row=r, col=1, secondary_y=False)
+        fig.update_xaxes(type="category", title_text=x_title, row=r, col=1)
+    default = (f"Pareto of {value_label or p.measure}"
+               + (f" by {', '.join(p.by)}" if p.by else ""))
     return _layout(fig, title if title is not None else default, height or 360 * rows)
 
 
 def comparison_figure(c: ParetoComparison, *, title: str | None = None,
-                      height: int = 420) -> go.Figure:
-    """Shares before and after, categories ordered by the size of the change."""
+                      height: int = 420, value_label: str | None = None) -> go.Figure:
+    """Shares before and after, categories ordered by the size of the change.
+
+    Parameters
+    ----------
+    c : ParetoComparison
+        The result to draw.
+    title : str, optional
+        Figure title (default: what moved and the χ² test's p-value).
+    height : int, default 420
+        Figure height in pixels.
+    value_label : str, optional
+        What the shares are of ("defects": the y axis reads "share of defects (%)").
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
     t = c.table
     cats = fig_labels(t["category"])
     fig = go.Figure()
@@ -82,19 +132,54 @@ def comparison_figure(c: ParetoComparison, *, title: str | None = None,
     fig.add_trace(go.Bar(x=cats, y=t["after_percent"], name="after",
                          marker_color=[_VITAL if abs(r) > 2 else _BAR
                                        for r in t["adjusted_residual"]]))
-    fig.update_yaxes(ticksuffix=" %", title_text="share")
-    default = (f"Defect mix before vs after (χ² p = {c.p_value:.3g}; red: significant movers)")
+    fig.update_yaxes(ticksuffix=" %", title_text=_quantity(
+        f"share of {value_label}" if value_label else "share", "%"))
+    fig.update_xaxes(title_text="category")
+    what = f"Mix of {value_label}" if value_label else "Mix"
+    default = f"{what} before vs after (χ² p = {c.p_value:.3g}; red: significant movers)"
     fig = _layout(fig, title if title is not None else default, height)
     fig.update_layout(barmode="group", showlegend=True)
     return fig
 
 
 def stratification_figure(s: Stratification, *, title: str | None = None,
-                          height: int | None = None, max_factors: int = 6) -> go.Figure:
-    """Rate (or mean) per level with its confidence interval, one panel per factor."""
+                          height: int | None = None, max_factors: int = 6,
+                          value_label: str | None = None, unit: str | None = None
+                          ) -> go.Figure:
+    """Rate (or mean) per level with its confidence interval, one panel per factor.
+
+    Parameters
+    ----------
+    s : Stratification
+        The result to draw.
+    title : str, optional
+        Figure title (default: what is compared, in words).
+    height : int, optional
+        Figure height in pixels (default 300 per factor).
+    max_factors : int, default 6
+        Factors drawn at most (the most significant first).
+    value_label : str, optional
+        Measurements: the value's name (default: its column), y axis "mean of
+        <value> (<unit>)". Counts: the counted thing ("defects": "defects per unit").
+    unit : str, optional
+        Measurements: the value's unit ("mm"). Counts: the unit of the exposure
+        ("unit" by default: "defects per unit inspected" reads "defects per unit").
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
     factors = list(s.factors.sort_values("p_adjusted")["factor"])[:max_factors]
-    fig = make_subplots(rows=len(factors), cols=1, vertical_spacing=0.1,
-                        subplot_titles=[fig_text(f, max_len=LABEL_CHARS) for f in factors])
+    if s.kind == "measurements":
+        value = value_label or s.parameters.get("value") or "value"
+        y_title = _quantity(f"mean of {shorten(value, LABEL_CHARS // 2)}", unit)
+    elif s.kind == "defects":
+        y_title = _quantity("rate", f"{value_label or 'defects'} per {unit or 'unit'}")
+    else:
+        y_title = _quantity("proportion defective")
+    total = height or 300 * len(factors)
+    gap = min(0.3, 90 / total) if len(factors) > 1 else 0.1  # room for the x titles
+    fig = make_subplots(rows=len(factors), cols=1, vertical_spacing=gap)
     for r, f in enumerate(factors, start=1):
         lv = s.levels[s.levels["factor"] == f]
         names = fig_labels(lv["level"])
@@ -112,12 +197,13 @@ def stratification_figure(s: Stratification, *, title: str | None = None,
                      "arrayminus": np.asarray(y - lo), "color": _LINE},
             hovertext=[fig_hover(v) for v in lv["level"]],
             hovertemplate="%{hovertext}: %{y:.4g}<extra></extra>"), row=r, col=1)
-        fig.update_xaxes(type="category", row=r, col=1)
+        fig.update_xaxes(type="category", title_text=_quantity(f), row=r, col=1)
+        fig.update_yaxes(title_text=y_title, row=r, col=1)
         if np.isfinite(ref):
             fig.add_hline(y=ref, line={"dash": "dot", "color": _LINE}, row=r, col=1)
-    what = "mean" if s.kind == "measurements" else "rate"
-    default = f"Stratification: {what} per level (red: significant after adjustment)"
-    return _layout(fig, title if title is not None else default, height or 300 * len(factors))
+    what = {"measurements": "Mean", "defects": "Defect rate"}.get(s.kind, "Defective rate")
+    default = f"{what} per factor level (red: significant after adjustment)"
+    return _layout(fig, title if title is not None else default, total)
 
 
 def drivers_figure(d: DriverModel, *, title: str | None = None, height: int = 380) -> go.Figure:
@@ -132,18 +218,46 @@ def drivers_figure(d: DriverModel, *, title: str | None = None, height: int = 38
                            hovertext=[fig_hover(_term_words(str(x))) for x in t["term"]],
                            hovertemplate="%{hovertext}: %{x:.3g} (adj. p %{customdata:.2g})"
                            "<extra></extra>"))
-    fig.update_yaxes(type="category")
-    fig.update_xaxes(title_text="χ²" if d.family != "gaussian" else "F")
-    return _layout(fig, title if title is not None else f"Drivers ({d.family} model)", height)
+    fig.update_yaxes(type="category", title_text="model term")
+    fig.update_xaxes(title_text="likelihood-ratio χ²" if d.family != "gaussian"
+                     else "F statistic")
+    family = "Poisson" if d.family == "poisson" else d.family
+    return _layout(fig, title if title is not None else f"Drivers ({family} model)", height)
 
 
 def change_points_figure(c: ChangePoints, *, title: str | None = None,
-                         height: int = 380) -> go.Figure:
-    """The series, the segment means, and each change's time interval shaded."""
+                         height: int = 380, value_label: str | None = None,
+                         unit: str | None = None, time_label: str | None = None
+                         ) -> go.Figure:
+    """The series, the segment means, and each change's time interval shaded.
+
+    Parameters
+    ----------
+    c : ChangePoints
+        The result to draw.
+    title : str, optional
+        Figure title (default: the finding in one sentence).
+    height : int, default 380
+        Figure height in pixels.
+    value_label, unit : str, optional
+        The value's name (default: its column) and unit, on the y axis.
+    time_label : str, optional
+        Title of the x axis (default "time", with the time zone of zone-aware times,
+        or "observation").
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
     x = pd.to_datetime(c.times) if np.issubdtype(np.asarray(c.times).dtype, np.datetime64) or \
         isinstance(c.times[0], pd.Timestamp) else c.times
+    zone = ""
     if isinstance(x, pd.DatetimeIndex) and x.tz is not None:
+        zone = str(x.tz)
         x = x.tz_localize(None)  # wall-clock datetime64: what plotly shows, 8 bytes a point
+    if time_label is None:
+        time_label = (f"time ({zone})" if zone else "time") if isinstance(
+            x, pd.DatetimeIndex) else "observation"
     fig = go.Figure()
     y = np.asarray(c.values, dtype=float)
     n = len(y)
@@ -176,4 +290,7 @@ def change_points_figure(c: ChangePoints, *, title: str | None = None,
         fig.add_vrect(x0=ch.time_lower, x1=ch.time_upper, fillcolor="rgba(222,45,38,0.12)",
                       line_width=0)
         fig.add_vline(x=ch.time, line={"color": _VITAL, "dash": "dash", "width": 1})
+    fig.update_xaxes(title_text=_quantity(time_label))
+    fig.update_yaxes(title_text=_quantity(value_label or c.parameters.get("value") or "value",
+                                          unit))
     return _layout(fig, title if title is not None else c.finding(), height)
