@@ -180,6 +180,9 @@ def _demo(args: argparse.Namespace) -> int:
     from leankit.io._dataset import atomic_write_bytes
 
     atomic_write_bytes(spec_path, text.encode("utf-8"))
+    for extra in ("actions.csv",):  # files the sample spec refers to, beside it
+        if (data / extra).is_file():
+            atomic_write_bytes(out / extra, (data / extra).read_bytes())
     html = out / "weekly_report.html"
     failed = _write_weekly(spec_path, html, show)
     print(f"\nWeekly report: {html}  (spec: {spec_path})")

@@ -143,6 +143,8 @@ class WeeklyAnalysis:
     no_stratification: str = ""
     oee: Any = None
     downtime: Any = None
+    downtime_top: Mapping[str, Any] | None = None
+    actions: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     files: tuple[Mapping[str, Any], ...] = ()
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     scope: tuple[str, ...] = ()
@@ -319,6 +321,47 @@ def _kpis(pr: pd.DataFrame, de: pd.DataFrame, opportunities: float) -> dict[str,
     return out
 
 
+ACTION_COLUMNS = ("about", "action", "owner", "due", "status")
+ACTION_STATUS = ("open", "in progress", "done")
+
+
+def read_actions(path: Any, *, week_end: pd.Timestamp, tz: str) -> pd.DataFrame:
+    """The actions file: one row per action (``about, action, owner, due, status``),
+    with ``overdue`` (not done and due before the end of the report week, local date).
+
+    Raises
+    ------
+    ReportSpecError
+        A missing column, a bad date or status (the message names the row).
+    """
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ReportSpecError(f"[actions] file {str(path)!r}: cannot read it as CSV "
+                              f"({exc})") from None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    missing = [c for c in ACTION_COLUMNS if c not in df.columns]
+    if missing:
+        raise ReportSpecError(f"[actions] file {str(path)!r}: missing column(s) "
+                              f"{', '.join(missing)}; the columns are "
+                              f"{', '.join(ACTION_COLUMNS)}")
+    df = df[list(ACTION_COLUMNS)].apply(lambda s: s.str.strip())
+    due = pd.to_datetime(df["due"], errors="coerce", format="%Y-%m-%d")
+    for i in range(len(df)):
+        if pd.isna(due.iloc[i]):
+            raise ReportSpecError(f"[actions] file {str(path)!r}, row {i + 2}: due = "
+                                  f"{df['due'].iloc[i]!r} is not a date like 2026-11-06")
+        if df["status"].iloc[i].lower() not in ACTION_STATUS:
+            raise ReportSpecError(f"[actions] file {str(path)!r}, row {i + 2}: status = "
+                                  f"{df['status'].iloc[i]!r}; use one of "
+                                  f"{', '.join(ACTION_STATUS)}")
+    last_day = (week_end.tz_convert(tz) - pd.Timedelta(days=1)).tz_localize(None).normalize()
+    out = df.assign(due=due.dt.date, status=df["status"].str.lower())
+    # overdue: not done and due before the last day of the report week
+    out["overdue"] = (out["status"] != "done") & (due < last_day).to_numpy()
+    return out.reset_index(drop=True)
+
+
 def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = None
                  ) -> WeeklyAnalysis:
     """Analyse the week a report spec names.
@@ -489,11 +532,28 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
             trend_rows += [{"week": wk, "kpi": kpi, "value": val}
                            for kpi, val in vals.items()]
     oee_res = downtime = None
+    downtime_top: dict[str, Any] | None = None
     if len(pwk):
         with warnings.catch_warnings(), failures("OEE", "OEE and downtime"):
             warnings.simplefilter("ignore")
             oee_res = lean.oee(pwk, by=["line", "machine"])
             downtime = oee_res.downtime_pareto()
+        if {"downtime_reason", "downtime", "machine"} <= set(pwk.columns):
+            with warnings.catch_warnings(), failures("downtime by machine",
+                                                     "OEE and downtime"):
+                warnings.simplefilter("ignore")
+                dm = lean.downtime_pareto(pwk, by=["machine"], invalid="exclude").to_frame()
+                total = float(dm["minutes"].sum())
+                if len(dm) and total > 0:
+                    top = dm.sort_values("minutes", ascending=False).iloc[0]
+                    downtime_top = {"reason": str(top["reason"]),
+                                    "machine": str(top["machine"]),
+                                    "minutes": float(top["minutes"]),
+                                    "events": int(top["events"]),
+                                    "share": float(top["minutes"]) / total}
+    actions = pd.DataFrame()
+    if spec.actions is not None:
+        actions = read_actions(spec.actions, week_end=end, tz=tz)
 
     # ------------------------------------------------------------- data quality
     quarantine = []
@@ -512,7 +572,7 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
                                                                            "value"]),
         pareto=pareto, pareto_cost=pareto_cost, comparison=comparison,
         stratification=strat, drivers=model, no_stratification=no_strat, oee=oee_res,
-        downtime=downtime, files=files,
+        downtime=downtime, downtime_top=downtime_top, actions=actions, files=files,
         quarantine=(pd.concat(quarantine, ignore_index=True) if quarantine
                     else pd.DataFrame()),
         scope=(("Scope: " + "; ".join(scope)) if scope else "Scope: all data",),

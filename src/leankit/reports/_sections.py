@@ -167,21 +167,64 @@ def _advice_text(advice: Any) -> str:
 # --------------------------------------------------------------------- sections
 
 
-@register_section("summary", "Summary")
-def _summary(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+_STATUS_WORDS = {_GOOD: "on target", _WARN: "near target", _BAD: "off target",
+                 _NEUTRAL: "no target"}
+
+
+def sparkline(values: Sequence[float], *, width: float = 100.0, height: float = 24.0
+              ) -> str:
+    """SVG polyline points (``"x,y x,y ..."``) of *values* scaled into the box; missing
+    values are skipped; empty when fewer than 2 finite values."""
+    pts = [(i, float(v)) for i, v in enumerate(values) if v is not None and np.isfinite(v)]
+    if len(pts) < 2:
+        return ""
+    lo = min(v for _, v in pts)
+    hi = max(v for _, v in pts)
+    span = hi - lo or 1.0
+    n = max(len(values) - 1, 1)
+    return " ".join(f"{width * i / n:.1f},{height - 2 - (height - 4) * (v - lo) / span:.1f}"
+                    for i, v in pts)
+
+
+def _tiles(a: WeeklyAnalysis) -> list[dict[str, Any]]:
     spec = a.spec
-    sec = rep.section("Summary", intro="The week at a glance: each tile compares the week "
-                      "with its target and with the previous week.")
     tiles = []
+    trend = a.kpi_trend
     for k in KPI_ORDER:
         if k not in a.kpis:
             continue
         tgt = spec.targets.get(k)
+        lvl = status(k, a.kpis[k], tgt)
         detail = (f"target {fmt_kpi(k, tgt)} · " if tgt is not None else "") + _delta(
             k, a.kpis[k], a.kpis_previous.get(k, np.nan))
+        series = trend[trend["kpi"] == k] if len(trend) else trend
+        values = [float(x) for x in series["value"]] if len(series) else []
+        label = ""
+        if len(values) >= 2:
+            label = (f"{len(values)}-week trend of {_KPI_NAMES[k]}: from "
+                     f"{fmt_kpi(k, values[0])} ({series['week'].iloc[0]}) to "
+                     f"{fmt_kpi(k, values[-1])} ({series['week'].iloc[-1]}), lowest "
+                     f"{fmt_kpi(k, min(values))}, highest {fmt_kpi(k, max(values))}")
         tiles.append({"name": _KPI_NAMES[k], "value": fmt_kpi(k, a.kpis[k]),
-                      "detail": detail, "level": status(k, a.kpis[k], tgt)})
-    sec.blocks.append(Block("tiles", tiles))
+                      "detail": detail, "level": lvl, "status": _STATUS_WORDS[lvl],
+                      "spark": sparkline(values), "trend": label})
+    return tiles
+
+
+@register_section("summary", "Summary", links_to=("spc", "pareto", "rootcause", "oee",
+                                                  "actions"))
+def _summary(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    sec = rep.section("Summary", intro="The week at a glance: each tile compares the week "
+                      "with its target and the previous week, with its last 12 weeks; then "
+                      "the three most urgent problems with their next steps, and one "
+                      "verdict per characteristic.")
+    sec.blocks.append(Block("tiles", _tiles(a)))
+    top = attention_items(a, links)[:3]
+    if top:
+        sec.blocks.append(Block("finding", "Top problems this week:"))
+        sec.blocks.append(Block("attention", top))
+    else:
+        sec.blocks.append(Block("finding", "No problems need attention this week."))
     verdicts = []
     for v in a.series:
         if not v.charted:
@@ -323,6 +366,11 @@ def _pareto(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
         rep.figure(a.pareto.figure(height=380), label="defect Pareto"),
         Block("table", Table.from_frame(a.pareto.table))], open=True)
     links["pareto"] = "#" + it.anchor
+    if a.pareto_cost is not None:
+        rep.item("Defects: Pareto", "Pareto by cost", [
+            Block("finding", vital_few_text(a.pareto_cost)),
+            rep.figure(a.pareto_cost.figure(height=380), label="defect Pareto by cost"),
+            Block("table", Table.from_frame(a.pareto_cost.table))])
     if a.comparison is not None:
         rep.item("Defects: Pareto", "Change vs the previous week", [
             Block("finding", mix_text(a.comparison)),
@@ -368,20 +416,45 @@ def _oee(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
         rep.figure(a.oee.figure(), label="OEE")], open=True)
     if a.downtime is not None:
         dp = a.downtime
-        rep.item("OEE and downtime", "Downtime Pareto", [
-            Block("finding", f"Top downtime reason: {_n(dp.to_frame().iloc[0, 0])}"),
+        top = a.downtime_top
+        finding = (f"Top downtime: {_n(top['reason'])} on {_n(top['machine'])}, "
+                   f"{top['minutes']:,.0f} min ({100 * top['share']:.0f} % of the week's "
+                   f"downtime, {top['events']} stops)." if top is not None else
+                   f"Top downtime reason: {_n(dp.to_frame().iloc[0, 0])}")
+        it = rep.item("OEE and downtime", "Downtime Pareto", [
+            Block("finding", finding),
             rep.figure(dp.figure(), label="downtime Pareto"),
             Block("table", Table.from_frame(dp.to_frame()))], open=True)
+        links["downtime"] = "#" + it.anchor
 
 
-@register_section("attention", "What needs attention",
-                  links_to=("spc", "pareto", "rootcause"))
-def _attention(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+def _owner(a: WeeklyAnalysis, *subjects: str) -> dict[str, Any] | None:
+    """The first open action of the actions file about one of *subjects*."""
+    acts = a.actions
+    if not len(acts):
+        return None
+    want = {x.lower() for x in subjects if x}
+    for r in acts.itertuples():
+        if r.status != "done" and str(r.about).lower() in want:
+            return {"action": r.action, "owner": r.owner, "due": str(r.due),
+                    "overdue": bool(r.overdue)}
+    return None
+
+
+def _with_action(item: dict[str, Any], a: WeeklyAnalysis, *subjects: str) -> dict[str, Any]:
+    act = _owner(a, *subjects)
+    if act is not None:
+        item["next"] = f"{act['action']} (due {act['due']}" + (
+            ", OVERDUE)" if act["overdue"] else ")")
+        item["owner"] = act["owner"]
+    return item
+
+
+def attention_items(a: WeeklyAnalysis, links: Links) -> list[dict[str, Any]]:
+    """The ranked attention list: each item with its severity, badge, text, the next
+    step in plain words and (from the actions file) the owner."""
     spec = a.spec
-    sec = rep.section("What needs attention", intro="Ranked by severity: new special "
-                      "causes first, then continuing ones, capability gaps, missed targets "
-                      "and shifts of the defect mix. Each signal links to the defect mix and "
-                      "the ranked causes of the week.")
+    w = a.window
     att: list[dict[str, Any]] = []
     related = [(t, links[k]) for t, k in (("defect mix", "pareto"),
                                            ("ranked causes", "causes")) if k in links]
@@ -390,13 +463,21 @@ def _attention(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
             continue
         if v.special_cause and v.first_signal is not None:
             what = v.rules[0]["description"] if v.rules else "signal"
-            att.append({"sev": 3 if v.new else 2,
-                        "label": "NEW signal" if v.new else "signal",
-                        "level": _BAD if v.new else _WARN,
-                        "text": f"{_n(v.name)}: {what} at "
-                        f"{a.window.local(v.first_signal)} ({v.signalling_points} "
-                        "signalling points this week).",
-                        "href": links.get(f"chart:{v.name}", ""), "links": related})
+            since = w.local(v.first_signal)
+            if v.new:
+                step = (f"Contain: check what was made since {since} against the "
+                        "specification; find what changed then (tool, material, setting, "
+                        "operator, gauge) and correct it.")
+            else:
+                step = ("Continuing from last week: confirm the cause is being worked on; "
+                        "if the change was intended, freeze new limits (leankit limits "
+                        "recompute) with the reason.")
+            att.append(_with_action({
+                "sev": 3 if v.new else 2, "label": "NEW signal" if v.new else "signal",
+                "level": _BAD if v.new else _WARN,
+                "text": f"{_n(v.name)}: {what} at {since} ({v.signalling_points} "
+                        "signalling points this week).", "next": step,
+                "href": links.get(f"chart:{v.name}", ""), "links": related}, a, v.name))
         cv = v.capability
         if cv.assessed and cv.index is not None:
             trend = ""
@@ -405,34 +486,98 @@ def _attention(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
             side = f" at the {cv.side} specification" if cv.side else ""
             target = v.spec.capability_target
             if cv.value < target:
-                att.append({"sev": 2 if cv.value < 1.0 else 1, "label": "capability",
-                            "level": _BAD if cv.value < 1.0 else _WARN,
-                            "text": f"{_n(v.name)}: {cv.index.capitalize()} {cv.value:.2f}"
-                            f"{side} below the target {target:g}{trend}.", "href": "",
-                            "links": []})
+                toward = f" (re-centre away from the {cv.side} limit)" if cv.side else ""
+                att.append(_with_action({
+                    "sev": 2 if cv.value < 1.0 else 1, "label": "capability",
+                    "level": _BAD if cv.value < 1.0 else _WARN,
+                    "text": f"{_n(v.name)}: {cv.index.capitalize()} {cv.value:.2f}{side} "
+                            f"below the target {target:g}{trend}.",
+                    "next": "Reduce the variation or re-centre the process" + toward
+                            + "; check the gauge's repeatability first.",
+                    "href": "", "links": []}, a, v.name))
     for k, kv in a.kpis.items():
         tgt = spec.targets.get(k)
         st = status(k, kv, tgt)
         if tgt is not None and st in (_BAD, _WARN):
-            att.append({"sev": 1, "label": "target", "level": st,
-                        "text": f"{_KPI_NAMES[k]} {fmt_kpi(k, kv)} misses the target "
-                        f"{fmt_kpi(k, tgt)}.", "href": "", "links": []})
+            step = {"fpy": "Work down the defect Pareto and the ranked causes below.",
+                    "scrap_rate": "Work down the defect Pareto and the ranked causes below.",
+                    "dpmo": "Work down the defect Pareto and the ranked causes below.",
+                    "oee": "Start with the top downtime reason below.",
+                    "out_of_control": "See the signals above."}.get(k, "")
+            att.append(_with_action({
+                "sev": 1, "label": "target", "level": st,
+                "text": f"{_KPI_NAMES[k]} {fmt_kpi(k, kv)} misses the target "
+                        f"{fmt_kpi(k, tgt)}.", "next": step, "href": "", "links": []},
+                a, k, _KPI_NAMES[k]))
+    top = a.downtime_top
+    if top is not None and top["share"] >= 0.2:
+        att.append(_with_action({
+            "sev": 1, "label": "downtime", "level": _WARN,
+            "text": f"{_n(top['reason'])} on {_n(top['machine'])}: {top['minutes']:,.0f} min, "
+                    f"{100 * top['share']:.0f} % of the week's downtime "
+                    f"({top['events']} stops).",
+            "next": f"Find and remove the cause of the {top['reason'].lower()} stops on "
+                    f"{top['machine']}.", "href": links.get("downtime", ""), "links": []},
+            a, top["reason"], top["machine"], f"{top['reason']} on {top['machine']}"))
     cmp_ = a.comparison
     if cmp_ is not None and cmp_.p_value < 0.05:
         movers = ", ".join(f"{_n(r.category)} ({r.change_points:+.1f} pts)"
                            for r in cmp_.movers.itertuples())
         att.append({"sev": 1, "label": "mix", "level": _WARN,
                     "text": f"The defect mix changed: {movers}.",
+                    "next": "Find where the rising defect types come from (ranked causes).",
                     "href": links.get("pareto", ""), "links": []})
     strat = a.stratification
     if strat is not None and len(strat.ranking) and strat.ranking.iloc[0]["p_adjusted"] < 0.05:
-        att.append({"sev": 1, "label": "cause", "level": _WARN, "text": strat.finding(),
-                    "href": links.get("causes", ""), "links": []})
+        lvl = strat.ranking.iloc[0]
+        att.append(_with_action({
+            "sev": 1, "label": "cause", "level": _WARN, "text": strat.finding(),
+            "next": f"Go and see {lvl['level']} ({lvl['factor']}): compare its process "
+                    "with the rest.", "href": links.get("causes", ""), "links": []},
+            a, str(lvl["level"]), str(lvl["level"]).replace(" / ", "/")))
+    for r in (a.actions.itertuples() if len(a.actions) else ()):
+        if r.overdue:
+            att.append({"sev": 2, "label": "overdue", "level": _BAD,
+                        "text": f"Action overdue since {r.due}: {r.action} ({r.about}).",
+                        "owner": r.owner, "next": "Close it or agree a new date.",
+                        "href": links.get("actions", ""), "links": []})
     att.sort(key=lambda x: -int(x["sev"]))
+    return att
+
+
+@register_section("attention", "What needs attention",
+                  links_to=("spc", "pareto", "rootcause", "oee", "actions"))
+def _attention(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    sec = rep.section("What needs attention", intro="Ranked by severity: new special "
+                      "causes first, then continuing ones, overdue actions, capability "
+                      "gaps, missed targets, downtime and shifts of the defect mix; each "
+                      "with the next step and, where the actions file names one, its "
+                      "owner.")
+    att = attention_items(a, links)
     if att:
         sec.blocks.append(Block("attention", att))
     else:
         sec.blocks.append(Block("text", "Nothing needs attention this week."))
+
+
+@register_section("actions", "Actions")
+def _actions(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
+    if a.spec.actions is None:
+        return
+    sec = rep.section("Actions", intro="The actions file, carried week to week: open "
+                      "actions first; overdue ones (not done, due before the end of this "
+                      "week) flagged.")
+    acts = a.actions
+    if not len(acts):
+        sec.blocks.append(Block("text", "No actions recorded."))
+        return
+    order = acts.assign(_k=(acts["status"] == "done").astype(int)).sort_values(
+        ["_k", "due"], kind="stable")
+    table = order.assign(overdue=np.where(order["overdue"], "OVERDUE", ""))[
+        ["about", "action", "owner", "due", "status", "overdue"]]
+    it = rep.item("Actions", "Action list", [Block("table", Table.from_frame(table))],
+                  open=True)
+    links["actions"] = "#" + it.anchor
 
 
 @register_section("data_quality", "Data quality")

@@ -19,7 +19,7 @@ else:  # pragma: no cover
 
 __all__ = ["CharacteristicSpec", "CountSpec", "ReportSpec", "ReportSpecError", "load_spec"]
 
-SECTIONS = ("summary", "attention", "spc", "capability", "pareto", "rootcause", "oee",
+SECTIONS = ("summary", "attention", "actions", "spc", "capability", "pareto", "rootcause", "oee",
             "data_quality", "methods")
 #: The built-in chart types of measurements (a spec's ``chart =`` accepts any registered
 #: chart family whose input is measurements: see :func:`chart_types`).
@@ -91,6 +91,8 @@ class ReportSpec:
     #: the plant's IANA time zone: weeks and days start at its midnight, times are shown
     #: in it (the JSON keeps UTC)
     timezone: str = "UTC"
+    #: the actions file (CSV: about, action, owner, due, status), carried week to week
+    actions: Path | None = None
     source: str = "<dict>"
     sha256: str = ""
 
@@ -199,8 +201,8 @@ def _columns(value: Any, chart: str, where: str) -> tuple[tuple[str, str], ...]:
 def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
                    sha256: str = "") -> ReportSpec:
     """Validate a parsed specification; relative paths are taken from *base*."""
-    _check_keys(doc, ("report", "characteristics", "counts", "targets", "defects", "sections"),
-                source)
+    _check_keys(doc, ("report", "characteristics", "counts", "targets", "defects", "sections",
+                      "actions"), source)
     rep = doc.get("report")
     if not isinstance(rep, dict):
         raise ReportSpecError(f"{source}: the [report] table is missing; it needs at least "
@@ -293,6 +295,22 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
                                         subgroup=c.get("subgroup", "subgroup"),
                                         rules=rules, columns=columns, **kw))
     counts = _counts(doc.get("counts", []), source)
+    actions = None
+    act = doc.get("actions", {})
+    if not isinstance(act, dict):
+        raise ReportSpecError(f"{_where(source, 'actions')} must be a table with file = "
+                              "\"actions.csv\"")
+    _check_keys(act, ("file",), _where(source, "actions"))
+    if "file" in act:
+        if not isinstance(act["file"], str) or not act["file"]:
+            raise ReportSpecError(f"{_where(source, 'actions')} file must be a path (text)")
+        actions = Path(act["file"])
+        if not actions.is_absolute():
+            actions = (base / actions).resolve()
+        if not actions.is_file():
+            raise ReportSpecError(f"{_where(source, 'actions')} file = {act['file']!r}: "
+                                  f"{str(actions)!r} does not exist (a CSV with columns "
+                                  "about, action, owner, due, status)")
     targets_raw = doc.get("targets", {})
     _check_keys(targets_raw, KPIS, _where(source, "targets"))
     targets = {k: _number(v, f"{_where(source, 'targets')} {k}", low=_TARGET_RANGES[k][0],
@@ -322,7 +340,7 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         rules=default_rules, chart=default_chart, alarm_rate=alarm_rate, timezone=timezone,
         baseline=baseline, baseline_weeks=int(rep.get("baseline_weeks", 6)),
         context_weeks=int(rep.get("context_weeks", 4)), characteristics=tuple(chars),
-        counts=counts,
+        counts=counts, actions=actions,
         targets=targets, opportunities=opportunities,
         factors=tuple(dict.fromkeys(factors)), sections=include,
         source=source, sha256=sha256)

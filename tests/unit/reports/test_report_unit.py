@@ -247,8 +247,8 @@ def _section(rep: Report, title: str):
 def test_weekly_sections_in_order(w44):
     rep, _, _ = w44
     assert [s.title for s in rep.sections] == [
-        "Summary", "What needs attention", "Control charts", "Capability", "Defects: Pareto",
-        "Root causes", "OEE and downtime", "Data quality", "Methods"]
+        "Summary", "What needs attention", "Actions", "Control charts", "Capability",
+        "Defects: Pareto", "Root causes", "OEE and downtime", "Data quality", "Methods"]
 
 
 def test_weekly_attention_first_item_is_the_new_bore_signal(w44):
@@ -303,7 +303,8 @@ def test_weekly_verdicts_and_findings(w44):
     assert root.kind == "finding" and "L2-M2 / night" in root.content
     dt_item = next(it for it in _section(rep, "OEE and downtime").items
                    if it.heading == "Downtime Pareto")
-    assert dt_item.blocks[0].content == "Top downtime reason: Feeder jam"
+    # the top reason with its machine (truth.json: feeder jams on L1-M2)
+    assert dt_item.blocks[0].content.startswith("Top downtime: Feeder jam on L1-M2, ")
     table = next(b for b in dt_item.blocks if b.kind == "table").content
     assert table.rows[0][0] == ("Feeder jam", True)
 
