@@ -24,6 +24,7 @@ from leankit.spc._ewma import (
     SmoothMonitor,
     _real,
     base_options,
+    baseline_mask,
     block_size,
     check_finite,
     check_positive,
@@ -181,7 +182,8 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     g = series.groups
     check_finite("cusum", g)
     k, h, hs = opts["k"], opts["h"], opts["head_start"]
-    frozen = stage_parameters("cusum", g, opts, given)
+    base = baseline_mask(g)
+    frozen = stage_parameters("cusum", g, opts, given, base)
     m = len(g)
     stages = stage_blocks(g)
     block, arrays = new_block(2, m)
@@ -205,7 +207,7 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     constant = {"center": 0.0, "lcl": np.nan, "ucl": h, "sigma_statistic": 1.0}
     limits = limit_rows(CUSUM_PANELS, g, frozen, [
         {**a, **{key: np.broadcast_to(np.float64(v), (m,)) for key, v in constant.items()}}
-        for a in arrays], {"k": k, "h": h, "head_start": hs}, stages)
+        for a in arrays], {"k": k, "h": h, "head_start": hs}, stages, base)
 
     def points() -> pd.DataFrame:
         for a in arrays:

@@ -211,13 +211,21 @@ def estimate(chart: str, rows: pd.DataFrame, sigma_method: str | None, span: int
     return {"mu": p["mu"], "sigma": p["sigma"]}, method
 
 
+def baseline_mask(g: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """The baseline points: Phase I and not excluded."""
+    out: npt.NDArray[np.bool_] = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
+    return out
+
+
 def stage_parameters(chart: str, g: pd.DataFrame, opts: Mapping[str, Any],
-                     given: Mapping[Any, Limits] | None) -> dict[Any, Limits]:
+                     given: Mapping[Any, Limits] | None,
+                     base: npt.NDArray[np.bool_] | None = None) -> dict[Any, Limits]:
     """Frozen :class:`Limits` (μ0, σ) of every stage: given, known standards, or estimated
-    from the stage's Phase I points that are not excluded."""
+    from the stage's Phase I points that are not excluded (*base*, if at hand)."""
     out: dict[Any, Limits] = {}
     standards = dict(opts["standards"])
-    base = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
+    if base is None:
+        base = baseline_mask(g)
     one_stage = g["stage"].nunique() <= 1
     for stage in pd.unique(g["stage"]):
         if given is not None and stage in given:
@@ -607,30 +615,36 @@ def _fill(m: int, used: npt.NDArray[np.bool_], values: _FloatArray) -> _FloatArr
 
 def limit_rows(panels: Sequence[str], g: pd.DataFrame, stage_limits: Mapping[Any, Limits],
                arrays: Sequence[Mapping[str, _FloatArray]], extra: Mapping[str, float],
-               stages: tuple[np.ndarray, pd.Index, list[Any]]) -> pd.DataFrame:
+               stages: tuple[np.ndarray, pd.Index, list[Any]],
+               base: npt.NDArray[np.bool_] | None = None) -> pd.DataFrame:
     """One row per (panel, stage): limits at the stage's typical n (the last point's
-    for time-varying limits, i.e. close to the asymptote), parameters, method."""
-    rows = []
-    baseline = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
+    for time-varying limits, i.e. close to the asymptote), parameters, method. *base*:
+    the baseline points (Phase I, not excluded), if at hand."""
+    baseline = baseline_mask(g) if base is None else base
     sizes_all = g["n"].to_numpy()
     _, labels, blocks = stages
-    for j, panel in enumerate(panels):
-        for stage, idx in zip(labels, blocks, strict=True):
-            lim = stage_limits[stage]
-            sizes = sizes_all[idx]
-            if len(sizes) and sizes.min() == sizes.max():
-                typical = sizes[0]
-            else:
-                typical = pd.Series(sizes).mode().iloc[0] if len(sizes) else np.nan
+    per_stage = []  # typical n, the position of its last point, baseline points
+    for idx in blocks:
+        sizes = sizes_all[idx]
+        if len(sizes) and sizes.min() == sizes.max():
+            typical = sizes[0]
+            at = len(sizes) - 1
+        else:
+            typical = pd.Series(sizes).mode().iloc[0] if len(sizes) else np.nan
             at = int(np.flatnonzero(sizes == typical)[-1]) if len(sizes) else 0
+        at = at + first_position(idx) if isinstance(idx, slice) else int(idx[at])
+        per_stage.append((typical, at, int(baseline[idx].sum())))
+    rows = []
+    for j, panel in enumerate(panels):
+        for stage, (typical, at, n_base) in zip(labels, per_stage, strict=True):
+            lim = stage_limits[stage]
             a = arrays[j]
-            at = at + first_position(idx) if isinstance(idx, slice) else int(idx[at])
             rows.append({
                 "panel": panel, "stage": stage, "n": typical,
                 "center": a["center"][at], "lcl": a["lcl"][at],
                 "ucl": a["ucl"][at], "mu": lim.params.get("mu", np.nan),
                 "sigma": lim.params.get("sigma", np.nan), **extra, "method": lim.method,
-                "baseline_subgroups": int(baseline[idx].sum()),
+                "baseline_subgroups": n_base,
             })
     return pd.DataFrame(rows)
 
@@ -646,7 +660,8 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
                 given: Mapping[Any, Limits] | None = None) -> ControlChart:
     g = series.groups
     check_finite("ewma", g)
-    frozen = stage_parameters("ewma", g, opts, given)
+    base = baseline_mask(g)
+    frozen = stage_parameters("ewma", g, opts, given, base)
     stages = stage_blocks(g)
     block, views = new_block(1, len(g))
     arrays = views[0]
@@ -667,7 +682,7 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
     limits = limit_rows(("ewma",), g, frozen, [{
         **arrays, "center": center, "lcl": cast(_FloatArray, _LimitAt(sig, center, -nsig)),
         "ucl": cast(_FloatArray, _LimitAt(sig, center, nsig))}], {"lam": opts["lam"]},
-        stages)
+        stages, base)
     n_signals = int(signal.sum())
 
     def points() -> pd.DataFrame:
