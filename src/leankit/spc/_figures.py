@@ -197,6 +197,10 @@ _STATISTICS: dict[tuple[str, str], tuple[str, str]] = {
     ("t_transform", "t"): ("time between events", "{c}"),
     ("zmr", "z"): ("z of {v}", "standardised"), ("zmr", "mr"): ("MR of z", "standardised"),
 }
+#: A horizontal legend at the foot of the figure, below the x-axis title (plotly makes
+#: room for it in the bottom margin).
+BOTTOM_LEGEND: dict[str, Any] = {"orientation": "h", "yref": "container", "y": 0,
+                                 "yanchor": "bottom", "x": 0}
 #: Longest axis title on one line; a longer one breaks before its unit (or mid-way).
 AXIS_TITLE_CHARS = 34
 
@@ -547,7 +551,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         title={"text": fig_text(title if title is not None else default_title)},
         height=height or 380 * len(panels), **theme(),
         margin={"l": 60, "r": 20, "t": 90 if drawn_note else 70, "b": 40},
-        hovermode="closest", legend={"orientation": "h", "y": -0.12},
+        hovermode="closest", legend=BOTTOM_LEGEND,
     )
     return fig
 
@@ -690,7 +694,7 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
     ('d (mm)', 'density')
     """
     x = np.sort(cap.values)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.08,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.12,
                         subplot_titles=["Capability histogram", "Probability plot"])
     edges = np.histogram_bin_edges(x, bins=bins or "fd")
     if len(edges) > 121:  # at most 120 bars, whatever the data
@@ -757,5 +761,5 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
                       shapes=shapes, annotations=[*fig.layout.annotations, *notes],
                       height=height, **theme(), bargap=0.02,
                       margin={"l": 60, "r": 20, "t": 70, "b": 40},
-                      legend={"orientation": "h", "y": -0.15})
+                      legend=BOTTOM_LEGEND)
     return fig
