@@ -176,8 +176,10 @@ class Capability:
         return Summary(title=repr(self), rows=tuple(rows), notes=self.notes, tables=tuple(tables))
 
     def figure(self, **style: Any) -> go.Figure:
-        """Histogram with within/overall (or fitted) curves, spec limits and target, and a
-        probability plot. See :func:`leankit.spc.capability_figure`."""
+        """Histogram (a density) with within/overall (or fitted) curves, spec limits and
+        target, and a probability plot. Style options such as ``unit="mm"`` and
+        ``value_label="bore_diameter"`` title the axes ("bore_diameter (mm)", "density");
+        see :func:`leankit.spc.capability_figure`."""
         from leankit.spc._figures import capability_figure
 
         return capability_figure(self, **style)
