@@ -1,6 +1,9 @@
-"""The user guide's Python examples run and print what the pages say.
+"""The user guide's Python examples and ``leankit`` commands run and print what the
+pages say.
 
-Every ```python block of ``docs/*.md`` that holds ``>>>`` examples is a doctest. The
+Every ```python block of ``docs/*.md`` and ``README.md`` that holds ``>>>`` examples is a
+doctest, and every ``leankit ...`` line of their ```sh blocks is run through the CLI
+(set-up lines such as ``python3 -m venv`` are left to CI, which runs them itself). The
 examples run in a folder where the demo has been run (``demo_out/`` and ``sample_data/``
 exist, as after the getting-started page's ``leankit demo --out demo_out``); the blocks of
 one page share their names, in page order. A warning shows as a ``Category: message``
@@ -23,9 +26,29 @@ from leankit.cli import main
 
 DOCS = REPO / "docs"
 _BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```", re.S | re.M)
+_SH = re.compile(r"^```sh[^\n]*\n(.*?)^```", re.S | re.M)
+_FILES = {p.name: p for p in (*DOCS.glob("*.md"), REPO / "README.md")}
 PAGES = sorted(
-    p.name for p in DOCS.glob("*.md") if any(">>>" in b for b in _BLOCK.findall(p.read_text()))
+    name for name, p in _FILES.items() if any(">>>" in b for b in _BLOCK.findall(p.read_text()))
 )
+
+
+def _commands(page: str) -> list[str]:
+    """The ``leankit`` command lines of a page's ```sh blocks (continuations joined,
+    ``.venv/bin/`` and trailing comments dropped; synopsis lines with ``[optional]``
+    parts or ``PLACEHOLDERS`` are not commands)."""
+    out = []
+    for block in _SH.findall(_FILES[page].read_text()):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("  #")[0].strip()
+            line = line.removeprefix(".venv/bin/")
+            if line.startswith("leankit ") and " [" not in line and not re.search(
+                    r"\b[A-Z]{3,}\b", line):
+                out.append(line)
+    return out
+
+
+COMMANDS = [(page, cmd) for page in sorted(_FILES) for cmd in _commands(page)]
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +67,52 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _examples(page: str) -> str:
-    return "\n".join(b for b in _BLOCK.findall((DOCS / page).read_text()) if ">>>" in b)
+    return "\n".join(b for b in _BLOCK.findall(_FILES[page].read_text()) if ">>>" in b)
 
 
 def test_pages_have_examples():
-    assert {"io.md", "spc.md", "capability.md", "rca.md", "lean.md"} <= set(PAGES)
+    assert {"io.md", "spc.md", "capability.md", "rca.md", "lean.md", "README.md",
+            "getting-started.md", "reports.md"} <= set(PAGES)
+    assert {p for p, _ in COMMANDS} >= {"README.md", "getting-started.md", "reports.md"}
+
+
+@pytest.fixture(scope="module")
+def command_folder(demo_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo folder for the commands (which write: ingests, limits), so the
+    Python examples keep reading the untouched demo."""
+    root = tmp_path_factory.mktemp("commands") / "run"
+    shutil.copytree(demo_folder, root)
+    return root
+
+
+@pytest.mark.parametrize("page, command", COMMANDS, ids=[f"{p}:{c[:60]}" for p, c in COMMANDS])
+def test_page_commands_run(page: str, command: str, command_folder: Path,
+                           monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]):
+    """Each documented ``leankit`` command exits 0 where the demo ran (``leankit demo``
+    itself writes into a fresh folder, as a first-time user runs it)."""
+    import glob
+    import shlex
+
+    monkeypatch.chdir(command_folder)
+    args = []
+    for a in shlex.split(command)[1:]:
+        args += sorted(glob.glob(a)) if any(ch in a for ch in "*?[") else [a]
+    if args[:1] == ["demo"]:
+        args = [*args[:args.index("--out") + 1], f"fresh_{abs(hash(command))}"] if \
+            "--out" in args else [*args, "--out", "fresh_demo"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rc = main(args)
+    captured = capsys.readouterr()
+    assert rc == 0, f"{command!r} exited {rc}: {captured.err[-2000:]}"
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_examples_run(page: str, demo_folder: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(demo_folder)
     parser = doctest.DocTestParser()
-    test = parser.get_doctest(_examples(page), {}, page, str(DOCS / page), 0)
+    test = parser.get_doctest(_examples(page), {}, page, str(_FILES[page]), 0)
     flags = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
     runner = doctest.DocTestRunner(optionflags=flags)
     out: list[str] = []
