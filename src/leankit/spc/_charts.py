@@ -67,6 +67,9 @@ def _text_column(uniques: Sequence[str], codes: np.ndarray) -> Any:
     Python object per row (pyarrow ``take`` on the few distinct texts)."""
     if pd.api.types.is_object_dtype(_TEXT_DTYPE):  # pragma: no cover - pandas < 3
         return np.asarray(list(uniques), dtype=object)[codes]
+    if len(uniques) == 1:  # one text on every row (e.g. phase "I"): repeated, no take
+        return pd.array(pa.repeat(pa.scalar(str(uniques[0]), pa.large_string()), len(codes)),
+                        dtype=_TEXT_DTYPE)
     return pd.array(pa.array(list(uniques), type=pa.large_string()).take(codes),
                     dtype=_TEXT_DTYPE)
 
