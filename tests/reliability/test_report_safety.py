@@ -494,7 +494,8 @@ def test_signals_in_words_lists_only_what_it_shows():
 
     words = signals_in_words(Chart(), limit=12)
     assert len(words) == 13
-    assert words[0].startswith("2026-01-01 00:00 UTC (i panel, 0): Point outside")
+    assert words[0].startswith("2026-01-01 00:00 UTC, individual values chart, subgroup 0: "
+                               "Point outside")
     assert words[-1] == "… and 9,988 more signalling points."
 
 

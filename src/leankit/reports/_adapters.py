@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from leankit._text import isolate
-from leankit.reports._report import Block, Table
+from leankit.reports._report import Block, Table, format_number, header_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from leankit.reports._report import Report
@@ -19,8 +19,73 @@ def _table(df: pd.DataFrame, **kw: Any) -> Block:
     return Block("table", Table.from_frame(df, **kw))
 
 
-def signals_in_words(chart: Any, *, phase: str | None = None, limit: int = 12) -> list[str]:
-    """One sentence per signalling point: when, which panel, which rules (in words)."""
+#: Chart panels in words (a panel not listed is shown by its name).
+PANEL_WORDS = {
+    "xbar": "X̄ (subgroup means)", "r": "R (subgroup ranges)", "s": "S (subgroup standard "
+    "deviations)", "i": "individual values", "mr": "moving range", "ewma": "EWMA",
+    "cusum": "CUSUM", "upper": "CUSUM upper", "lower": "CUSUM lower", "z": "z",
+    "p": "p (fraction defective)", "np": "np (defectives)", "c": "c (defects)",
+    "u": "u (defects per unit)", "g": "g (units between events)",
+    "t": "t (time between events)", "run": "run chart",
+}
+
+
+_SIGMA_WORDS = {"sbar": "S-bar/c4", "rbar": "R-bar/d2", "mrbar": "MR-bar/1.128",
+                "median_mr": "the median moving range", "pooled": "the pooled standard "
+                "deviation", "mssd": "the mean square successive difference"}
+
+
+def panel_words(panel: Any) -> str:
+    """A chart panel in words (``"mr"`` is ``"moving range"``)."""
+    return PANEL_WORDS.get(str(panel), str(panel))
+
+
+def rule_words(rule: str) -> str:
+    """A run rule in words: ``we_1`` is "Western Electric rule 1 (point outside the control
+    limits)"; a rule that is not built in keeps its name.
+
+    Examples
+    --------
+    >>> rule_words("nelson_2")
+    'Nelson rule 2 (9 points in a row on the same side of the center line)'
+    """
+    from leankit.spc import RULES
+
+    name = {"we": "Western Electric rule", "nelson": "Nelson rule"}
+    head, _, num = str(rule).rpartition("_")
+    words = f"{name[head]} {num}" if head in name and num.isdigit() else str(rule)
+    known = RULES.get(str(rule))
+    if known is None:
+        return words
+    text = known.describe()
+    return f"{words} ({text[:1].lower() + text[1:]})"
+
+
+def _when(t: Any, tz: str | None) -> str:
+    ts = pd.Timestamp(t)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+    if tz is None:
+        return str(ts.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC"))
+    loc = ts.tz_convert(tz)
+    abbr = loc.tzname() or tz
+    return f"{loc:%a %d %b %H:%M} {'UTC' + abbr if abbr.startswith(('+', '-')) else abbr}"
+
+
+def p_text(p: float) -> str:
+    """A p-value in a sentence: ``p < 0.001`` or ``p = 0.0222`` (3 significant digits).
+
+    Examples
+    --------
+    >>> p_text(9.85e-70), p_text(0.81234)
+    ('p < 0.001', 'p = 0.812')
+    """
+    return "p < 0.001" if p < 0.001 else f"p = {format_number(p)}"
+
+
+def signals_in_words(chart: Any, *, phase: str | None = None, limit: int = 12,
+                     tz: str | None = None) -> list[str]:
+    """One sentence per signalling point: when (in the zone *tz*, with its abbreviation;
+    UTC without), which chart panel and subgroup, which rules (in words)."""
     sig = chart.signals
     if phase is not None:
         sig = sig[sig["phase"] == phase]
@@ -34,10 +99,9 @@ def signals_in_words(chart: Any, *, phase: str | None = None, limit: int = 12) -
         sig = sig.merge(sig.loc[first, keys].head(limit), on=keys, how="inner")
     for (panel, sub), g in sig.groupby(keys, sort=False, dropna=False):
         t = g["time"].iloc[0]
-        when = pd.Timestamp(t).strftime("%Y-%m-%d %H:%M UTC") if t is not None and pd.notna(t) \
-            else f"subgroup {isolate(sub, 120)}"
+        when = _when(t, tz) + ", " if t is not None and pd.notna(t) else ""
         rules = "; ".join(dict.fromkeys(g["description"].astype(str)))
-        out.append(f"{when} ({panel} panel, {isolate(sub, 120)}): {rules}")
+        out.append(f"{when}{panel_words(panel)} chart, subgroup {isolate(sub, 120)}: {rules}")
     if total > limit:
         out = out[:limit] + [f"… and {total - limit:,} more signalling points."]
     return out
@@ -63,8 +127,11 @@ def _chart(rep: Report, chart: Any) -> Adapted:
     limits = chart.limits.drop(columns=[c for c in ("method",) if c in chart.limits])
     blocks.append(_table(limits))
     p = chart.parameters
-    blocks.append(Block("note", f"Sigma: {p.get('sigma_method') or 'per chart type'}; rules: "
-                        f"{', '.join(p.get('rules', ()))}; limits ±{p.get('nsigmas', 3):g}σ."))
+    rules = "; ".join(rule_words(r) for r in p.get("rules", ())) or "none"
+    method = p.get("sigma_method")
+    sigma = _SIGMA_WORDS.get(str(method), str(method)) if method else "the chart type's usual"
+    blocks.append(Block("note", f"Sigma estimated by {sigma}; run rules: {rules}; limits at "
+                        f"±{p.get('nsigmas', 3):g} sigma."))
     badge = ("special cause", "bad") if words else ("common cause", "good")
     return "Control charts", f"{chart.chart} chart", blocks, badge
 
@@ -79,19 +146,27 @@ def capability_verdict(cap: Any, target: float = 1.33) -> tuple[str, str]:
 def vital_few_text(p: Any) -> str:
     """The vital few of a Pareto in one sentence."""
     top = p.vital_few
-    return (f"The vital few ({len(top)} of {p.table['category'].nunique()} categories) make "
-            f"{top['percent'].sum():.0f} % of the {p.measure}: "
-            + ", ".join(f"{isolate(c, 120)} ({v:.0f} %)"
+    total = float(p.table["value"].sum()) if "value" in p.table else float("nan")
+    of = f" ({format_number(total)})" if total == total else ""
+    return (f"The vital few ({len(top)} of {p.table['category'].nunique():,} categories) make "
+            f"{_pct(top['percent'].sum())} of the {header_words(str(p.measure))}{of}: "
+            + ", ".join(f"{isolate(c, 120)} ({_pct(v)})"
                         for c, v in zip(top["category"], top["percent"], strict=True)) + ".")
+
+
+def _pct(v: float) -> str:
+    """A percentage in a sentence: whole from 10 %, 2 significant digits below."""
+    return f"{v:.0f} %" if abs(v) >= 9.5 else f"{format_number(v, 2)} %"
 
 
 def mix_text(c: Any) -> str:
     """Whether the mix changed between two periods, with the movers."""
     if c.p_value < 0.05:
-        movers = ", ".join(f"{isolate(r.category, 120)} ({r.change_points:+.1f} points)"
-                           for r in c.movers.itertuples())
-        return f"The mix changed (χ² p = {c.p_value:.3g}). Biggest movers: {movers or 'none'}."
-    return f"No significant change of the mix (χ² p = {c.p_value:.2g})."
+        movers = ", ".join(f"{isolate(r.category, 120)} ({r.change_points:+.1f} percentage "
+                           "points)" for r in c.movers.itertuples())
+        return (f"The mix changed (χ² test, {p_text(c.p_value)}). Biggest movers: "
+                f"{movers or 'none'}.")
+    return f"No significant change of the mix (χ² test, {p_text(c.p_value)})."
 
 
 def _capability(rep: Report, cap: Any) -> Adapted:
@@ -101,7 +176,8 @@ def _capability(rep: Report, cap: Any) -> Adapted:
     verdict, level = capability_verdict(cap)
     text = (f"{key.capitalize()} = {val:.2f}" + (f" (95 % lower bound {lo:.2f})"
                                                    if pd.notna(lo) else "")
-            + f": {verdict}; expected {cap.dpmo:,.0f} PPM out of specification.")
+            + f": {verdict}; expected {format_number(cap.dpmo)} ppm (parts per million) out "
+            "of specification.")
     if cap.stable is False:
         text += " The process is not stable, so this number describes no single process."
         level = "warn"

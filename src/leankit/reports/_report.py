@@ -47,18 +47,49 @@ class Table:
     csv_more: int = 0
 
     @classmethod
-    def from_frame(cls, df: pd.DataFrame, *, max_rows: int = 60, digits: int = 6,
-                   csv_rows: int = CSV_MAX_ROWS) -> Table:
-        """Format a DataFrame (numbers to ``digits`` significant digits; text escaped
-        by the template) and keep its first ``csv_rows`` rows as CSV (full precision)."""
+    def from_frame(cls, df: pd.DataFrame, *, max_rows: int = 60, digits: int = 3,
+                   csv_rows: int = CSV_MAX_ROWS, units: dict[str, str] | None = None,
+                   names: dict[str, str] | None = None) -> Table:
+        """Format a DataFrame for reading; its first ``csv_rows`` rows are kept as CSV in
+        full precision (:func:`csv_text`).
+
+        Headers become words (:func:`header_words`; ``names`` overrides, ``units`` appends
+        ``" (mm)"``); numbers are shown to ``digits`` significant digits with thousands
+        separators (whole numbers as integers, 1,000 and more without decimals), p-values
+        below 0.001 as ``< 0.001``, fractions of known ratio columns (:data:`FRACTION_COLUMNS`)
+        as percentages, and the values of a row with control limits (``lcl``, ``ucl``) to
+        the decimals that show 3 significant digits of the limits' width (see
+        :func:`format_number`). Text is escaped by the template.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"rate_ratio": [3.67129], "p_adjusted": [9.85e-70],
+        ...                    "oee": [0.866459], "minutes": [1599.0]})
+        >>> t = Table.from_frame(df)
+        >>> t.columns
+        ['rate ratio', 'p (adjusted)', 'OEE', 'minutes']
+        >>> [cell for cell, _ in t.rows[0]]
+        ['3.67', '< 0.001', '86.6 %', '1,599']
+        """
         shown = df.head(max_rows)
+        cols = [str(c) for c in df.columns]
+        kinds = [_column_kind(c) for c in cols]
+        pos = {c: i for i, c in enumerate(cols)}
+        lo, hi = pos.get("lcl"), pos.get("ucl")
         rows = []
-        for rec in shown.itertuples(index=False):
-            cells = []
-            for v in rec:
-                cells.append(_cell(v, digits))
-            rows.append(cells)
-        return cls([str(c) for c in df.columns], rows, max(0, len(df) - max_rows),
+        for rec in shown.itertuples(index=False, name=None):
+            width = None
+            if lo is not None and hi is not None:
+                a, b = rec[lo], rec[hi]
+                if isinstance(a, (int, float, np.number)) and isinstance(b, (int, float,
+                                                                             np.number)):
+                    w = float(b) - float(a)
+                    width = w if math.isfinite(w) and w > 0 else None
+            rows.append([_cell(v, digits, kind, width) for v, kind in zip(rec, kinds,
+                                                                          strict=True)])
+        heads = [header_words(c, unit=(units or {}).get(c), names=names) for c in cols]
+        return cls(heads, rows, max(0, len(df) - max_rows),
                    csv_text(df, max_rows=csv_rows), max(0, len(df) - csv_rows))
 
     @property
@@ -88,20 +119,131 @@ class Table:
         return Markup(_escape_script(json.dumps(self.csv, ensure_ascii=False)))
 
 
-def _cell(v: Any, digits: int) -> tuple[str, bool]:
+#: Column names shown as other words in report tables (others: :func:`header_words`).
+HEADER_WORDS: dict[str, str] = {
+    "rate_ratio": "rate ratio", "rr_lower": "rate ratio (CI low)",
+    "rr_upper": "rate ratio (CI high)", "p_value": "p", "p_adjusted": "p (adjusted)",
+    "percent": "%", "cumulative_percent": "cumulative %", "before_percent": "before %",
+    "after_percent": "after %", "change_points": "change (% points)",
+    "expected": "expected at the overall rate", "excess": "excess over the overall rate",
+    "lcl": "LCL", "ucl": "UCL", "lsl": "LSL", "usl": "USL", "mu": "mean (μ)",
+    "sigma": "sigma (σ)", "sigma_z": "sigma of z", "n": "n", "df": "df",
+    "fpy": "first-pass yield", "oee": "OEE", "dpmo": "DPMO", "dpu": "defects per unit",
+    "ppm": "ppm", "welch_p": "p (Welch)", "kruskal_p": "p (Kruskal-Wallis)",
+    "levene_p": "p (Levene)", "brown_forsythe_p": "p (Brown-Forsythe)",
+    "vital_few": "vital few", "fitted": "fitted rate", "ratio": "ratio to the overall rate",
+}
+#: Columns holding a fraction of 1 that is read as a percentage (0.866 is shown 86.6 %).
+FRACTION_COLUMNS = frozenset({
+    "fpy", "first_pass_yield", "oee", "availability", "performance", "quality",
+    "scrap_rate", "yield", "rty", "rolled_throughput_yield", "share", "fraction",
+})
+#: Columns holding p-values (shown ``< 0.001`` below 0.001).
+P_COLUMNS = frozenset({"p", "p_value", "p_adjusted", "pvalue", "welch_p", "kruskal_p",
+                       "levene_p", "brown_forsythe_p"})
+# Columns on the measured scale: in a row with control limits their decimals follow the
+# limits' width (25.0140 and 24.9859 are not both "25")
+_SCALE_COLUMNS = frozenset({"center", "lcl", "ucl", "mu", "mean", "median", "cl", "lsl",
+                            "usl", "nominal"})
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+def header_words(name: str, *, unit: str | None = None,
+                 names: dict[str, str] | None = None) -> str:
+    """A column name as words for a reader: a known name from :data:`HEADER_WORDS` (or
+    *names*), snake_case as words (``_percent`` as ``%``), anything else unchanged; with
+    *unit*, ``" (unit)"`` appended.
+
+    Examples
+    --------
+    >>> header_words("cumulative_percent"), header_words("baseline_subgroups")
+    ('cumulative %', 'baseline subgroups')
+    >>> header_words("ppm (expected)"), header_words("mean", unit="mm")
+    ('ppm (expected)', 'mean (mm)')
+    """
+    text = (names or {}).get(name) or HEADER_WORDS.get(name)
+    if text is None:
+        text = name
+        if _SNAKE.match(name):
+            text = re.sub(r"_percent$", " %", name).replace("_", " ")
+    return f"{text} ({unit})" if unit else text
+
+
+def _column_kind(name: str) -> str:
+    if name in P_COLUMNS or name.startswith("p_") or name.endswith("_p"):
+        return "p"
+    if name in FRACTION_COLUMNS:
+        return "fraction"
+    if name in _SCALE_COLUMNS:
+        return "scale"
+    return ""
+
+
+def format_number(x: float, digits: int = 3, *, kind: str = "",
+                  width: float | None = None) -> str:
+    """A number as a reader sees it in a report table.
+
+    ``digits`` significant digits (trailing zeros dropped, never an exponent down to
+    1e-9), whole numbers as integers, 1,000 and more rounded to a whole number with
+    thousands separators (``2,350``: a leader does not read 2,350.35). ``kind="p"``:
+    ``< 0.001`` below 0.001; ``kind="fraction"``: a percentage (``86.6 %``);
+    ``kind="scale"`` with ``width``: the decimals that show ``digits`` significant digits
+    of *width* (a control-limit row: the centre 24.9999 between 24.9859 and 25.0140),
+    without: 6 significant digits (a specification limit 24.95 is not 24.9).
+
+    Examples
+    --------
+    >>> format_number(0.911187), format_number(2350.35), format_number(1599.0)
+    ('0.911', '2,350', '1,599')
+    >>> format_number(9.8502e-70, kind="p"), format_number(0.0222, kind="p")
+    ('< 0.001', '0.0222')
+    >>> format_number(0.990794, kind="fraction"), format_number(-3.65708e-05)
+    ('99.1 %', '-0.0000366')
+    >>> format_number(24.98594, kind="scale", width=0.02808), format_number(24.95, kind="scale")
+    ('24.9859', '24.95')
+    """
+    if math.isnan(x):
+        return "—"
+    if not math.isfinite(x):
+        return "∞" if x > 0 else "−∞"
+    if kind == "p" and x < 0.001:
+        return "< 0.001"
+    if kind == "fraction":
+        return format_number(x * 100, digits) + " %"
+    if kind == "scale" and width is not None:
+        dec = max(0, digits - 1 - math.floor(math.log10(width)))
+        text = f"{x:,.{min(dec, 12)}f}"
+        return "0" if float(text.replace(",", "")) == 0 else text
+    if kind == "scale":  # a specification limit or a mean: as given, up to 6 digits
+        return format_number(x, max(digits, 6))
+    if x == 0:
+        return "0"
+    if abs(x) >= 10 ** (digits - 1) * 10 or float(x).is_integer():
+        return f"{round(x):,}" if abs(x) < 1e15 else f"{x:.{digits}g}"
+    mag = math.floor(math.log10(abs(x)))
+    if mag < -9:
+        return f"{x:.{digits}g}"
+    dec = max(0, digits - 1 - mag)
+    if abs(round(x, dec)) >= 10 ** digits:  # 999.7 rounds up to 1,000
+        return f"{round(x):,}"
+    text = f"{round(x, dec):,.{dec}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _cell(v: Any, digits: int, kind: str = "", width: float | None = None
+          ) -> tuple[str, bool]:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
         return "—", True
     if isinstance(v, (bool, np.bool_)):
         return ("yes" if v else "no"), True
     if isinstance(v, (int, np.integer)):
+        if kind in ("p", "fraction"):
+            return format_number(float(v), digits, kind=kind), False
         return f"{int(v):,}", False
     if isinstance(v, (float, np.floating)):
-        x = float(v)
-        if not math.isfinite(x):
-            return str(x), False
-        if x != 0 and (abs(x) >= 1e6 or abs(x) < 1e-4):
-            return f"{x:.{digits}g}", False
-        return f"{x:,.{digits}g}" if abs(x) >= 1000 else f"{x:.{digits}g}", False
+        return format_number(float(v), digits, kind=kind, width=width), False
     if isinstance(v, pd.Timestamp):
         return v.strftime("%Y-%m-%d %H:%M"), True
     return str(v), True

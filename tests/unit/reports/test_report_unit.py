@@ -213,7 +213,7 @@ def test_table_from_frame_formats_cells():
     t = Table.from_frame(df, max_rows=1)
     assert t.columns == ["n", "x", "s", "b", "t"]
     assert t.more == 1
-    assert t.rows[0] == [("1,234,567", False), ("1.2345e-05", False), ("a", True),
+    assert t.rows[0] == [("1,234,567", False), ("0.0000123", False), ("a", True),
                          ("yes", True), ("2026-10-28 14:00", True)]
     row = Table.from_frame(df).rows[1]
     assert row[1:] == [("—", True), ("—", True), ("no", True), ("—", True)]
