@@ -309,8 +309,15 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
             # plant wall-clock time on the axis
             pts = pts.assign(time=pts["time"].dt.tz_convert(tz).dt.tz_localize(None))
         display = dataclasses.replace(chart, points=pts)
-        how = f" of {v.transformation.replace('_', ' ')}" if v.transformation else ""
-        fig = chart_figure(display, compact=True, title=f"{shorten(v.name)} ({what}{how})")
+        from leankit.spc import get_family
+
+        how = {"log": " on log scale", "ar1_residuals": " of AR(1) residuals",
+               "subgroup_means": " of subgroup means", "event_gaps": " of gaps between "
+               "events"}.get(v.transformation or "", "")
+        kind = get_family(what).title if what else "chart"
+        fig = chart_figure(display, compact=True, title=f"{shorten(v.name)}: {kind}{how}",
+                           unit=v.unit, value_label=v.name, time_label=f"time ({tz})",
+                           transformation=v.transformation)
         blocks.append(rep.figure(fig, label=f"{what} chart of {v.name}"))
     blocks.append(Block("table", Table.from_frame(v.chart.limits.drop(
         columns=[x for x in ("method",) if x in v.chart.limits]))))
@@ -350,7 +357,8 @@ def _capability(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
         if cap is not None:
             rep.item("Capability", f"{v.name} capability", [
                 Block("table", Table.from_frame(cap.indices)),
-                rep.figure(cap.figure(height=360), label=f"capability of {v.name}"),
+                rep.figure(cap.figure(height=360, unit=v.unit, value_label=v.name),
+                           label=f"capability of {v.name}"),
                 Block("list", list(cap.notes))])
 
 
@@ -363,18 +371,21 @@ def _pareto(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
         return
     it = rep.item("Defects: Pareto", "Pareto of the week", [
         Block("finding", vital_few_text(a.pareto)),
-        rep.figure(a.pareto.figure(height=380), label="defect Pareto"),
+        rep.figure(a.pareto.figure(height=380, value_label="defects", unit="count"),
+                   label="defect Pareto"),
         Block("table", Table.from_frame(a.pareto.table))], open=True)
     links["pareto"] = "#" + it.anchor
     if a.pareto_cost is not None:
         rep.item("Defects: Pareto", "Pareto by cost", [
             Block("finding", vital_few_text(a.pareto_cost)),
-            rep.figure(a.pareto_cost.figure(height=380), label="defect Pareto by cost"),
+            rep.figure(a.pareto_cost.figure(height=380, value_label="defect cost"),
+                       label="defect Pareto by cost"),
             Block("table", Table.from_frame(a.pareto_cost.table))])
     if a.comparison is not None:
         rep.item("Defects: Pareto", "Change vs the previous week", [
             Block("finding", mix_text(a.comparison)),
-            rep.figure(a.comparison.figure(height=360), label="mix comparison"),
+            rep.figure(a.comparison.figure(height=360, value_label="defects"),
+                       label="mix comparison"),
             Block("table", Table.from_frame(a.comparison.table))])
 
 
