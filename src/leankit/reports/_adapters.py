@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -35,8 +36,27 @@ _SIGMA_WORDS = {"sbar": "S-bar/c4", "rbar": "R-bar/d2", "mrbar": "MR-bar/1.128",
                 "deviation", "mssd": "the mean square successive difference"}
 
 
-def panel_words(panel: Any) -> str:
-    """A chart panel in words (``"mr"`` is ``"moving range"``)."""
+def _family(family: Any) -> Any:
+    from leankit import spc
+
+    return next((f for f in spc.families() if f.id == family), None) if family else None
+
+
+def chart_title(family: Any) -> str:
+    """A chart family's title (``"xbar_s"`` is ``"X̄-S chart"``); unknown ids as given."""
+    fam = _family(family)
+    return str(fam.title) if fam is not None else f"{family} chart"
+
+
+def panel_words(panel: Any, family: Any = None) -> str:
+    """A chart panel in words: its title and axis in the chart family's registry (``"mr"``
+    of ``"i_mr"``), else :data:`PANEL_WORDS` (``"mr"`` is ``"moving range"``)."""
+    fam = _family(family)
+    for pan in getattr(fam, "panels", ()):
+        if pan.name == str(panel):
+            return f"{pan.title} ({pan.y_title})" if pan.y_title and \
+                str(pan.y_title).lower() != str(pan.title).lower() \
+                else str(pan.title)
     return PANEL_WORDS.get(str(panel), str(panel))
 
 
@@ -101,7 +121,9 @@ def signals_in_words(chart: Any, *, phase: str | None = None, limit: int = 12,
         t = g["time"].iloc[0]
         when = _when(t, tz) + ", " if t is not None and pd.notna(t) else ""
         rules = "; ".join(dict.fromkeys(g["description"].astype(str)))
-        out.append(f"{when}{panel_words(panel)} chart, subgroup {isolate(sub, 120)}: {rules}")
+        words = panel_words(panel, getattr(chart, "family", None) or getattr(chart, "chart",
+                                                                             None))
+        out.append(f"{when}{words} chart, subgroup {isolate(sub, 120)}: {rules}")
     if total > limit:
         out = out[:limit] + [f"… and {total - limit:,} more signalling points."]
     return out
@@ -123,7 +145,7 @@ def _chart(rep: Report, chart: Any) -> Adapted:
     else:
         blocks.append(Block("text", "No signals: the process behaves as in its baseline "
                             "(common-cause variation only)." if phase else "No signals."))
-    blocks.append(rep.figure(chart_figure(chart, compact=True), label=f"{chart.chart} chart"))
+    blocks.append(rep.figure(chart_figure(chart, compact=True), label=chart_title(chart.chart)))
     limits = chart.limits.drop(columns=[c for c in ("method",) if c in chart.limits])
     blocks.append(_table(limits))
     p = chart.parameters
@@ -133,7 +155,19 @@ def _chart(rep: Report, chart: Any) -> Adapted:
     blocks.append(Block("note", f"Sigma estimated by {sigma}; run rules: {rules}; limits at "
                         f"±{p.get('nsigmas', 3):g} sigma."))
     badge = ("special cause", "bad") if words else ("common cause", "good")
-    return "Control charts", f"{chart.chart} chart", blocks, badge
+    return "Control charts", chart_title(chart.chart), blocks, badge
+
+
+def class_words(name: str) -> str:
+    """A class name as words: ``DowntimePareto`` is "Downtime Pareto", ``OEE`` stays.
+
+    Examples
+    --------
+    >>> class_words("DowntimePareto"), class_words("OEE"), class_words("FPYByLine")
+    ('Downtime Pareto', 'OEE', 'FPY By Line')
+    """
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*|[a-z0-9]+", name)
+    return " ".join(words) or name
 
 
 def capability_verdict(cap: Any, target: float = 1.33) -> tuple[str, str]:
@@ -232,8 +266,8 @@ def blocks_for(rep: Report, result: Any) -> Adapted:
     if isinstance(result, pd.DataFrame):
         return "Tables", "Table", [_table(result)], None
     if hasattr(result, "to_frame") and hasattr(result, "figure"):
-        blocks = [rep.figure(result.figure(), label=type(result).__name__),
-                  _table(result.to_frame())]
-        return "Results", type(result).__name__, blocks, None
+        name = class_words(type(result).__name__)
+        blocks = [rep.figure(result.figure(), label=name), _table(result.to_frame())]
+        return "Results", name, blocks, None
     raise TypeError(f"Report.add() does not know how to show a {type(result).__name__}; "
                     "add a DataFrame with add_table() or text with add_text()")

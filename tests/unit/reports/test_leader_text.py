@@ -92,8 +92,9 @@ def test_format_number_rounds_to_three_significant_digits(x: float):
 
 
 # ------------------------------------------------------------ one ratio per finding
-_FINDING = re.compile(r"([\d.]+)× the rest's rate \(95 % CI ([\d.,]+)–([\d.,]+)\): "
-                      r"([\d,]+) defects where the rest's rate predicts ([\d.,]+)")
+_NUM = r"(\d[\d,]*(?:\.\d+)?)"
+_FINDING = re.compile(rf"{_NUM}× the rest's rate \(95 % CI {_NUM}–{_NUM}\): "
+                      rf"{_NUM} defects where the rest's rate predicts {_NUM}")
 
 
 def test_stratify_finding_states_the_rate_ratio_and_what_the_rest_predicts():
