@@ -75,10 +75,10 @@ class ChangePoints:
         if self.changes.empty:
             return "No change in level was detected."
         c = self.changes.loc[self.changes["shift_sigma"].abs().idxmax()]
-        return (f"The level changed at {c['time']} by {c['shift']:+.4g} "
-                f"({c['shift_sigma']:+.1f} sigma; between {c['time_lower']} and "
-                f"{c['time_upper']} with {self.parameters.get('confidence', 0.95):.0%} "
-                "confidence).")
+        return (f"The level changed at {_when(c['time'])} by {c['shift']:+.4g} "
+                f"({c['shift_sigma']:+.1f} sigma; between {_when(c['time_lower'])} and "
+                f"{_when(c['time_upper'])} with "
+                f"{self.parameters.get('confidence', 0.95) * 100:g} % confidence).")
 
     def summary(self) -> Summary:
         """Changes, segments and notes."""
@@ -92,6 +92,16 @@ class ChangePoints:
         from leankit.rca._figures import change_points_figure
 
         return change_points_figure(self, **style)
+
+
+def _when(t: Any) -> str:
+    """A change's time for a sentence: ``2026-10-28 14:00 UTC`` (seconds only when not
+    zero, the zone's abbreviation when known); a position as is."""
+    if isinstance(t, (pd.Timestamp, np.datetime64)) and not pd.isna(t):
+        ts = pd.Timestamp(t)
+        text = ts.strftime("%Y-%m-%d %H:%M" + (":%S" if ts.second else ""))
+        return f"{text} {ts.tzname()}" if ts.tzinfo is not None and ts.tzname() else text
+    return str(t)
 
 
 def _robust_sigma(x: np.ndarray) -> float:

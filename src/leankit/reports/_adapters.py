@@ -240,7 +240,8 @@ def _stratification(rep: Report, s: Any) -> Adapted:
 
 
 def _drivers(rep: Report, d: Any) -> Adapted:
-    blocks = [Block("finding", d.finding()), _table(d.anova), _table(d.cells.head(10)),
+    blocks = [Block("finding", d.finding()), _table(d.anova.drop(columns="term")),
+              _table(d.cells.head(10)),
               rep.figure(d.figure(), label="driver model"), Block("list", list(d.notes))]
     return "Root cause", "Driver model", blocks, None
 
