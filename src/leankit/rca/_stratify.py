@@ -69,6 +69,11 @@ def _num(x: float, *, count: bool = False) -> str:
     return f"{x:.1f}" if abs(x) >= 1 else f"{x:.2g}"
 
 
+def _p(p: float) -> str:
+    """``p < 0.001`` or ``p = 0.66`` (2 significant digits)."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
 def _name(f: Factor) -> str:
     return SEP.join(f) if isinstance(f, tuple) else f
 
@@ -134,11 +139,11 @@ class Stratification:
         r = self.ranking.iloc[0]
         if self.kind == "measurements":
             if not r["p_adjusted"] < self.parameters.get("alpha", 0.05):
-                return ("No factor shifts the mean significantly (smallest adjusted p = "
-                        f"{float(self.factors['p_adjusted'].min()):.2g}).")
+                return ("No factor shifts the mean significantly (smallest adjusted "
+                        f"{_p(float(self.factors['p_adjusted'].min()))}).")
             return (f"{r['factor']} = {r['level']} has the most different mean "
                     f"({r['mean']:.6g} vs {r['overall_mean']:.6g} overall, adjusted "
-                    f"p = {r['p_adjusted']:.2g}).")
+                    f"{_p(r['p_adjusted'])}).")
         if not np.isfinite(r["rate_ratio"]) or r["defects"] == 0:
             return ("No factor level stands out (nothing to compare: a single level or no "
                     "defects).")
