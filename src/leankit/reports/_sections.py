@@ -237,13 +237,15 @@ def _summary(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
         level = _BAD if v.special_cause else (
             _GOOD if ok or (ok is None and v.kind == "counts") else
             (_WARN if ok is False else _NEUTRAL))
-        verdicts.append({"metric": v.name, "icon": "special cause" if v.special_cause
-                         else "common cause", "level": level, "text": v.verdict})
+        icon = "special cause" if v.special_cause else (
+            "common cause · capability gap" if ok is False else "common cause")
+        verdicts.append({"metric": v.name, "icon": icon, "level": level,
+                         "text": v.verdict})
     if a.pareto is not None:
         verdicts.append({"metric": "defects", "icon": "biggest problem", "level": _NEUTRAL,
                          "text": f"{_n(a.pareto.top)} is the top defect type "
                          f"({a.pareto.table['percent'].iloc[0]:.0f} % of "
-                         f"{int(a.pareto.table['value'].sum())} defects)."})
+                         f"{int(a.pareto.table['value'].sum()):,} defects)."})
     if a.stratification is not None:
         verdicts.append({"metric": "defect source", "icon": "where to look",
                          "level": _WARN, "text": a.stratification.finding()})
@@ -294,7 +296,7 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
             continue
         mine = v.week_signals[v.week_signals["panel"].isin(set(chart.points["panel"]))]
         if len(mine):
-            signalled += signals_in_words(dataclasses.replace(chart, signals=mine))
+            signalled += signals_in_words(dataclasses.replace(chart, signals=mine), tz=tz)
     if signalled:
         blocks.append(Block("finding", f"Signals this week ({v.signalling_points} points):"))
         blocks.append(Block("list", signalled))
@@ -319,8 +321,11 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
                            unit=v.unit, value_label=v.name, time_label=f"time ({tz})",
                            transformation=v.transformation)
         blocks.append(rep.figure(fig, label=f"{what} chart of {v.name}"))
-    blocks.append(Block("table", Table.from_frame(v.chart.limits.drop(
-        columns=[x for x in ("method",) if x in v.chart.limits]))))
+    lim = v.chart.limits.drop(columns=[x for x in ("method",) if x in v.chart.limits])
+    in_unit = ("center", "lcl", "ucl", "mu", "sigma") if v.kind == "measurements" and \
+        v.unit and not v.transformation else ()
+    blocks.append(Block("table", Table.from_frame(
+        lim, units={c: v.unit for c in in_unit if c in lim} if in_unit else None)))
     badge = ("special cause", _BAD) if v.special_cause else ("common cause", _GOOD)
     return v.name, blocks, badge
 
@@ -340,8 +345,10 @@ def _capability(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
             continue
         cap: Any = cv.result
         rows.append({
-            "characteristic": v.name, "n": cap.n, "model": cv.model, "basis": cv.basis,
-            "lsl": cap.lsl, "usl": cap.usl, "index": (cv.index or "").upper(),
+            "characteristic": v.name, "unit": v.unit or "", "n": cap.n, "model": cv.model,
+            "basis": cv.basis,
+            "lsl": cap.lsl, "usl": cap.usl,
+            "index": {"cpk": "Cpk", "ppk": "Ppk"}.get(cv.index or "", cv.index or ""),
             "estimate": cv.value, "lower": cv.lower, "upper": cv.upper,
             "worse side": cv.side or "—", "previous week": cv.previous,
             "ppm (expected)": cap.dpmo, "target": v.spec.capability_target,
@@ -400,8 +407,8 @@ def _rootcause(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
     sec.blocks.append(Block("finding", strat.finding()))
     it = rep.item("Root causes", "Where to look first", [
         Block("table", Table.from_frame(strat.ranking.head(10)[
-            ["factor", "level", "defects", "exposure", "rate", "expected", "rate_ratio",
-             "p_adjusted"]])),
+            [c for c in ("factor", "level", "defects", "exposure", "rate", "rate_ratio",
+                         "rr_lower", "rr_upper", "p_adjusted") if c in strat.ranking]])),
         rep.figure(strat.figure(), label="stratification"),
         Block("table", Table.from_frame(strat.factors))], open=True)
     links["causes"] = "#" + it.anchor
@@ -411,7 +418,8 @@ def _rootcause(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
     elif model is not None:
         rep.item("Root causes", "Driver model", [
             Block("finding", model.finding()),
-            Block("table", Table.from_frame(model.anova)),
+            Block("table", Table.from_frame(model.anova.drop(
+                columns=[c for c in ("term",) if c in model.anova and "driver" in model.anova]))),
             Block("list", list(model.notes))])
 
 
