@@ -271,7 +271,7 @@ def test_toy_weekly_report_builds_its_chart(toy: spc.ChartFamily,
                      '[[characteristics]]\nname = "runout"\nchart = "toy"\n')
     rep = weekly_report(load_spec(path))
     doc = rep.to_html()
-    assert "runout (toy)" in doc and "Not charted" not in doc
+    assert f"runout: {spc.get_family('toy').title}" in doc and "Not charted" not in doc
     assert "Running sum" in doc  # the toy's second panel, drawn from its declaration
 
 
@@ -543,7 +543,7 @@ def test_family_weekly_report_passes_the_column(tagged: spc.ChartFamily,
                      'columns = {tag = "machine"}\n')
     rep = weekly_report(load_spec(path))
     doc = rep.to_html()
-    assert "runout (toy_tag)" in doc and "Not charted" not in doc
+    assert f"runout: {spc.get_family('toy_tag').title}" in doc and "Not charted" not in doc
     assert "tags" in doc  # the limits table: the tag column reached the family's estimate
 
 
