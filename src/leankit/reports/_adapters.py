@@ -103,10 +103,12 @@ def p_text(p: float) -> str:
 
 
 def signals_in_words(chart: Any, *, phase: str | None = None, limit: int = 12,
-                     tz: str | None = None) -> list[str]:
+                     tz: str | None = None, signals: pd.DataFrame | None = None
+                     ) -> list[str]:
     """One sentence per signalling point: when (in the zone *tz*, with its abbreviation;
-    UTC without), which chart panel and subgroup, which rules (in words)."""
-    sig = chart.signals
+    UTC without), which chart panel and subgroup, which rules (in words). *signals*: a
+    subset of ``chart.signals`` to describe (e.g. the report week's)."""
+    sig = chart.signals if signals is None else signals
     if phase is not None:
         sig = sig[sig["phase"] == phase]
     if sig.empty:

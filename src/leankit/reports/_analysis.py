@@ -81,6 +81,18 @@ class _Failures:
 
     def __init__(self) -> None:
         self.items: list[Failure] = []
+        self.notes: list[tuple[str, str]] = []
+
+    @contextmanager
+    def noting(self, what: str, section: str) -> Iterator[None]:
+        """Warnings raised inside become notes of *section* ("what: message"), once."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        for w in caught:
+            text = f"{what}: {' '.join(str(w.message).split())}"
+            if (section, text) not in self.notes:
+                self.notes.append((section, text))
 
     def record(self, section: str, what: str, exc: BaseException) -> str:
         if debug():
@@ -150,6 +162,7 @@ class WeeklyAnalysis:
     scope: tuple[str, ...] = ()
     freshness: tuple[str, ...] = ()
     failures: tuple[Failure, ...] = ()
+    notes: tuple[tuple[str, str], ...] = ()
     input_hashes: tuple[str, ...] = ()
 
     @property
@@ -442,8 +455,9 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
         say(f"chart {c.name}")
         rows = meas[meas["characteristic"] == c.name]
         try:
-            v = assess_measurement(rows, c, win, alarm_rate=spec.alarm_rate,
-                                   specs=specs_of(c, specs), store=store)
+            with failures.noting(c.name, "Control charts"):
+                v = assess_measurement(rows, c, win, alarm_rate=spec.alarm_rate,
+                                       specs=specs_of(c, specs), store=store)
         except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
             v = SeriesVerdict(name=c.name, kind="measurements", charted=False, spec=c,
                               error=failures.record("Control charts",
@@ -452,9 +466,10 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     for cs in spec.counts:
         say(f"chart {cs.name}")
         try:
-            cser = count_series(defects, where=dict(cs.where), period=cs.period, tz=tz)
-            v = assess_counts(cser, cs.name, win, attribute=cs.attribute,
-                              alarm_rate=spec.alarm_rate, store=store, spec=cs)
+            with failures.noting(cs.name, "Control charts"):
+                cser = count_series(defects, where=dict(cs.where), period=cs.period, tz=tz)
+                v = assess_counts(cser, cs.name, win, attribute=cs.attribute,
+                                  alarm_rate=spec.alarm_rate, store=store, spec=cs)
         except LeankitError as exc:
             v = SeriesVerdict(name=cs.name, kind="counts", charted=False, spec=cs,
                               error=str(exc))
@@ -496,8 +511,7 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
             no_strat = "No defects counted this week (all counts are 0)."
         else:
             lot = "lot" if "lot" in dwk and dwk["lot"].notna().all() else None
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with failures.noting("stratification and driver model", "Root causes"):
                 with failures("stratification of the defects", "Root causes"):
                     strat = rca.stratify(dwk, by=factors, count="count", size="inspected",
                                          lot=lot)
@@ -534,14 +548,12 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     oee_res = downtime = None
     downtime_top: dict[str, Any] | None = None
     if len(pwk):
-        with warnings.catch_warnings(), failures("OEE", "OEE and downtime"):
-            warnings.simplefilter("ignore")
+        with failures.noting("OEE", "OEE and downtime"), failures("OEE", "OEE and downtime"):
             oee_res = lean.oee(pwk, by=["line", "machine"])
             downtime = oee_res.downtime_pareto()
         if {"downtime_reason", "downtime", "machine"} <= set(pwk.columns):
-            with warnings.catch_warnings(), failures("downtime by machine",
-                                                     "OEE and downtime"):
-                warnings.simplefilter("ignore")
+            with failures.noting("downtime by machine", "OEE and downtime"), \
+                    failures("downtime by machine", "OEE and downtime"):
                 dm = lean.downtime_pareto(pwk, by=["machine"], invalid="exclude").to_frame()
                 total = float(dm["minutes"].sum())
                 if len(dm) and total > 0:
@@ -576,5 +588,5 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
         quarantine=(pd.concat(quarantine, ignore_index=True) if quarantine
                     else pd.DataFrame()),
         scope=(("Scope: " + "; ".join(scope)) if scope else "Scope: all data",),
-        freshness=freshness, failures=tuple(failures.items),
+        freshness=freshness, failures=tuple(failures.items), notes=tuple(failures.notes),
         input_hashes=tuple(f"{f['name']} sha256 {f['sha256'][:16]}…" for f in files))

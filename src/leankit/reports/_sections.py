@@ -117,6 +117,11 @@ def render(analysis: WeeklyAnalysis, sections: Sequence[str], *, title: str,
             rep.section(sb.title).blocks.append(
                 Block("note", f"This section failed: {failure_text(exc)}."))
         made[name] = [s for s in rep.sections if all(s is not b for b in before)]
+    # warnings of the analysis: notes in their section (the data said something)
+    for section, text in analysis.notes:
+        sec = next((s for s in rep.sections if s.title == section), None)
+        if sec is not None:
+            sec.blocks.append(Block("note", f"Note — {shorten(text, 400)}"))
     # analyses that failed while the week was analysed: a note in their section
     for f in analysis.failures:
         rep.failures.append((f.what, f.message))
@@ -296,7 +301,7 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
             continue
         mine = v.week_signals[v.week_signals["panel"].isin(set(chart.points["panel"]))]
         if len(mine):
-            signalled += signals_in_words(dataclasses.replace(chart, signals=mine), tz=tz)
+            signalled += signals_in_words(chart, signals=mine, tz=tz)
     if signalled:
         blocks.append(Block("finding", f"Signals this week ({v.signalling_points} points):"))
         blocks.append(Block("list", signalled))
@@ -306,26 +311,21 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
     for chart, what in ((v.chart, v.family), (v.companion, v.companion_family)):
         if chart is None:
             continue
-        pts = chart.points[chart.points["phase"] == "II"].reset_index(drop=True)
-        if "time" in pts and isinstance(pts["time"].dtype, pd.DatetimeTZDtype):
-            # plant wall-clock time on the axis
-            pts = pts.assign(time=pts["time"].dt.tz_convert(tz).dt.tz_localize(None))
-        display = dataclasses.replace(chart, points=pts)
         from leankit.spc import get_family
 
         how = {"log": " on log scale", "ar1_residuals": " of AR(1) residuals",
                "subgroup_means": " of subgroup means", "event_gaps": " of gaps between "
                "events"}.get(v.transformation or "", "")
         kind = get_family(what).title if what else "chart"
-        fig = chart_figure(display, compact=True, title=f"{shorten(v.name)}: {kind}{how}",
+        fig = chart_figure(chart, compact=True, title=f"{shorten(v.name)}: {kind}{how}",
                            unit=v.unit, value_label=v.name, time_label=f"time ({tz})",
-                           transformation=v.transformation)
+                           transformation=v.transformation, phase="II", tz=tz)
         blocks.append(rep.figure(fig, label=f"{what} chart of {v.name}"))
     lim = v.chart.limits.drop(columns=[x for x in ("method",) if x in v.chart.limits])
     in_unit = ("center", "lcl", "ucl", "mu", "sigma") if v.kind == "measurements" and \
         v.unit and not v.transformation else ()
     blocks.append(Block("table", Table.from_frame(
-        lim, units={c: v.unit for c in in_unit if c in lim} if in_unit else None)))
+        lim, units={c: str(v.unit) for c in in_unit if c in lim} if in_unit else None)))
     badge = ("special cause", _BAD) if v.special_cause else ("common cause", _GOOD)
     return v.name, blocks, badge
 

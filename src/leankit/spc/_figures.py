@@ -322,7 +322,8 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                  x: str = "auto", compact: bool = False,
                  max_points: int | None = MAX_POINTS, unit: str | None = None,
                  value_label: str | None = None, time_label: str | None = None,
-                 transformation: str | None = None) -> go.Figure:
+                 transformation: str | None = None, phase: str | None = None,
+                 tz: str | None = None) -> go.Figure:
     """Draw a control chart.
 
     Parameters
@@ -388,6 +389,12 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
     except FamilyError:
         label_by = None
     points = chart.points
+    if phase is not None:  # e.g. only the monitored (Phase II) points of a report
+        points = points[points["phase"] == phase].reset_index(drop=True)
+    if tz is not None and "time" in points and isinstance(points["time"].dtype,
+                                                          pd.DatetimeTZDtype):
+        # wall-clock time of the zone on the axis (the time_label names the zone)
+        points = points.assign(time=points["time"].dt.tz_convert(tz).dt.tz_localize(None))
     if label_by is not None and label_by not in points:
         data = chart.data  # the engine keeps a family's extra columns there
         if label_by in data:

@@ -109,3 +109,26 @@ def test_sparkline_points_stay_in_the_box(values):
     # the highest value is drawn highest (smallest y)
     hi = max(range(len(finite)), key=lambda i: finite[i])
     assert xy[hi][1] == min(y for _, y in xy)
+
+
+def test_warnings_of_the_analysis_become_notes_in_their_section(demo_dir, monkeypatch):
+    """A warning raised while the week is analysed (here: the stratification's) is not
+    swallowed: it is a note of its section, once, naming the analysis."""
+    import warnings
+
+    from leankit import rca
+    from leankit.errors import DataQualityWarning
+
+    real = rca.stratify
+
+    def warn_then_stratify(*args, **kwargs):
+        warnings.warn("3 lots have no units inspected", DataQualityWarning, stacklevel=2)
+        warnings.warn("3 lots have no units inspected", DataQualityWarning, stacklevel=2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rca, "stratify", warn_then_stratify)
+    rep = weekly_report(load_spec(demo_dir / "weekly.toml"))
+    sec = next(s for s in rep.sections if s.title == "Root causes")
+    notes = [b.content for b in sec.blocks if b.kind == "note" and "no units" in b.content]
+    assert notes == ["Note — stratification and driver model: 3 lots have no units "
+                     "inspected"]
