@@ -603,8 +603,11 @@ def _actions(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
 def _data_quality(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
     rows = []
     for f in a.files:
-        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(f.get("reasons", {}).items()))
-        skipped = ", ".join(f"{k}: {v}" for k, v in sorted(f.get("lines_skipped", {}).items()))
+        # reason codes in words ("dst ambiguous time: 15"); the rows list the full reason
+        reasons = ", ".join(f"{k.replace('_', ' ')}: {v}"
+                            for k, v in sorted(f.get("reasons", {}).items()))
+        skipped = ", ".join(f"{k.replace('_', ' ')}: {v}"
+                            for k, v in sorted(f.get("lines_skipped", {}).items()))
         rows.append({"table": f["kind"], "source": f["name"], "profile": f["profile"],
                      "rows read": f["rows_read"], "loaded": f["rows_loaded"],
                      "quarantined": f["rows_quarantined"], "reasons": reasons or "—",

@@ -323,7 +323,7 @@ def test_weekly_data_quality_lists_every_source(w44, demo_data):
     for name, n in expected.items():
         assert rows[name][q][0] == f"{n:,}", name
         assert _html.escape(name) in doc
-    assert "dst_ambiguous_time: 15" in doc
+    assert "dst ambiguous time: 15" in doc  # the reason code in words
     quarantined = next(it for it in sec.items if it.heading == "Quarantined rows")
     assert sum(e for e in expected.values()) == (
         len(quarantined.blocks[0].content.rows) + quarantined.blocks[0].content.more)
