@@ -82,13 +82,13 @@ def rule_words(rule: str) -> str:
 
 
 def _when(t: Any, tz: str | None) -> str:
+    from leankit.reports._verdicts import local_text
+
     ts = pd.Timestamp(t)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
     if tz is None:
         return str(ts.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC"))
-    loc = ts.tz_convert(tz)
-    abbr = loc.tzname() or tz
-    return f"{loc:%a %d %b %H:%M} {'UTC' + abbr if abbr.startswith(('+', '-')) else abbr}"
+    return local_text(ts, tz)
 
 
 def p_text(p: float) -> str:

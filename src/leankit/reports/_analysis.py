@@ -30,9 +30,11 @@ from leankit.reports._spec import (
 from leankit.reports._verdicts import (
     SeriesVerdict,
     Window,
+    _in,
     assess_counts,
     assess_measurement,
     count_series,
+    points_per_week,
 )
 
 __all__ = ["KPI_ORDER", "WeeklyAnalysis", "analyse_week", "designed_rate"]
@@ -249,13 +251,12 @@ def designed_rate(v: SeriesVerdict) -> float:
     pts = v.chart.points
     panel0 = pts["panel"].iloc[0]
     p1 = pts[(pts["panel"] == panel0) & (pts["phase"] == "I")]
-    weeks = pd.to_datetime(p1["time"], utc=True).dt.tz_localize(None).dt.to_period("W-SUN")
-    per = int(round(float(p1.groupby(weeks).size().median()))) if len(p1) else 0
+    per = points_per_week(p1, None, time="time")
     rules = v.chart.parameters.get("rules", ())
     try:
         return float(spc.arl("shewhart", rules=list(rules),
                              nsigmas=float(v.chart.parameters.get("nsigmas", 3.0))
-                             ).false_alarm_probability(max(per, 1)))
+                             ).false_alarm_probability(per))
     except (LeankitError, ValueError):
         return math.nan
 
@@ -283,10 +284,6 @@ def iso_week(ts: pd.Timestamp, tz: str = "UTC") -> str:
 
 TIME_COLUMN = {"measurements": "timestamp", "defects": "timestamp",
                "production": "period_start"}
-
-
-def _in(df: pd.DataFrame, col: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    return df[(df[col] >= start) & (df[col] < end)]
 
 
 def _limits_store(spec: ReportSpec) -> Any:

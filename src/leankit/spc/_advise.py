@@ -13,7 +13,7 @@ applies the transformation and builds the chart with :func:`leankit.spc.chart`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -360,6 +360,20 @@ def _fmt_p(p: float) -> str:
 # --------------------------------------------------------------------------- calibration
 
 
+def _smallest_width(rate: Callable[[float], float], target: float, lo: float, hi: float,
+                    *, steps: int) -> float:
+    """The smallest limit width in [lo, hi] whose period rate (decreasing in the width)
+    is at most *target*: *steps* bisection steps, then rounded up to 3 decimals so the
+    achieved rate does not exceed the target."""
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        if rate(mid) > target:
+            lo = mid
+        else:
+            hi = mid
+    return math.ceil(hi * 1000 - 1e-9) / 1000
+
+
 def calibrate(period_points: int, alarm_rate: float) -> dict[str, float]:
     """Limit width k for beyond-limits-only so P(false alarm in a period) <= alarm_rate.
 
@@ -377,48 +391,12 @@ def calibrate(period_points: int, alarm_rate: float) -> dict[str, float]:
     def rate(k: float) -> float:
         return arl("shewhart", rules="we_1", nsigmas=k).false_alarm_probability(period_points)
 
-    lo, hi = 0.5, 8.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if rate(mid) > alarm_rate:
-            lo = mid
-        else:
-            hi = mid
-    k = math.ceil(hi * 1000 - 1e-9) / 1000
+    k = _smallest_width(rate, alarm_rate, 0.5, 8.0, steps=60)
     res = arl("shewhart", rules="we_1", nsigmas=k)
     return {"nsigmas": k, "achieved_rate": res.false_alarm_probability(period_points),
             "arl0": float(res.table["arl"].iloc[0]),
             "we_rate_at_3": arl("shewhart", rules="we").false_alarm_probability(
                 period_points)}
-
-
-def calibrate_ewma(period_points: int, alarm_rate: float, lam: float) -> dict[str, float]:
-    """EWMA width L (asymptotic limits) so P(false alarm in a period) <= alarm_rate.
-
-    Bisection on ``spc.arl("ewma", lam=lam, L=L).false_alarm_probability(period_points)``
-    (integral-equation chain, exact to 6+ digits), L rounded up to 3 decimals.
-
-    Examples
-    --------
-    >>> c = calibrate_ewma(84, 0.01, 0.2)
-    >>> c["L"] > 3.0, c["achieved_rate"] <= 0.01
-    (True, True)
-    """
-
-    def rate(big_l: float) -> float:
-        return arl("ewma", lam=lam, L=big_l).false_alarm_probability(period_points)
-
-    lo, hi = 0.5, 8.0
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        if rate(mid) > alarm_rate:
-            lo = mid
-        else:
-            hi = mid
-    big_l = math.ceil(hi * 1000 - 1e-9) / 1000
-    res = arl("ewma", lam=lam, L=big_l)
-    return {"L": big_l, "achieved_rate": res.false_alarm_probability(period_points),
-            "arl0": float(res.table["arl"].iloc[0])}
 
 
 def _ewma_kernel(lam: float, big_l: float, shift: float) -> np.ndarray:
@@ -498,14 +476,8 @@ def calibrate_ewma_steady(period_points: int, alarm_rate: float, lam: float
     >>> c["L"], c["achieved_rate"] <= 0.01
     (3.789, True)
     """
-    lo, hi = 1.5, 7.0
-    for _ in range(22):
-        mid = 0.5 * (lo + hi)
-        if ewma_steady_rate(period_points, lam, mid) > alarm_rate:
-            lo = mid
-        else:
-            hi = mid
-    big_l = math.ceil(hi * 1000 - 1e-9) / 1000
+    big_l = _smallest_width(lambda w: ewma_steady_rate(period_points, lam, w), alarm_rate,
+                            1.5, 7.0, steps=22)
     return {"L": big_l, "achieved_rate": ewma_steady_rate(period_points, lam, big_l),
             "arl0": float(arl("ewma", lam=lam, L=big_l).table["arl"].iloc[0])}
 
@@ -672,8 +644,9 @@ def advise(
     :func:`calibrate` (exact Markov chain of :func:`leankit.spc.arl`); the dispersion
     panel (MR, S) is shown without signals so the calibrated rate is the chart's rate.
     With ``companion="ewma"`` each chart gets ``alarm_rate/2`` (the EWMA width from
-    :func:`calibrate_ewma`); the combined rate is at most the sum (Bonferroni) and is
-    estimated by :func:`simulate_combined_rate`.
+    :func:`calibrate_ewma_steady`, the EWMA's steady-state rate, as it runs on from the
+    baseline); the combined rate is at most the sum (Bonferroni) and is estimated by
+    :func:`simulate_combined_rate`.
 
     Examples
     --------
