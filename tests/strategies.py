@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+from hypothesis import assume
 from hypothesis import strategies as st
 
 HEADER = "timestamp,characteristic,value"
@@ -188,3 +191,14 @@ def grouped_number(draw, decimal: str, thousands: str | None) -> tuple[str, floa
     text = sign + int_text + (decimal + frac if frac else "")
     value = float(sign + str(whole) + ("." + frac if frac else ""))
     return text, value
+
+
+@st.composite
+def individuals(draw, *, max_points: int = 40) -> pd.DataFrame:
+    """Individual values ``id, x`` (3 to *max_points*, two decimals around 5) that are not
+    all equal: data for I-MR and EWMA/CUSUM property tests."""
+    m = draw(st.integers(3, max_points))
+    ints = draw(st.lists(st.integers(-5000, 5000), min_size=m, max_size=m))
+    df = pd.DataFrame({"id": np.arange(m), "x": 5.0 + np.array(ints, dtype=float) / 100.0})
+    assume(df["x"].diff().abs().sum() > 0)
+    return df

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from leankit import spc
 from leankit.errors import AssumptionWarning
 from leankit.spc._cusum import tabular_cusum
+from strategies import individuals
 
 RTOL = 1e-9
 
@@ -46,16 +47,9 @@ def subgrouped(draw: st.DrawFn) -> pd.DataFrame:
     return df
 
 
-@st.composite
-def individuals(draw: st.DrawFn) -> pd.DataFrame:
-    m = draw(st.integers(3, 60))
-    ints = draw(st.lists(st.integers(-5000, 5000), min_size=m, max_size=m))
-    df = pd.DataFrame({"id": np.arange(m), "x": 5.0 + np.array(ints, dtype=float) / 100.0})
-    assume(df["x"].diff().abs().sum() > 0)
-    return df
 
 
-data_sets = st.one_of(subgrouped(), individuals())
+data_sets = st.one_of(subgrouped(), individuals(max_points=60))
 
 
 def _sub(df: pd.DataFrame) -> str:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from leankit import spc
 from leankit.errors import AssumptionWarning, DataQualityWarning
+from strategies import individuals
 
 RTOL = 1e-9
 
@@ -35,13 +36,6 @@ def subgrouped(draw: st.DrawFn, min_groups: int = 3, max_groups: int = 25) -> pd
     return df
 
 
-@st.composite
-def individuals(draw: st.DrawFn) -> pd.DataFrame:
-    m = draw(st.integers(3, 40))
-    ints = draw(st.lists(st.integers(-5000, 5000), min_size=m, max_size=m))
-    df = pd.DataFrame({"id": np.arange(m), "x": 5.0 + np.array(ints, dtype=float) / 100.0})
-    assume(df["x"].diff().abs().sum() > 0)
-    return df
 
 
 @st.composite
