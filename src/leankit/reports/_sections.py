@@ -292,6 +292,8 @@ def _spc(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
 def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
                 tz: str = "UTC") -> tuple[str, list[Block], tuple[str, str]]:
     """The control-chart item of one series: advice, findings, figure(s), limits."""
+    from leankit.spc import get_family
+
     blocks: list[Block] = []
     if v.advice is not None:
         blocks.append(Block("note", shorten(_advice_text(v.advice), 600)))
@@ -311,8 +313,6 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
     for chart, what in ((v.chart, v.family), (v.companion, v.companion_family)):
         if chart is None:
             continue
-        from leankit.spc import get_family
-
         how = {"log": " on log scale", "ar1_residuals": " of AR(1) residuals",
                "subgroup_means": " of subgroup means", "event_gaps": " of gaps between "
                "events"}.get(v.transformation or "", "")

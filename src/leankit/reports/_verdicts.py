@@ -23,7 +23,6 @@ kept week after week.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 from collections.abc import Mapping
@@ -33,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leankit.errors import DatasetError, InsufficientDataError, LeankitError
+from leankit.errors import InsufficientDataError, LeankitError
 
 __all__ = [
     "CapabilityVerdict",
@@ -439,10 +438,7 @@ def _limits_version(store: Any, name: str) -> Any:
         return None
     from leankit.spc import LimitsKey
 
-    try:
-        return store.current(LimitsKey(characteristic=name))
-    except (DatasetError, LeankitError):
-        raise
+    return store.current(LimitsKey(characteristic=name))
 
 
 def _advice_of(version: Any) -> Any:
@@ -726,7 +722,3 @@ def assess_counts(series: pd.DataFrame, name: str, w: Window, *,
         **{k: special[k] for k in ("special_cause", "new", "first_signal", "rules",
                                    "signalling_points", "week_signals", "prev_signals")})
 
-
-def replace(v: SeriesVerdict, **changes: Any) -> SeriesVerdict:
-    """A copy of *v* with *changes*."""
-    return dataclasses.replace(v, **changes)
