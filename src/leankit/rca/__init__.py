@@ -1,4 +1,5 @@
-"""Root-cause analysis: Pareto, stratification, driver models, change points.
+"""Root-cause analysis: Pareto, stratification, driver models, change points, before/after
+effect checks.
 
 Examples
 --------
@@ -11,22 +12,28 @@ Examples
 
 from leankit.rca._changepoints import ChangePoints, change_points
 from leankit.rca._drivers import DriverModel, drivers
+from leankit.rca._effect import MeasurementChange, RateChange, compare_measurements, compare_rates
 from leankit.rca._pareto import Pareto, ParetoComparison, compare, pareto
 from leankit.rca._stratify import Stratification, benjamini_hochberg, stratify
 
 __all__ = [
     "ChangePoints",
     "DriverModel",
+    "MeasurementChange",
     "Pareto",
     "ParetoComparison",
+    "RateChange",
     "Stratification",
     "benjamini_hochberg",
     "change_points",
     "compare",
+    "compare_measurements",
+    "compare_rates",
     "drivers",
     "pareto",
     "stratify",
 ]
 
-for _name in ("ChangePoints", "DriverModel", "Pareto", "ParetoComparison", "Stratification"):
+for _name in ("ChangePoints", "DriverModel", "MeasurementChange", "Pareto", "ParetoComparison",
+              "RateChange", "Stratification"):
     globals()[_name].__module__ = __name__
