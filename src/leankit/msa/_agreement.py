@@ -774,7 +774,8 @@ def attribute_agreement(data: pd.DataFrame, *, part: str, appraiser: str, rating
                      .reindex(parts).to_numpy(dtype=int))
     notes: list[str] = []
     within_rows, vs_rows, fleiss_rows, cohen_rows, w_rows, tau_rows = [], [], [], [], [], []
-    values = np.asarray(categories, dtype=float) if ordinal else None
+    # ranks and tau depend on the order only: the category positions serve as scores
+    values = np.arange(k, dtype=float) if ordinal else None
     for i, a in enumerate(appraisers):
         c = codes[i]  # parts × trials
         if n_t >= 2:
