@@ -1,4 +1,5 @@
-"""Measurement system analysis: gage R&R (crossed, nested, X̄-R method).
+"""Measurement system analysis: gage R&R (crossed, nested, X̄-R method), the type-1
+gage study, gage linearity and bias, attribute agreement.
 
 Examples
 --------
@@ -10,12 +11,37 @@ Examples
 2
 """
 
+from leankit.msa._agreement import (
+    AttributeAgreement,
+    CohenKappa,
+    FleissKappa,
+    KendallW,
+    attribute_agreement,
+    cohen_kappa,
+    fleiss_kappa,
+    kendall_w,
+)
 from leankit.msa._gage_rr import GageRR, gage_rr
+from leankit.msa._linearity import LinearityBias, linearity_bias
+from leankit.msa._type1 import Type1Study, type1
 
 __all__ = [
+    "AttributeAgreement",
+    "CohenKappa",
+    "FleissKappa",
     "GageRR",
+    "KendallW",
+    "LinearityBias",
+    "Type1Study",
+    "attribute_agreement",
+    "cohen_kappa",
+    "fleiss_kappa",
     "gage_rr",
+    "kendall_w",
+    "linearity_bias",
+    "type1",
 ]
 
-for _name in ("GageRR",):
+for _name in ("AttributeAgreement", "CohenKappa", "FleissKappa", "GageRR", "KendallW",
+              "LinearityBias", "Type1Study"):
     globals()[_name].__module__ = __name__
