@@ -1,5 +1,5 @@
 """Root-cause analysis: Pareto, stratification, driver models, change points, before/after
-effect checks.
+effect checks, fishbone diagrams.
 
 Examples
 --------
@@ -13,12 +13,14 @@ Examples
 from leankit.rca._changepoints import ChangePoints, change_points
 from leankit.rca._drivers import DriverModel, drivers
 from leankit.rca._effect import MeasurementChange, RateChange, compare_measurements, compare_rates
+from leankit.rca._fishbone import Fishbone, fishbone
 from leankit.rca._pareto import Pareto, ParetoComparison, compare, pareto
 from leankit.rca._stratify import Stratification, benjamini_hochberg, stratify
 
 __all__ = [
     "ChangePoints",
     "DriverModel",
+    "Fishbone",
     "MeasurementChange",
     "Pareto",
     "ParetoComparison",
@@ -30,10 +32,11 @@ __all__ = [
     "compare_measurements",
     "compare_rates",
     "drivers",
+    "fishbone",
     "pareto",
     "stratify",
 ]
 
-for _name in ("ChangePoints", "DriverModel", "MeasurementChange", "Pareto", "ParetoComparison",
-              "RateChange", "Stratification"):
+for _name in ("ChangePoints", "DriverModel", "Fishbone", "MeasurementChange", "Pareto",
+              "ParetoComparison", "RateChange", "Stratification"):
     globals()[_name].__module__ = __name__
