@@ -401,3 +401,53 @@ def test_no_warning_on_clean_study():
         linearity_bias(lin_data(), part="master", reference="ref", value="y")
         attribute_agreement(agree_data(), part="part", appraiser="inspector",
                             rating="verdict", standard="truth")
+
+
+# ------------------------------------------------------------------ sample data
+
+
+def test_sample_files_are_reproducible(tmp_path):
+    """scripts/make_msa_studies.py writes byte-identical files to the committed ones."""
+    import runpy
+
+    from conftest import REPO, SAMPLE_DATA
+
+    mod = runpy.run_path(str(REPO / "scripts" / "make_msa_studies.py"))
+    mod["make"](tmp_path)
+    for name in ("type1_bore.csv", "linearity_bore.csv", "visual_inspection_agreement.csv",
+                 "truth_studies.json"):
+        assert (tmp_path / name).read_bytes() == (SAMPLE_DATA / "gage_study" / name)\
+            .read_bytes(), name
+
+
+def test_sample_studies_recover_the_planted_parameters():
+    import json
+
+    from conftest import SAMPLE_DATA
+
+    folder = SAMPLE_DATA / "gage_study"
+    truth = json.loads((folder / "truth_studies.json").read_text("utf-8"))
+    t1 = truth["type1_bore.csv"]
+    gauge = truth["gauge"]
+    st = type1(pd.read_csv(folder / "type1_bore.csv"), value="diameter_mm",
+               reference=t1["reference"], lsl=gauge["lsl"], usl=gauge["usl"],
+               resolution=gauge["resolution"])
+    assert st.bias_lower <= t1["planted_bias"] <= st.bias_upper
+    # s from 50 readings is within ±25 % of sigma with overwhelming probability
+    assert st.cg == pytest.approx(t1["planted_cg"], rel=0.25)
+    assert st.capable and st.resolution_ok
+    lin = truth["linearity_bore.csv"]
+    lb = linearity_bias(pd.read_csv(folder / "linearity_bore.csv"), part="master",
+                        reference="reference_mm", value="diameter_mm",
+                        process_variation=lin["process_variation"])
+    slope = lb.coefficients.set_index("term").loc["slope"]
+    assert slope["lower"] <= lin["planted_slope"] <= slope["upper"]
+    assert not lb.linear_ok
+    aa_truth = truth["visual_inspection_agreement.csv"]
+    aa = attribute_agreement(pd.read_csv(folder / "visual_inspection_agreement.csv"),
+                             part="part", appraiser="inspector", rating="rating",
+                             standard="standard", trial="trial")
+    assert aa.n_parts == aa_truth["parts"] and aa.n_trials == aa_truth["trials"]
+    ranking = aa.vs_standard.sort_values("percent", ascending=False)["appraiser"].tolist()
+    planted = sorted(aa_truth["inspectors"], key=lambda a: aa_truth["inspectors"][a]["miss"])
+    assert ranking == planted
