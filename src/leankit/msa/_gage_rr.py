@@ -226,11 +226,11 @@ class GageRR:
         tables: list[tuple[str, pd.DataFrame]] = []
         if not self.anova.empty:
             tables.append(("ANOVA" + (" (with interaction)" if self.design == "crossed"
-                                      else ""), self.anova.round(6)))
+                                      else ""), _sig(self.anova)))
         if not self.anova_reduced.empty:
-            tables.append(("ANOVA without the interaction", self.anova_reduced.round(6)))
+            tables.append(("ANOVA without the interaction", _sig(self.anova_reduced)))
         shown = self.components.drop(columns=["component"])
-        tables.append(("Components of variation", shown.round(6)))
+        tables.append(("Components of variation", _sig(shown)))
         return Summary(title=repr(self), rows=tuple(rows), tables=tuple(tables),
                        notes=self.notes)
 
@@ -240,6 +240,18 @@ class GageRR:
         from leankit.msa._figures import gage_rr_figure
 
         return gage_rr_figure(self, **style)
+
+
+def _sig(table: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
+    """A copy for display, float columns as text with *digits* significant digits
+    (variances of a gauge read in mm are of the order of 1e-6: fixed decimals would show
+    them as 0); p-values below 0.001 as "< 0.001", missing values blank."""
+    out = table.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = ["" if not np.isfinite(v) else "< 0.001" if col == "p_value" and v < 1e-3
+                        else f"{v:.{digits}g}" for v in out[col]]
+    return out
 
 
 def _pct(x: float) -> str:
