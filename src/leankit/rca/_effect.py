@@ -92,11 +92,10 @@ def _num(x: float, d: int) -> str:
     if math.isnan(x):
         return "n/a"
     if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
+        return "∞" if x > 0 else "-∞"
     if x == 0:
         return "0"
-    text = f"{x:,.{d}f}"
-    return text.replace("-", "−")
+    return f"{x:,.{d}f}"
 
 
 # ------------------------------------------------------------------ validation
@@ -751,7 +750,7 @@ def compare_measurements(
 
     # verdict and evidence
     ci = f"{_pct(conf)} CI"
-    dm = _decimals(sb, sa, sig_max=2, sig_min=2)
+    dm = _decimals(sb, sa, sig_max=2, sig_min=1)
     if crit == "capability":
         verdict = IMPROVED if c_lo > 0 else WORSE if c_hi < 0 else NO_EVIDENCE
         dp = 2
