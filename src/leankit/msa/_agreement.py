@@ -167,7 +167,7 @@ class CohenKappa:
     se : float
         Large-sample standard error (Fleiss, Cohen & Everitt 1969), for the interval.
     lower, upper : float
-        ``kappa ∓ z(1 − (1 − confidence)/2)·se``.
+        ``kappa ∓ z(1 − (1 − confidence)/2)·se``, clipped to [−1, 1].
     se0, z, p_value : float
         Standard error under H0 (kappa = 0), ``z = kappa/se0`` and the one-sided
         ``P(Z ≥ z)``.
@@ -259,7 +259,9 @@ def cohen_kappa(table: np.ndarray | Sequence[Sequence[float]], *,
     se, se0 = math.sqrt(var), math.sqrt(var0)
     zq = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     z = kappa / se0 if se0 > 0 else float("nan")
-    return CohenKappa(kappa=kappa, se=se, lower=kappa - zq * se, upper=kappa + zq * se, se0=se0,
+    # the interval is clipped to kappa's range [-1, 1]
+    return CohenKappa(kappa=kappa, se=se, lower=max(kappa - zq * se, -1.0),
+                      upper=min(kappa + zq * se, 1.0), se0=se0,
                       z=z, p_value=float(stats.norm.sf(z)) if math.isfinite(z) else float("nan"),
                       n=int(round(n)), observed=po, expected=pe)
 
@@ -663,7 +665,7 @@ def attribute_agreement(data: pd.DataFrame, *, part: str, appraiser: str, rating
     Examples
     --------
     >>> import pandas as pd
-    >>> from leankit.msa._agreement import attribute_agreement
+    >>> from leankit import msa
     >>> rows = [(p, a, t, r, s) for p, s, ratings in [
     ...     (1, "pass", {"A": "pass pass", "B": "pass pass"}),
     ...     (2, "fail", {"A": "fail fail", "B": "fail pass"}),
@@ -671,8 +673,8 @@ def attribute_agreement(data: pd.DataFrame, *, part: str, appraiser: str, rating
     ...     (4, "fail", {"A": "fail fail", "B": "fail fail"})]
     ...     for a, rs in ratings.items() for t, r in enumerate(rs.split(), 1)]
     >>> df = pd.DataFrame(rows, columns=["part", "appraiser", "trial", "rating", "std"])
-    >>> aa = attribute_agreement(df, part="part", appraiser="appraiser", rating="rating",
-    ...                          standard="std", trial="trial")
+    >>> aa = msa.attribute_agreement(df, part="part", appraiser="appraiser", rating="rating",
+    ...                              standard="std", trial="trial")
     >>> aa.vs_standard[["appraiser", "matched", "percent"]]
       appraiser  matched  percent
     0         A        4    100.0

@@ -229,7 +229,7 @@ def linearity_bias(data: pd.DataFrame, *, part: str, reference: str, value: str,
     The AIAG MSA manual's linearity example (5 masters, 12 readings each):
 
     >>> import pandas as pd
-    >>> from leankit.msa._linearity import linearity_bias
+    >>> from leankit import msa
     >>> readings = {2: [2.7, 2.5, 2.4, 2.5, 2.7, 2.3, 2.5, 2.5, 2.4, 2.4, 2.6, 2.4],
     ...             4: [5.1, 3.9, 4.2, 5.0, 3.8, 3.9, 3.9, 3.9, 3.9, 4.0, 4.1, 3.8],
     ...             6: [5.8, 5.7, 5.9, 5.9, 6.0, 6.1, 6.0, 6.1, 6.4, 6.3, 6.0, 6.1],
@@ -237,8 +237,8 @@ def linearity_bias(data: pd.DataFrame, *, part: str, reference: str, value: str,
     ...             10: [9.1, 9.3, 9.5, 9.3, 9.4, 9.5, 9.5, 9.5, 9.6, 9.2, 9.3, 9.4]}
     >>> df = pd.DataFrame([{"part": i + 1, "ref": r, "y": y}
     ...                    for i, (r, ys) in enumerate(readings.items()) for y in ys])
-    >>> lb = linearity_bias(df, part="part", reference="ref", value="y",
-    ...                     process_variation=6.0)
+    >>> lb = msa.linearity_bias(df, part="part", reference="ref", value="y",
+    ...                         process_variation=6.0)
     >>> round(lb.slope, 4), round(lb.intercept, 4), round(lb.r_squared, 2)
     (-0.1317, 0.7367, 0.71)
     """

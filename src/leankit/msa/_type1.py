@@ -388,12 +388,12 @@ def type1(data: pd.DataFrame, *, value: str, reference: float, tolerance: float 
     --------
     >>> import warnings
     >>> import pandas as pd
-    >>> from leankit.msa._type1 import type1
+    >>> from leankit import msa
     >>> readings = pd.DataFrame({"d": [10.002, 9.999, 10.001, 10.000, 9.998, 10.001,
     ...                                10.000, 10.002, 9.999, 10.000]})
     >>> with warnings.catch_warnings():  # 10 readings: fewer than VDA 5's 25
     ...     warnings.simplefilter("ignore")
-    ...     study = type1(readings, value="d", reference=10.0, tolerance=0.05)
+    ...     study = msa.type1(readings, value="d", reference=10.0, tolerance=0.05)
     >>> round(study.cg, 2), round(study.cgk, 2), study.capable
     (1.27, 1.22, False)
     """
