@@ -13,9 +13,10 @@
   interval written out; Brown-Forsythe: scipy ``levene(center="median")``.
 * Ppk: Bissell's (1990) standard error in Montgomery's closed form,
   ``Ĉpk [1 ± z sqrt(1/(9 n Ĉpk²) + 1/(2(n − 1)))]``, Montgomery, *Introduction to
-  Statistical Quality Control* (6th ed., sect. 8.3.5, Example 8.5: n = 20, Ĉpk = 1.33,
-  95 % interval 0.88 to 1.78); and against ``leankit.spc.capability`` (the package's
-  capability study, implemented separately) for each period.
+  Statistical Quality Control* (sect. 8.3, confidence intervals on capability ratios: the
+  worked Cpk example with n = 20, Ĉpk = 1.33 and the 95 % interval 0.88 to 1.78; its
+  example number differs between editions); and against ``leankit.spc.capability`` (the
+  package's capability study, implemented separately) for each period.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def test_sd_ratio_matches_f_distribution(samples: tuple[np.ndarray, np.ndarray])
 
 
 def test_bissell_montgomery_example() -> None:
-    """Montgomery (6th ed., Example 8.5): n = 20, Ĉpk = 1.33 → 0.88 ≤ Cpk ≤ 1.78 (95 %)."""
+    """Montgomery, sect. 8.3 worked example: n = 20, Ĉpk = 1.33 → 0.88 ≤ Cpk ≤ 1.78 (95 %)."""
     z = stats.norm.ppf(0.975)
     se = _bissell_se(1.33, 20)
     assert se == pytest.approx(1.33 * math.sqrt(1 / (9 * 20 * 1.33**2) + 1 / (2 * 19)),
