@@ -13,7 +13,7 @@ import pytest
 
 from leankit import rca
 from leankit.errors import InsufficientDataError, LeankitError
-from leankit.rca._effect import FRAME_COLUMNS, EffectInputError
+from leankit.rca._effect import FRAME_COLUMNS, EffectInputError, _boot_ppk, _ppk
 
 # ------------------------------------------------------------------ rates
 
@@ -222,3 +222,12 @@ def test_measurements_tiny_samples_no_warning() -> None:
     """n = 2 per side: Brown-Forsythe degenerates quietly (filterwarnings = error)."""
     m = rca.compare_measurements([1.0, 2.0], [1.0, 1.5])
     assert m.n_before == 2 and 0 <= m.sd_p_value <= 1
+
+
+def test_bootstrap_blocks_draw_the_same_resamples() -> None:
+    """Large samples are resampled in blocks (bounded memory) with the same draws as one
+    ``integers(size=(n_boot, n))`` call, so the result does not depend on the block size."""
+    x = np.random.default_rng(5).normal(10, 1, 37)
+    one = _ppk(x[np.random.default_rng(9).integers(0, 37, size=(250, 37))], 6.0, 14.0)
+    blocks = _boot_ppk(np.random.default_rng(9), x, 250, 6.0, 14.0, max_values=37 * 16)
+    np.testing.assert_array_equal(blocks, one)

@@ -419,6 +419,17 @@ def _ppk(x: np.ndarray, lsl: float | None, usl: float | None) -> np.ndarray:
     return out
 
 
+def _boot_ppk(rng: np.random.Generator, x: np.ndarray, n_boot: int, lsl: float | None,
+              usl: float | None, *, max_values: int = 4_000_000) -> np.ndarray:
+    """Ppk of *n_boot* resamples of *x*, drawn in blocks of at most *max_values* values
+    (the same draws as one ``rng.integers(0, n, size=(n_boot, n))``, in bounded memory)."""
+    n = len(x)
+    block = max(1, max_values // n)
+    out = [_ppk(x[rng.integers(0, n, size=(min(block, n_boot - i), n))], lsl, usl)
+           for i in range(0, n_boot, block)]
+    return np.concatenate(out)
+
+
 def _bissell_se(ppk: float, n: int) -> float:
     return math.sqrt(1 / (9 * n) + ppk**2 / (2 * (n - 1)))
 
@@ -728,8 +739,8 @@ def compare_measurements(
             c_p = float(2 * stats.norm.sf(abs(p_diff) / se_d))
         else:
             rng = np.random.default_rng(int(seed))
-            bb = _ppk(xb[rng.integers(0, nb, size=(int(n_boot), nb))], lo_spec, hi_spec)
-            ba = _ppk(xa[rng.integers(0, na, size=(int(n_boot), na))], lo_spec, hi_spec)
+            bb = _boot_ppk(rng, xb, int(n_boot), lo_spec, hi_spec)
+            ba = _boot_ppk(rng, xa, int(n_boot), lo_spec, hi_spec)
             with np.errstate(invalid="ignore"):
                 bd = ba - bb
             ok = np.isfinite(bd)
