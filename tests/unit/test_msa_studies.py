@@ -451,3 +451,14 @@ def test_sample_studies_recover_the_planted_parameters():
     ranking = aa.vs_standard.sort_values("percent", ascending=False)["appraiser"].tolist()
     planted = sorted(aa_truth["inspectors"], key=lambda a: aa_truth["inspectors"][a]["miss"])
     assert ranking == planted
+
+
+def test_standard_outside_the_categorical_rating():
+    levels = ["low", "mid", "high"]
+    df = pd.DataFrame({"part": [1, 2, 3] * 2, "app": ["A"] * 3 + ["B"] * 3,
+                       "r": pd.Categorical(["low", "mid", "high"] * 2, categories=levels,
+                                           ordered=True),
+                       "s": ["low", "mid", "top"] * 2})
+    with pytest.raises(SchemaError, match=r"\['top'\] of 's' are not among"):
+        attribute_agreement(df, part="part", appraiser="app", rating="r", standard="s",
+                            ordinal=True)

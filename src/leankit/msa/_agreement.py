@@ -699,11 +699,17 @@ def attribute_agreement(data: pd.DataFrame, *, part: str, appraiser: str, rating
     frame = pd.DataFrame({"part": data[part].to_numpy(), "appraiser": data[appraiser]
                           .to_numpy(), "rating": data[rating].to_numpy()})
     # the categories (ratings and standard together)
-    pool = data[rating] if standard is None else pd.concat(
-        [data[rating], data[standard]], ignore_index=True)
-    if standard is not None and isinstance(data[rating].dtype, pd.CategoricalDtype):
-        pool = pool.astype(data[rating].dtype)
-    categories = _labels_order(pool, ordinal)
+    if isinstance(data[rating].dtype, pd.CategoricalDtype):
+        # the categorical's order; standard values outside it are reported below
+        categories = _labels_order(data[rating], ordinal)
+        if standard is not None:
+            extra = set(data[standard].tolist()) - set(categories)
+            categories = [c for c in data[rating].cat.categories
+                          if c in set(categories) or c in extra]
+    else:
+        pool = data[rating] if standard is None else pd.concat(
+            [data[rating], data[standard]], ignore_index=True)
+        categories = _labels_order(pool, ordinal)
     code_of = {c: i for i, c in enumerate(categories)}
     k = len(categories)
     frame["code"] = frame["rating"].map(code_of)
@@ -719,6 +725,12 @@ def attribute_agreement(data: pd.DataFrame, *, part: str, appraiser: str, rating
             raise SchemaError(f"the standard must be the same on every row of a part; "
                               f"{len(bad)} part(s) have several: {detail}. Fix the "
                               f"{standard!r} column.")
+    for col, what in (("code", rating), ("std_code", standard)):
+        if col in frame and frame[col].isna().any():
+            bad = frame.loc[frame[col].isna(), "rating" if col == "code" else "std"]
+            raise SchemaError(f"value(s) {[str(v) for v in pd.unique(bad)[:5]]} of {what!r} are "
+                              f"not among the rating categories {[str(c) for c in categories]}; "
+                              "add them to the ordered Categorical's categories or fix them")
     if trial is None:
         frame["trial"] = frame.groupby(["appraiser", "part"], sort=False).cumcount() + 1
     else:
