@@ -203,6 +203,18 @@ def test_measurements_errors(before: object, after: object, kwargs: dict,
         rca.compare_measurements(before, after, **kwargs)  # type: ignore[arg-type]
 
 
+def test_measurements_missing_values_in_any_form() -> None:
+    """None in a list and pd.NA in a nullable column are missing values (not "non-numeric")."""
+    with pytest.raises(EffectInputError,
+                       match=r"1 missing value\(s\) \(NaN\) at position\(s\) \[1\]"):
+        rca.compare_measurements([1.0, None, 2.0], [1.0, 2.0])  # type: ignore[list-item]
+    col = pd.Series([1.0, pd.NA, 2.0, 3.0], dtype="Float64")
+    with pytest.raises(EffectInputError, match="1 missing value"):
+        rca.compare_measurements([1.0, 2.0], col)
+    ok = rca.compare_measurements(pd.Series([1, 2, 3], dtype="Int64"), [2.0, 3.5, 4.0])
+    assert ok.mean_before == 2.0
+
+
 def test_measurements_dataframe_is_refused() -> None:
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
     with pytest.raises(EffectInputError, match=r"pass data\['column'\]"):

@@ -358,7 +358,16 @@ def _values(name: str, values: Any) -> np.ndarray:
     if isinstance(values, (str, bytes)) or np.isscalar(values):
         raise EffectInputError(f"{name}= must be a sequence of individual values, got "
                                f"{type(values).__name__} {values!r}")
-    arr = np.asarray(values)
+    if isinstance(values, (pd.Series, pd.Index)) and pd.api.types.is_numeric_dtype(values) \
+            and not pd.api.types.is_bool_dtype(values):
+        arr: np.ndarray = values.to_numpy(dtype=float, na_value=np.nan)  # NA -> NaN
+    else:
+        arr = np.asarray(values)
+    if arr.dtype.kind == "O":  # None is a missing value, not a non-numeric one
+        arr = np.array([np.nan if v is None else v for v in arr.reshape(-1).tolist()],
+                       dtype=object)
+        if all(_is_number(v) for v in arr.tolist()):
+            arr = arr.astype(float)
     if arr.ndim != 1:
         arr = arr.reshape(-1) if arr.ndim > 1 else arr.reshape(1)
     if arr.dtype.kind == "b" or (arr.dtype.kind not in "iuf" and not _numeric_objects(arr)):
