@@ -232,3 +232,20 @@ def test_hostile_text_is_escaped_in_figure_json() -> None:
     # legend's coloured spans): without it, no "<" is left
     own = re.sub(r"</?(b|s|br)>|<span style='color:#[0-9a-f]{6}'>|</span>", "", joined)
     assert "<" not in own and ">" not in own
+
+
+def test_computation_does_not_import_plotly() -> None:
+    """The effect checks and the fishbone compute with plotly blocked; only .figure()
+    needs it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['plotly'] = None\n"
+            "from leankit import rca\n"
+            "fb = rca.fishbone([{'category': 'Man', 'cause': 'a'}], effect='E')\n"
+            "r = rca.compare_rates(10, 100, 2, 100)\n"
+            "m = rca.compare_measurements([1.0, 2.0, 3.0], [1.0, 1.5, 2.0], usl=5)\n"
+            "print(len(fb.to_frame()), r.verdict, m.index)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "1 improved Ppu"
