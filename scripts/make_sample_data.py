@@ -85,6 +85,13 @@ DEFECTS = {
     "Wrong label": ("Man", 0.0010, 1.50),
 }
 NIGHT_MULTIPLIER_L2M2 = 3.0
+# The improvement story (sample_data/a3.toml): the L2-M2 night crew's deburring step is
+# fixed from the night shift starting on this date; from then on the L2-M2 night defects
+# (and scrap/rework) are thinned by 1/3, so their rate equals the other shifts' rate
+# (Binomial(Poisson(3 lam), 1/3) = Poisson(lam)). The thinning draws from a stream of its
+# own (SeedSequence(SEED).spawn(3)[2]), so every other value of every file is unchanged.
+COUNTERMEASURE_DATE_L2M2 = date(2026, 11, 9)
+COUNTERMEASURE_KEEP = 1.0 / NIGHT_MULTIPLIER_L2M2
 
 DOWNTIME_REASONS = [
     "Feeder jam",
@@ -585,6 +592,7 @@ def make_shift_data(rng: np.random.Generator, out: Path) -> tuple[dict, dict]:
         return p
 
     erp_rows, mes_records = [], []
+    cm_rng = np.random.default_rng(np.random.SeedSequence(SEED).spawn(3)[2])
     for d, code, s_loc, e_loc in shifts:
         real_min = int((e_loc.astimezone(UTC) - s_loc.astimezone(UTC)).total_seconds() // 60)
         planned = real_min - PLANNED_BREAK_MIN
@@ -602,9 +610,13 @@ def make_shift_data(rng: np.random.Generator, out: Path) -> tuple[dict, dict]:
             mult = NIGHT_MULTIPLIER_L2M2 if (m == "L2-M2" and code == "night") else 1.0
             lot_factor = rng.gamma(8.0, 1 / 8.0)
             lot = f"{m}-{d.strftime('%Y%m%d')}-{SHIFTS[code][5]}"
-            qtys = {}
+            qtys, raw_qtys = {}, {}
+            fixed = mult != 1.0 and d >= COUNTERMEASURE_DATE_L2M2
             for defect, (cat, rate, cost) in DEFECTS.items():
                 q = int(rng.poisson(rate * inspected * mult * lot_factor))
+                raw_qtys[defect] = q
+                if fixed:  # the countermeasure: thinned on a stream of its own
+                    q = int(cm_rng.binomial(q, COUNTERMEASURE_KEEP))
                 qtys[defect] = q
                 mes_records.append(
                     {
@@ -621,13 +633,18 @@ def make_shift_data(rng: np.random.Generator, out: Path) -> tuple[dict, dict]:
                         "cost_eur": round(q * cost, 2),
                         "note": "",
                         "_date": d,
-                        "_mult": mult,
+                        "_mult": COUNTERMEASURE_KEEP * mult if fixed else mult,
                     }
                 )
-            defects_scaled = int(round(sum(qtys.values()) * total / max(inspected, 1)))
+            # scrap and rework from the drawn defects (the main stream draws the same
+            # values as before the countermeasure existed), then thinned like the defects
+            defects_scaled = int(round(sum(raw_qtys.values()) * total / max(inspected, 1)))
             defects_scaled = min(defects_scaled, total)
             scrap = int(rng.binomial(defects_scaled, 0.55))
             rework = defects_scaled - scrap
+            if fixed:
+                scrap = int(cm_rng.binomial(scrap, COUNTERMEASURE_KEEP))
+                rework = int(cm_rng.binomial(rework, COUNTERMEASURE_KEEP))
             erp_rows.append(
                 {
                     "Shift Start": s_loc.strftime("%Y-%m-%d %H:%M"),
@@ -704,7 +721,8 @@ def make_shift_data(rng: np.random.Generator, out: Path) -> tuple[dict, dict]:
         key = r["lot"]
         lots.setdefault(
             key,
-            {"machine": r["machine"], "shift": r["shift"], "inspected": r["inspected"], "qty": 0},
+            {"machine": r["machine"], "shift": r["shift"], "inspected": r["inspected"], "qty": 0,
+             "date": r["_date"], "mult": r["_mult"], "line": r["line"]},
         )
         lots[key]["qty"] += r["qty"]
 
@@ -737,6 +755,32 @@ def make_shift_data(rng: np.random.Generator, out: Path) -> tuple[dict, dict]:
     mes_stats["ratio_L2M2_night_vs_rest"] = round(
         mes_stats["dpu_L2M2_night"] / mes_stats["dpu_rest"], 2
     )
+
+    # the improvement story (sample_data/a3.toml): before = the 6 weeks up to the
+    # countermeasure, after = from it to the end of the data
+    b0, cm = date(2026, 9, 28), COUNTERMEASURE_DATE_L2M2
+
+    def story(pred):
+        def period(lo, hi):
+            sel = [v for v in lots.values() if pred(v) and lo <= v["date"] < hi]
+            e = sum(v["inspected"] for v in sel)
+            return {"defects": sum(v["qty"] for v in sel), "inspected": e,
+                    "dpu": round(sum(v["qty"] for v in sel) / e, 5),
+                    "planted_relative_rate": sum(v["inspected"] * v["mult"] for v in sel) / e}
+
+        bef, aft = period(b0, cm), period(cm, date(2026, 11, 23))
+        ratio = aft.pop("planted_relative_rate") / bef.pop("planted_relative_rate")
+        return {"before": bef, "after": aft, "planted_rate_ratio": round(ratio, 4),
+                "observed_rate_ratio": round(aft["dpu"] / bef["dpu"], 4)}
+
+    mes_stats["countermeasure"] = {
+        "date_local": cm.isoformat(),
+        "before_period_local": [b0.isoformat(), cm.isoformat()],
+        "after_period_local": [cm.isoformat(), "2026-11-23"],
+        "line_L2": story(lambda v: v["line"] == "L2"),
+        "L2M2_night": story(target),
+        "line_L1": story(lambda v: v["line"] == "L1"),
+    }
 
     # ---------------- ERP bad rows + write ----------------
     nerp = len(erp_rows)
@@ -1191,9 +1235,11 @@ def daily_defect_dispersion(out: Path) -> dict[str, Any]:
     sigma_z = float(np.mean(np.abs(np.diff(z))) / 1.128)
     x2 = float(np.sum((c - ubar * n) ** 2 / (ubar * n)))
     df = len(days) - 1
+    # the trend of the days before the countermeasure (from it on the rate steps down)
+    pre = np.array([d < COUNTERMEASURE_DATE_L2M2.isoformat() for d in days])
     idx = np.arange(len(days), dtype=float)
-    fit = stats.linregress(idx, u)
-    rho, rho_p = stats.spearmanr(idx, u)
+    fit = stats.linregress(idx[pre], u[pre])
+    rho, rho_p = stats.spearmanr(idx[pre], u[pre])
     half = 3 * np.sqrt(ubar / n)
     plain_out = int(np.sum(np.abs(u - ubar) > half))
     laney_out = int(np.sum(np.abs(u - ubar) > half * sigma_z))
@@ -1215,7 +1261,9 @@ def daily_defect_dispersion(out: Path) -> dict[str, Any]:
                                       float(stats.chi2.sf(x2, df)), 3)},
         "days_outside_plain_u_chart_3sigma": plain_out,
         "days_outside_laney_u_prime_3sigma": laney_out,
-        "trend": {"ols_slope_dpu_per_week": _r(float(fit.slope) * 7, 3),
+        "trend": {"days": f"{days[0]} to the day before {COUNTERMEASURE_DATE_L2M2.isoformat()} "
+                  f"({int(pre.sum())} days)",
+                  "ols_slope_dpu_per_week": _r(float(fit.slope) * 7, 3),
                   "ols_p_value": _r(float(fit.pvalue), 3),
                   "spearman_rho": _r(float(rho), 3), "spearman_p_value": _r(float(rho_p), 3)},
         "weekly_dpu": weekly,
@@ -1406,9 +1454,11 @@ def kinds_truth(
             "bad lines left out",
             "source_of_overdispersion": "the generator draws a gamma(8, 1/8) factor per "
             "lot (sd 0.35) that multiplies all 8 defect rates of the lot",
-            "time_varying_component": "none: the lot factor is independent from lot to lot, "
-            "and the L2-M2 night-shift x3 is the same every day",
-            "sustained_change": False,
+            "time_varying_component": "the lot factor is independent from lot to lot; the "
+            "L2-M2 night-shift x3 is the same every day until the countermeasure of "
+            f"{COUNTERMEASURE_DATE_L2M2.isoformat()} removes it (a sustained step down of the "
+            "plant's daily rate by about 11 %)",
+            "sustained_change": True,
             "model": {
                 "process": "qty ~ Poisson(rate x inspected x multiplier x lot_factor), "
                 "lot_factor ~ gamma(shape 8, scale 1/8)",
@@ -1418,8 +1468,9 @@ def kinds_truth(
                 "days - 1 degrees of freedom",
             },
             "phenomenon": "the daily defect rate over thousands of units a day varies more "
-            "than Poisson: a plain u chart flags common-cause days, Laney's u' does not",
-            "iso_weeks_affected": [],
+            "than Poisson: a plain u chart flags common-cause days, Laney's u' does not; "
+            "from the countermeasure (2026-W46) the rate steps down by about 11 %",
+            "iso_weeks_affected": ["2026-W46", "2026-W47"],
             "special_cause_weeks": [],
             "observed": dd,
         },
@@ -1664,10 +1715,27 @@ def make_truth(
                         "cost_eur_by_defect",
                     ]
                 },
+                "note": "the rates above cover the whole period, including the 2 weeks after "
+                "the countermeasure (L2M2_night_countermeasure) when the x3 is gone",
                 "also_visible_in": "production/erp_shift_log.csv Scrap+Rework (derived from MES "
                 "defects): scrap_rate_L2M2_night="
                 f"{erp['stats']['scrap_rate_L2M2_night']}, "
                 f"rest={erp['stats']['scrap_rate_rest']}",
+            },
+            {
+                "id": "L2M2_night_countermeasure",
+                "file": "defects/mes_defects.jsonl (and the ERP Scrap/Rework derived from it)",
+                "story": "sample_data/a3.toml: the L2-M2 night crew's deburring step is fixed; "
+                "from the night shift starting on the date below the x3 is gone (every "
+                "L2-M2 night defect and scrap/rework count thinned by 1/3 on a random "
+                "stream of its own, so all other values are unchanged)",
+                "machine": "L2-M2",
+                "shift": "night",
+                "planted_multiplier_after": 1.0,
+                "planted_rate_ratio_L2M2_night": round(1 / NIGHT_MULTIPLIER_L2M2, 4),
+                "observed": mes["stats"]["countermeasure"],
+                "unchanged": "line L1 (planted ratio 1: a countermeasure on L1 at that date "
+                "would have no effect)",
             },
             {
                 "id": "feeder_jam_L1M2",
@@ -1713,11 +1781,16 @@ def make_truth(
     truth["planted"][1]["observed"]["surface_roughness_median_um"] = k["process_log"][
         "roughness"]["observed"]["median_um"]
     truth["planted"].extend(k_planted)
+    # the improvement story goes last: tests index the phenomena documented before it
+    story = next(i for i, x in enumerate(truth["planted"])
+                 if x["id"] == "L2M2_night_countermeasure")
+    truth["planted"].append(truth["planted"].pop(story))
     truth["row_counts"].update(k_counts)
     truth["generator"]["more_kinds"] = (
         "line2_process_log.csv and eol_leak_test.csv draw from numpy.random.default_rng("
         "numpy.random.SeedSequence(20261122).spawn(2)[i]), i = 0, 1: their own streams, "
-        "so the other files do not change"
+        "so the other files do not change; the improvement story (L2M2_night_countermeasure) "
+        "thins the L2-M2 night counts on SeedSequence(20261122).spawn(3)[2]"
     )
     (out / "truth.json").write_bytes(
         (json.dumps(truth, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -1812,9 +1885,10 @@ def kinds_readme(t: dict[str, Any]) -> tuple[str, str]:
    the daily rate vary more than Poisson: Laney sigma_z = {do["laney_sigma_z"]}, chi-square
    dispersion ratio {chi["dispersion_ratio"]} (p = {chi["p_value"]:.2g}, {chi["df"]} df). A
    plain u chart puts {do["days_outside_plain_u_chart_3sigma"]} days outside 3 sigma, Laney's
-   u' {do["days_outside_laney_u_prime_3sigma"]}. No sustained change: weekly DPU
-   {wk_lo}-{wk_hi}, trend slope {tr["ols_slope_dpu_per_week"]} per week
-   (p = {tr["ols_p_value"]}).
+   u' {do["days_outside_laney_u_prime_3sigma"]}. One sustained change, the L2-M2
+   countermeasure of {COUNTERMEASURE_DATE_L2M2.isoformat()} (item 3): weekly DPU
+   {wk_lo}-{wk_hi}; before it no trend (slope {tr["ols_slope_dpu_per_week"]} per week,
+   p = {tr["ols_p_value"]}).
 """
     return files, phen
 
@@ -1825,6 +1899,7 @@ def make_readme(out: Path, t: dict) -> None:
     mf, ef = f["defects/mes_defects.jsonl"], f["production/erp_shift_log.csv"]
     p = {x["id"]: x for x in t["planted"]}
     bore, l2m2, fj = p["bore_mean_shift"], p["L2M2_night_defects"], p["feeder_jam_L1M2"]
+    cmt = next(x for x in t["planted"] if x["id"] == "L2M2_night_countermeasure")["observed"]
 
     def bad_table(rows, loc_key, loc_name):
         s = f"| {loc_name} | what is wrong | expected quarantine reason |\n|---|---|---|\n"
@@ -1969,7 +2044,15 @@ Plain UTF-8 CSV `characteristic,product,lsl,usl,target,unit`; `runout` has only 
    (ratio {l2m2["observed"]["ratio_L2M2_night_vs_rest"]}). Pareto by quantity is headed by
    {", ".join(list(l2m2["observed"]["qty_by_defect"])[:2])}; by cost it is headed by
    {", ".join(list(l2m2["observed"]["cost_eur_by_defect"])[:2])}. Also visible in the ERP
-   Scrap/Rework.
+   Scrap/Rework. **The improvement story** (`a3.toml`, the A3 report of `leankit demo`):
+   from the night shift of {cmt["date_local"]} the deburring step of the L2-M2 night crew is
+   fixed and the x3 is gone (planted rate ratio 1/3 for L2-M2 night,
+   {cmt["line_L2"]["planted_rate_ratio"]} for line L2 given its exposures). Line L2 DPU
+   {cmt["line_L2"]["before"]["dpu"]} before ({cmt["before_period_local"][0]} to
+   {cmt["date_local"]}) and {cmt["line_L2"]["after"]["dpu"]} after (observed ratio
+   {cmt["line_L2"]["observed_rate_ratio"]}); L2-M2 night {cmt["L2M2_night"]["before"]["dpu"]}
+   to {cmt["L2M2_night"]["after"]["dpu"]}; line L1 (nothing changed)
+   {cmt["line_L1"]["before"]["dpu"]} to {cmt["line_L1"]["after"]["dpu"]}.
 4. **Feeder jam on L1-M2 (downtime Pareto / OEE).** Feeder jams on L1-M2 roughly every
    other shift (15-45 min) make `Feeder jam` the top downtime reason plant-wide (valid rows):
 {dt_lines}

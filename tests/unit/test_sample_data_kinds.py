@@ -269,11 +269,15 @@ def test_daily_defects_are_overdispersed(mes_days, truth):
     assert (np.abs(z) > 3 * sigma_z).sum() == obs["days_outside_laney_u_prime_3sigma"] == 0
 
 
-def test_daily_defects_have_no_sustained_change(mes_days, truth):
+def test_daily_defects_change_only_at_the_countermeasure(mes_days, truth):
+    """No trend before the L2-M2 countermeasure (2026-11-09); the step down after it
+    lies outside the report weeks (no special cause there)."""
     p = planted(truth, "daily_defects_overdispersed")
     obs = p["observed"]
-    assert p["special_cause_weeks"] == [] and p["sustained_change"] is False
-    u = (mes_days["count"] / mes_days["units"]).to_numpy()
+    assert p["special_cause_weeks"] == [] and p["sustained_change"] is True
+    assert p["iso_weeks_affected"] == ["2026-W46", "2026-W47"]
+    u_all = (mes_days["count"] / mes_days["units"]).to_numpy()
+    u = u_all[np.asarray(mes_days.index.astype(str) < "2026-11-09")]
     slope, _ = np.polyfit(np.arange(len(u)), u, 1)
     assert slope * 7 == pytest.approx(obs["trend"]["ols_slope_dpu_per_week"], rel=1e-2)
     assert obs["trend"]["ols_p_value"] > 0.05 and obs["trend"]["spearman_p_value"] > 0.05
