@@ -171,7 +171,8 @@ def test_bootstrap_percentiles_recomputed(samples: tuple[np.ndarray, np.ndarray]
 
     def ppk(x: np.ndarray) -> np.ndarray:
         mu, s = x.mean(axis=1), x.std(axis=1, ddof=1)
-        return np.minimum(10.07 - mu, mu - 9.93) / (3 * s)
+        out: np.ndarray = np.minimum(10.07 - mu, mu - 9.93) / (3 * s)
+        return out
 
     d = ppk(after[ia]) - ppk(before[ib])
     assert (m.ppk_lower, m.ppk_upper) == pytest.approx(

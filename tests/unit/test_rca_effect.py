@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import pickle
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,7 @@ def test_rates_both_zero_says_why() -> None:
     ((1, 100, 3, 100), {"confidence": 95}, "confidence= must be a number strictly between"),
     ((1, 100, 3, 100), {"better": "smaller"}, "better= must be 'lower'"),
 ])
-def test_rates_errors(args: tuple, kwargs: dict, match: str) -> None:
+def test_rates_errors(args: tuple[Any, ...], kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(EffectInputError, match=match) as info:
         rca.compare_rates(*args, **kwargs)
     assert isinstance(info.value, LeankitError) and isinstance(info.value, ValueError)
@@ -197,17 +198,17 @@ def test_measurements_accepts_series_and_ints() -> None:
     ([1.0, 2.0], [1.0, 3.0], {"usl": math.nan}, EffectInputError, "usl= must be a finite"),
     ([1.0, 2.0], [1.0, 3.0], {"confidence": 1.0}, EffectInputError, "confidence="),
 ])
-def test_measurements_errors(before: object, after: object, kwargs: dict,
+def test_measurements_errors(before: object, after: object, kwargs: dict[str, object],
                              error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
-        rca.compare_measurements(before, after, **kwargs)  # type: ignore[arg-type]
+        rca.compare_measurements(before, after, **kwargs)  # type: ignore
 
 
 def test_measurements_missing_values_in_any_form() -> None:
     """None in a list and pd.NA in a nullable column are missing values (not "non-numeric")."""
     with pytest.raises(EffectInputError,
                        match=r"1 missing value\(s\) \(NaN\) at position\(s\) \[1\]"):
-        rca.compare_measurements([1.0, None, 2.0], [1.0, 2.0])  # type: ignore[list-item]
+        rca.compare_measurements([1.0, None, 2.0], [1.0, 2.0])
     col = pd.Series([1.0, pd.NA, 2.0, 3.0], dtype="Float64")
     with pytest.raises(EffectInputError, match="1 missing value"):
         rca.compare_measurements([1.0, 2.0], col)
@@ -218,7 +219,7 @@ def test_measurements_missing_values_in_any_form() -> None:
 def test_measurements_dataframe_is_refused() -> None:
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
     with pytest.raises(EffectInputError, match=r"pass data\['column'\]"):
-        rca.compare_measurements(df, [1.0, 2.0])  # type: ignore[arg-type]
+        rca.compare_measurements(df, [1.0, 2.0])
 
 
 def test_measurements_inputs_not_mutated() -> None:

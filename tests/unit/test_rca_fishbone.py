@@ -8,6 +8,7 @@ import dataclasses
 import json
 import pickle
 import re
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -110,10 +111,10 @@ def test_empty_causes_draw_the_bones() -> None:
     ([{"category": "Man", "cause": "a"}], {"categories": []}, "non-empty list"),
     ([{"category": "Man", "cause": "a"}], {"categories": ["Man", "man"]}, "more than once"),
 ])
-def test_errors(causes: object, kwargs: dict, match: str) -> None:
+def test_errors(causes: object, kwargs: dict[str, object], match: str) -> None:
     kw = {"effect": "E", **kwargs}
     with pytest.raises(FishboneError, match=match):
-        rca.fishbone(causes, **kw)  # type: ignore[arg-type]
+        rca.fishbone(causes, **kw)  # type: ignore
 
 
 def test_missing_cause_column() -> None:
@@ -139,8 +140,8 @@ def test_input_not_mutated() -> None:
 # ------------------------------------------------------------------ figure
 
 
-def _named(fig: object, kind: str, name: str) -> list:
-    items = fig.layout.shapes if kind == "shape" else fig.layout.annotations  # type: ignore[attr-defined]
+def _named(fig: Any, kind: str, name: str) -> list[Any]:
+    items = fig.layout.shapes if kind == "shape" else fig.layout.annotations
     return [x for x in items if x.name == name]
 
 
