@@ -14,6 +14,12 @@ Every test names its source. The data are typed from the published tables.
   EV = 0.20188, AV = 0.22963, GRR = 0.30575, PV = 1.10456, TV = 1.14610; %GRR 26.68;
   ndc 5). McNeese computes the same report without the form's rounding: %EV 17.61,
   %AV 20.04, %GRR 26.68, %PV 96.37.
+* **Montgomery, Introduction to Statistical Quality Control, 6th ed., Section 8.7**
+  (the thermal-impedance gauge study, Table 8.7: 10 parts × 3 inspectors × 3 tests; the
+  example's number differs between editions): ANOVA SS 3935.96, 39.27, 48.51, 30.67,
+  4054.40; MS 437.33, 19.63, 2.70, 0.51; F 162.27, 7.28, 5.27 (the interaction is
+  significant and kept); σ̂²_repeatability 0.51, σ̂²_operator 0.56, σ̂²_P×O 0.73,
+  σ̂²_part 48.29, σ̂²_gauge 1.80 (σ̂_gauge 1.34), P/T = 6·1.34/(58 − 18) = 0.20.
 * **Montgomery, Design and Analysis of Experiments, Example 14.1** (two-stage nested
   design: 3 suppliers × 4 batches each × 3 purity determinations; Table 14.3 data,
   Table 14.4 ANOVA: SS 15.06, 69.92, 63.33, 148.31; MS 7.53, 7.77, 2.64; F 0.97, 2.94;
@@ -55,6 +61,17 @@ AIAG = {
           [-0.15, -0.96, 0.67, 0.11, -1.45, -0.49, 0.21, -0.49, 1.87, -2.16]],
 }
 
+# Montgomery, ISQC 6th ed., Table 8.7: inspector, then parts 1-10 (one line per test)
+THERMAL = """1,37,42,30,42,28,42,25,40,25,35
+1,38,41,31,43,30,42,26,40,25,34
+1,37,43,31,42,29,43,27,40,25,34
+2,41,42,31,43,29,45,28,43,27,35
+2,41,42,31,43,30,45,28,42,29,35
+2,40,42,31,43,29,45,30,42,28,34
+3,41,43,29,42,31,44,29,43,26,35
+3,42,42,30,42,29,46,27,43,26,34
+3,41,43,28,42,29,45,27,41,26,35"""
+
 # Montgomery, DAE, Example 14.1 (Table 14.3): supplier -> batches 1-4 -> 3 determinations
 PURITY = {
     1: [[1, -1, 0], [-2, -3, -4], [-2, 0, 1], [1, 4, 0]],
@@ -67,6 +84,15 @@ def aiag() -> pd.DataFrame:
     return pd.DataFrame([{"appraiser": a, "trial": t + 1, "part": p + 1, "value": v}
                          for a, trials in AIAG.items() for t, row in enumerate(trials)
                          for p, v in enumerate(row)])
+
+
+def thermal() -> pd.DataFrame:
+    rows = []
+    for line in THERMAL.splitlines():
+        inspector, *values = line.split(",")
+        rows += [{"inspector": int(inspector), "part": p + 1, "impedance": float(v)}
+                 for p, v in enumerate(values)]
+    return pd.DataFrame(rows)
 
 
 def purity() -> pd.DataFrame:
@@ -179,6 +205,31 @@ def test_repeatability_interval_is_the_exact_chi_square_interval():
     c = r.component("repeatability")
     assert c["var_lower"] == pytest.approx(nu * ms / stats.chi2.ppf(0.975, nu), rel=1e-5)
     assert c["var_upper"] == pytest.approx(nu * ms / stats.chi2.ppf(0.025, nu), rel=1e-5)
+
+
+# ------------------------------------------------------------------ Montgomery, ISQC
+
+
+def test_montgomery_thermal_impedance_interaction_kept():
+    """Montgomery, ISQC 6th ed., Section 8.7 (thermal impedance, Table 8.7): the
+    interaction is significant (F 5.27), so it stays in the model; ANOVA and variance
+    components at the printed 2 decimals; P/T with LSL 18, USL 58 is 0.20."""
+    r = msa.gage_rr(thermal(), part="part", operator="inspector", value="impedance",
+                    lsl=18, usl=58)
+    assert not r.interaction_pooled and r.interaction_p < 0.001
+    t = r.anova.set_index("source")
+    assert [_printed(t.loc[s, "ss"], 2) for s in t.index] == [3935.96, 39.27, 48.51, 30.67,
+                                                               4054.40]
+    assert [_printed(t.loc[s, "ms"], 2) for s in t.index[:4]] == [437.33, 19.63, 2.70, 0.51]
+    assert [_printed(t.loc[s, "f"], 2) for s in t.index[:3]] == [162.27, 7.28, 5.27]
+    c = r.components.set_index("component")
+    assert _printed(c.loc["repeatability", "variance"], 2) == 0.51
+    assert _printed(c.loc["operator", "variance"], 2) == 0.56
+    assert _printed(c.loc["operator_part", "variance"], 2) == 0.73
+    assert _printed(c.loc["part", "variance"], 2) == 48.29
+    assert _printed(c.loc["gage_rr", "variance"], 2) == 1.80
+    assert _printed(c.loc["gage_rr", "sd"], 2) == 1.34
+    assert _printed(c.loc["gage_rr", "pct_tolerance"] / 100, 2) == 0.20
 
 
 # ------------------------------------------------------------------ AIAG, X̄-R method
