@@ -15,6 +15,7 @@ from leankit.rca._drivers import DriverModel, drivers
 from leankit.rca._effect import MeasurementChange, RateChange, compare_measurements, compare_rates
 from leankit.rca._fishbone import Fishbone, fishbone
 from leankit.rca._pareto import Pareto, ParetoComparison, compare, pareto
+from leankit.rca._rate_ratio import RateRatio, rate_ratio
 from leankit.rca._stratify import Stratification, benjamini_hochberg, stratify
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Pareto",
     "ParetoComparison",
     "RateChange",
+    "RateRatio",
     "Stratification",
     "benjamini_hochberg",
     "change_points",
@@ -34,9 +36,10 @@ __all__ = [
     "drivers",
     "fishbone",
     "pareto",
+    "rate_ratio",
     "stratify",
 ]
 
 for _name in ("ChangePoints", "DriverModel", "Fishbone", "MeasurementChange", "Pareto",
-              "ParetoComparison", "RateChange", "Stratification"):
+              "ParetoComparison", "RateChange", "RateRatio", "Stratification"):
     globals()[_name].__module__ = __name__
