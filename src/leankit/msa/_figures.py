@@ -51,11 +51,14 @@ def gage_rr_figure(r: GageRR, *, title: str | None = None, height: int | None = 
         Name of the measured quantity (default: the value column).
     """
     label = value_label or r.value
+    many = r.measurements["part"].nunique() > 12  # rotated part labels need more room
     fig = make_subplots(
-        rows=3, cols=2, vertical_spacing=0.13, horizontal_spacing=0.1,
+        rows=3, cols=2, vertical_spacing=0.17 if many else 0.13, horizontal_spacing=0.1,
         subplot_titles=[fig_text(t) for t in (
             "Components of variation", "R chart by operator", "X̄ chart by operator",
-            f"{label} by part", f"{label} by operator", "Operator × part interaction")])
+            f"{label} by part", f"{label} by operator",
+            "Operator × part interaction" if r.design == "crossed"
+            else "Part means by operator (nested)")])
     ops = list(dict.fromkeys(r.cells["operator"]))
     color = {o: _COLORS[i % len(_COLORS)] for i, o in enumerate(ops)}
     op_names = dict(zip(ops, fig_labels(ops), strict=True))
@@ -144,8 +147,8 @@ def gage_rr_figure(r: GageRR, *, title: str | None = None, height: int | None = 
     head = title or f"Gage R&R of {label}"
     sub = (f"{r.method} {r.design}: %GRR {grr['pct_study_var']:.1f} % of study variation"
            + ("" if r.ndc is None else f", ndc {r.ndc}") + f" ({r.verdict})")
-    fig.update_layout(title={"text": fig_text(f"{head} — {sub}")}, height=height or 900,
-                      barmode="group", **theme(),
+    fig.update_layout(title={"text": fig_text(f"{head} — {sub}")},
+                      height=height or (1050 if many else 900), barmode="group", **theme(),
                       margin={"l": 70, "r": 40, "t": 90, "b": 110},
                       legend={"orientation": "h", "y": -0.12, "x": 0})
     fig.update_xaxes(automargin=True)
