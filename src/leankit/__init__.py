@@ -23,10 +23,11 @@ __version__ = "0.1.0"
 
 from leankit import errors, io, schema, units  # noqa: E402
 
-_LAZY = ("datasets", "lean", "rca", "reports", "spc")
+_LAZY = ("datasets", "lean", "msa", "rca", "reports", "spc")
 
 __all__ = [
-    "__version__", "datasets", "errors", "io", "lean", "rca", "reports", "schema", "spc", "units",
+    "__version__", "datasets", "errors", "io", "lean", "msa", "rca", "reports", "schema", "spc",
+    "units",
 ]
 
 

@@ -337,6 +337,8 @@ class Section:
     intro: str = ""
     blocks: list[Block] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+    #: Column of a multi-column page (the A3 layout: 1-3, 4 = under the columns).
+    column: int = 0
 
 
 def _slug(text: str, taken: set[str]) -> str:
@@ -442,6 +444,12 @@ class Report:
         #: The weekly report's verdicts (:class:`~leankit.reports.SeriesVerdict`), one
         #: per characteristic and count series; empty for other reports.
         self.verdicts: list[Any] = []
+        #: Page layout: ``"standard"`` (sections in one column with a contents bar) or
+        #: ``"a3"`` (one A3 landscape page: sections in three columns by
+        #: ``Section.column``, see ``templates/a3.html.j2``).
+        self.layout: str = "standard"
+        #: The A3 report's headline verdict (``level``, ``label``), shown in its header.
+        self.verdict: dict[str, str] | None = None
 
     # ----------------------------------------------------------------- building
     def section(self, title: str, *, intro: str = "") -> Section:
@@ -512,9 +520,11 @@ class Report:
         env.filters["short"] = _short
         static = resources.files("leankit.reports").joinpath("static")
         css = static.joinpath("report.css").read_text("utf-8")
+        if self.layout == "a3":
+            css += static.joinpath("a3.css").read_text("utf-8")
         js = static.joinpath("report.js").read_text("utf-8")
         blocks = env.get_template("blocks.html.j2").module
-        tpl = env.get_template("base.html.j2")
+        tpl = env.get_template("a3.html.j2" if self.layout == "a3" else "base.html.j2")
         return tpl.render(
             report=self, blocks=blocks, css=css, js=js, version=__version__,
             plotlyjs=plotly.offline.get_plotlyjs().replace("</script", "<\\/script"),

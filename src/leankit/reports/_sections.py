@@ -47,7 +47,9 @@ _KPI_NAMES = {"fpy": "First-pass yield", "scrap_rate": "Scrap rate", "oee": "OEE
 
 #: Links between sections: ``"chart:<series>"``, ``"pareto"``, ``"causes"`` -> ``#anchor``.
 Links = dict[str, str]
-Builder = Callable[[Report, WeeklyAnalysis, Links], None]
+#: A section builder: adds its blocks to the report from the report type's analysis
+#: (a :class:`WeeklyAnalysis`, an :class:`~leankit.reports._a3.A3Analysis` ...).
+Builder = Callable[[Report, Any, Links], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +85,15 @@ def _n(name: Any) -> str:
     return isolate(name, 120)
 
 
-def render(analysis: WeeklyAnalysis, sections: Sequence[str], *, title: str,
+def render(analysis: Any, sections: Sequence[str], *, title: str,
            subtitle: str) -> Report:
     """Build *sections* (registered names) of *analysis* into a new :class:`Report`,
-    laid out in the given order."""
+    laid out in the given order.
+
+    *analysis* is the report type's analysis object (the weekly report's
+    :class:`WeeklyAnalysis`, the A3's ``A3Analysis``); its ``notes`` (section, text) and
+    ``failures`` (with ``what``, ``message``, ``section``) become notes of their
+    section."""
     rep = Report(title=title, subtitle=subtitle)
     links: Links = {}
     wanted = [s for s in sections if s in _REGISTRY]
