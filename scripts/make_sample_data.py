@@ -2058,6 +2058,21 @@ Plain UTF-8 CSV `characteristic,product,lsl,usl,target,unit`; `runout` has only 
 {dt_lines}
 5. **DST fall-back** on 2026-10-25: {p["dst_fall_back"]["comment"]}
 {kinds_phenomena}
+## Report specs and gage studies
+
+- `weekly.toml`: the weekly quality report of `leankit demo` (week 2026-W44); it names
+  the bore gauge's gage study for the capability section.
+- `a3.toml`: the A3 improvement report of the improvement story (item 3): the L2-M2
+  night crew's deburring check from 2026-11-09; verdict "improved".
+- `actions.csv`: the action list the weekly report carries week to week.
+- `gage_study/`: measurement system studies of the bore gauge, each from its own
+  deterministic generator with its planted parameters beside it:
+  `bore_gauge_rr.csv` (gage R&R, 10 parts x 3 inspectors x 3 trials;
+  `scripts/make_gage_study.py`, `gage_study/truth.json`), `type1_bore.csv` (type-1
+  study), `linearity_bore.csv` (linearity and bias) and
+  `visual_inspection_agreement.csv` (attribute agreement)
+  (`scripts/make_msa_studies.py`, `gage_study/truth_studies.json`).
+
 ## How to regenerate
 
 ```

@@ -180,8 +180,9 @@ def _demo(args: argparse.Namespace) -> int:
     from leankit.io._dataset import atomic_write_bytes
 
     atomic_write_bytes(spec_path, text.encode("utf-8"))
-    for extra in ("actions.csv",):  # files the sample spec refers to, beside it
-        if (data / extra).is_file():
+    for extra in ("actions.csv", "gage_study/bore_gauge_rr.csv"):  # files the sample spec
+        if (data / extra).is_file():                                # refers to, beside it
+            (out / extra).parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(out / extra, (data / extra).read_bytes())
     html = out / "weekly_report.html"
     failed = _write_weekly(spec_path, html, show)

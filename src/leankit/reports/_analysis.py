@@ -166,6 +166,9 @@ class WeeklyAnalysis:
     failures: tuple[Failure, ...] = ()
     notes: tuple[tuple[str, str], ...] = ()
     input_hashes: tuple[str, ...] = ()
+    #: gage study per characteristic (``[[gage_studies]]``): ``pct_study_var``,
+    #: ``pct_tolerance``, ``ndc``, ``verdict`` (AIAG), ``source``, ``finding``
+    gage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def start(self) -> pd.Timestamp:
@@ -211,6 +214,8 @@ class WeeklyAnalysis:
                      for k in KPI_ORDER if k in self.kpis},
             "characteristics": [d for d in series if d["kind"] == "measurements"],
             "counts": [d for d in series if d["kind"] == "counts"],
+            "gage_studies": {k: {kk: (num(vv) if isinstance(vv, float) else vv)
+                                 for kk, vv in g.items()} for k, g in self.gage.items()},
             "failures": [{"analysis": f.what, "message": f.message} for f in self.failures],
         }
 
@@ -372,6 +377,42 @@ def read_actions(path: Any, *, week_end: pd.Timestamp, tz: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+#: AIAG MSA (4th ed.) guideline on %GRR of the study variation.
+GRR_ACCEPTABLE, GRR_UNACCEPTABLE = 10.0, 30.0
+
+
+def gage_of(g: Any, specs: tuple[float | None, float | None, float | None]
+            ) -> dict[str, Any]:
+    """The gage study of a characteristic for the capability section: analysed with
+    :func:`leankit.msa.gage_rr` (a study file, tolerance from the specifications) or as
+    stated in the spec."""
+    if g.file is None:
+        pct = float(g.percent_study_var)
+        verdict = ("acceptable" if pct < GRR_ACCEPTABLE else "unacceptable"
+                   if pct > GRR_UNACCEPTABLE or (g.ndc is not None and g.ndc < 5)
+                   else "conditional")
+        return {"pct_study_var": pct, "pct_tolerance": math.nan, "ndc": g.ndc,
+                "verdict": verdict, "source": "stated in the report spec",
+                "finding": f"%GRR {pct:.1f} % of the study variation (stated), {verdict}."}
+    from leankit import msa
+
+    path = g.file
+    data = (pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq")
+            else pd.read_csv(path))
+    lsl, usl, _ = specs
+    kw: dict[str, Any] = {}
+    if lsl is not None and usl is not None:
+        kw = {"lsl": lsl, "usl": usl}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = msa.gage_rr(data, part=g.part, operator=g.operator, value=g.value, **kw)
+    row = res.to_frame().set_index("component").loc["gage_rr"]
+    return {"pct_study_var": float(row["pct_study_var"]),
+            "pct_tolerance": float(row["pct_tolerance"]), "ndc": res.ndc,
+            "verdict": str(res.verdict), "source": f"gage study {path.name}",
+            "finding": res.finding()}
+
+
 def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = None
                  ) -> WeeklyAnalysis:
     """Analyse the week a report spec names.
@@ -475,6 +516,13 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
                               error=failures.record("Control charts",
                                                     f"count chart of {cs.name}", exc))
         series.append(v)
+
+    gage: dict[str, Mapping[str, Any]] = {}
+    for g in spec.gage_studies:
+        c = next((x for x in chars if x.name == g.characteristic),
+                 CharacteristicSpec(name=g.characteristic))
+        with failures(f"gage study of {g.characteristic}", "Capability"):
+            gage[g.characteristic] = gage_of(g, specs_of(c, specs))
 
     # ------------------------------------------------------------- defects
     dwk = _in(defects, "timestamp", start, end)
@@ -586,4 +634,5 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
                     else pd.DataFrame()),
         scope=(("Scope: " + "; ".join(scope)) if scope else "Scope: all data",),
         freshness=freshness, failures=tuple(failures.items), notes=tuple(failures.notes),
-        input_hashes=tuple(f"{f['name']} sha256 {f['sha256'][:16]}…" for f in files))
+        input_hashes=tuple(f"{f['name']} sha256 {f['sha256'][:16]}…" for f in files),
+        gage=gage)

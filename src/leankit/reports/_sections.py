@@ -29,6 +29,7 @@ from leankit import __version__
 from leankit._text import isolate, shorten
 from leankit.reports._adapters import mix_text, signals_in_words, vital_few_text
 from leankit.reports._analysis import (
+    GRR_UNACCEPTABLE,
     KPI_ORDER,
     WeeklyAnalysis,
     debug,
@@ -142,6 +143,24 @@ def render(analysis: Any, sections: Sequence[str], *, title: str,
 
 
 # ------------------------------------------------------------------- formatting
+
+
+def _gauge_step(g: Any) -> str:
+    """The gauge part of a capability gap's next step, from its gage study."""
+    if not g:
+        return "; no gage study: check the gauge's repeatability first."
+    if g["pct_study_var"] > GRR_UNACCEPTABLE:
+        return (f"; but first the gauge: its %GRR is {g['pct_study_var']:.0f} % "
+                "(unacceptable), the index is read through it.")
+    return f"; the gauge is {g['verdict']} (%GRR {g['pct_study_var']:.0f} %)."
+
+
+def _gage_cell(g: Any) -> str:
+    """A gage study in a table cell: ``20.8 % (conditional, ndc 6)``, or "no study"."""
+    if not g:
+        return "no study"
+    ndc = f", ndc {g['ndc']}" if g.get("ndc") is not None else ""
+    return f"{g['pct_study_var']:.1f} % ({g['verdict']}{ndc})"
 
 
 def fmt_kpi(kpi: str, v: float | None) -> str:
@@ -359,9 +378,25 @@ def _capability(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
             "estimate": cv.value, "lower": cv.lower, "upper": cv.upper,
             "worse side": cv.side or "—", "previous week": cv.previous,
             "ppm (expected)": cap.dpmo, "target": v.spec.capability_target,
-            "stable": "yes" if not v.special_cause else "NO: current state only"})
+            "stable": "yes" if not v.special_cause else "NO: current state only",
+            "gauge (%GRR)": _gage_cell(a.gage.get(v.name))})
     if rows:
         sec.blocks.append(Block("table", Table.from_frame(pd.DataFrame(rows))))
+    for name, g in a.gage.items():
+        if g["pct_study_var"] > GRR_UNACCEPTABLE:
+            sec.blocks.append(Block("finding", f"{_n(name)}: capability is read through a "
+                                    f"gauge with %GRR {g['pct_study_var']:.0f} % of the study "
+                                    "variation (unacceptable, AIAG > 30 %): much of the "
+                                    "spread is the gauge, so the index understates the "
+                                    "process; improve the gauge before acting on it."))
+    measured = [v.name for v in a.series if v.kind == "measurements" and v.charted]
+    studied = [f"{_n(n)}: {_gage_cell(g)} ({g['source']})" for n, g in a.gage.items()]
+    without = [_n(n) for n in measured if n not in a.gage]
+    if studied or without:
+        sec.blocks.append(Block("note", "Gauges (AIAG: %GRR below 10 % acceptable, 10-30 % "
+                                "conditional, above 30 % unacceptable; ndc >= 5) — "
+                                + "; ".join(studied + ([f"no gage study: {', '.join(without)}"]
+                                                       if without else [])) + "."))
     missing = [f"{_n(v.name)}: {v.capability.why_not}" for v in a.series
                if v.charted and v.kind == "measurements" and not v.capability.assessed]
     if missing:
@@ -519,7 +554,7 @@ def attention_items(a: WeeklyAnalysis, links: Links) -> list[dict[str, Any]]:
                     "text": f"{_n(v.name)}: {cv.index.capitalize()} {cv.value:.2f}{side} "
                             f"below the target {target:g}{trend}.",
                     "next": "Reduce the variation or re-centre the process" + toward
-                            + "; check the gauge's repeatability first.",
+                            + _gauge_step(a.gage.get(v.name)),
                     "href": "", "links": []}, a, v.name))
     for k, kv in a.kpis.items():
         tgt = spec.targets.get(k)

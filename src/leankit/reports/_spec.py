@@ -17,7 +17,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["CharacteristicSpec", "CountSpec", "ReportSpec", "ReportSpecError", "load_spec"]
+__all__ = ["CharacteristicSpec", "CountSpec", "GageStudySpec", "ReportSpec", "ReportSpecError",
+           "load_spec"]
 
 SECTIONS = ("summary", "attention", "actions", "spc", "capability", "pareto", "rootcause", "oee",
             "data_quality", "methods")
@@ -68,6 +69,23 @@ class CountSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class GageStudySpec:
+    """A gage study of a characteristic (``[[gage_studies]]``): a study table (``file``,
+    CSV or Parquet, one row per reading with ``part``, ``operator`` and ``value``
+    columns) analysed with :func:`leankit.msa.gage_rr` against the characteristic's
+    specification limits, or the results of a study made elsewhere
+    (``percent_study_var``, optionally ``ndc``)."""
+
+    characteristic: str
+    file: Path | None = None
+    part: str = "part"
+    operator: str = "operator"
+    value: str = "value"
+    percent_study_var: float | None = None
+    ndc: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportSpec:
     """A validated weekly-report specification (see ``docs/reports.md``)."""
 
@@ -93,6 +111,9 @@ class ReportSpec:
     timezone: str = "UTC"
     #: the actions file (CSV: about, action, owner, due, status), carried week to week
     actions: Path | None = None
+    #: gage studies per characteristic (``[[gage_studies]]``): the capability section
+    #: says how much of the variation is the gauge
+    gage_studies: tuple[GageStudySpec, ...] = ()
     source: str = "<dict>"
     sha256: str = ""
 
@@ -202,7 +223,7 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
                    sha256: str = "") -> ReportSpec:
     """Validate a parsed specification; relative paths are taken from *base*."""
     _check_keys(doc, ("report", "characteristics", "counts", "targets", "defects", "sections",
-                      "actions"), source)
+                      "actions", "gage_studies"), source)
     rep = doc.get("report")
     if not isinstance(rep, dict):
         raise ReportSpecError(f"{source}: the [report] table is missing; it needs at least "
@@ -311,6 +332,7 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
             raise ReportSpecError(f"{_where(source, 'actions')} file = {act['file']!r}: "
                                   f"{str(actions)!r} does not exist (a CSV with columns "
                                   "about, action, owner, due, status)")
+    gage_studies = _gage_studies(doc.get("gage_studies", []), base, source)
     targets_raw = doc.get("targets", {})
     _check_keys(targets_raw, KPIS, _where(source, "targets"))
     targets = {k: _number(v, f"{_where(source, 'targets')} {k}", low=_TARGET_RANGES[k][0],
@@ -340,10 +362,57 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         rules=default_rules, chart=default_chart, alarm_rate=alarm_rate, timezone=timezone,
         baseline=baseline, baseline_weeks=int(rep.get("baseline_weeks", 6)),
         context_weeks=int(rep.get("context_weeks", 4)), characteristics=tuple(chars),
-        counts=counts, actions=actions,
+        counts=counts, actions=actions, gage_studies=gage_studies,
         targets=targets, opportunities=opportunities,
         factors=tuple(dict.fromkeys(factors)), sections=include,
         source=source, sha256=sha256)
+
+
+def _gage_studies(raw: Any, base: Path, source: str) -> tuple[GageStudySpec, ...]:
+    """``[[gage_studies]]``: a study file (analysed) or a stated %GRR, per characteristic."""
+    if not isinstance(raw, list):
+        raise ReportSpecError(f"{source}: gage_studies must be an array of tables "
+                              "([[gage_studies]])")
+    out = []
+    for i, g in enumerate(raw):
+        at = _where(source, f"gage_studies[{i}]")
+        if not isinstance(g, dict):
+            raise ReportSpecError(f"{at} must be a table")
+        _check_keys(g, ("characteristic", "file", "part", "operator", "value",
+                        "percent_study_var", "ndc"), at)
+        name = g.get("characteristic")
+        if not isinstance(name, str) or not name:
+            raise ReportSpecError(f"{at} characteristic is missing: name the characteristic "
+                                  "the gauge measures")
+        if ("file" in g) == ("percent_study_var" in g):
+            raise ReportSpecError(f"{at}: give either file = \"<study table>\" (analysed "
+                                  "with leankit.msa.gage_rr) or percent_study_var = <%GRR of "
+                                  "a study made elsewhere>, not both or neither")
+        path = None
+        if "file" in g:
+            if not isinstance(g["file"], str) or not g["file"]:
+                raise ReportSpecError(f"{at} file must be a path (text)")
+            path = Path(g["file"])
+            if not path.is_absolute():
+                path = (base / path).resolve()
+            if not path.is_file():
+                raise ReportSpecError(f"{at} file = {g['file']!r}: {str(path)!r} does not "
+                                      "exist (a CSV or Parquet table with part, operator and "
+                                      "value columns)")
+        for key in ("part", "operator", "value"):
+            if key in g and (not isinstance(g[key], str) or not g[key]):
+                raise ReportSpecError(f"{at} {key} must be a column name (text)")
+        pct = g.get("percent_study_var")
+        ndc = g.get("ndc")
+        if ndc is not None and (isinstance(ndc, bool) or not isinstance(ndc, int) or ndc < 1):
+            raise ReportSpecError(f"{at} ndc = {ndc!r}: give a whole number >= 1")
+        out.append(GageStudySpec(
+            characteristic=name, file=path, part=g.get("part", "part"),
+            operator=g.get("operator", "operator"), value=g.get("value", "value"),
+            percent_study_var=None if pct is None else _number(
+                pct, f"{at} percent_study_var", low=0, open_low=True),
+            ndc=ndc))
+    return tuple(out)
 
 
 def _timezone(value: Any, where: str) -> str:
