@@ -23,7 +23,7 @@ import pandas as pd
 from leankit._text import isolate
 from leankit.errors import LeankitError, suggest
 from leankit.reports._a3spec import A3Cause, A3Metric, A3Spec
-from leankit.reports._analysis import _Failures
+from leankit.reports._analysis import _Failures, read_dataset
 from leankit.reports._spec import ReportSpecError
 from leankit.reports._verdicts import count_series
 
@@ -677,16 +677,10 @@ def analyse_a3(spec: A3Spec, *, progress: Callable[[str], None] | None = None
         The dataset is missing or empty, a filter names an unknown column.
     """
     from leankit import rca, spc
-    from leankit.io import Dataset
 
     say = progress or (lambda _m: None)
     failures = _Failures()
-    ds = Dataset(spec.data)
-    if not ds.manifest_path.exists():
-        raise ReportSpecError(f"{spec.source}: [a3] data = {str(spec.data)!r} is not a "
-                              "leankit dataset (no manifest.json); run `leankit ingest`")
-    tables = {k: ds.read_arrow(k).to_pandas() for k in
-              ("measurements", "defects", "production", "specs")}
+    _, tables = read_dataset(spec.data, f"{spec.source}: [a3] data")
     tz = spec.timezone
     before = (_local(spec.baseline[0], tz), _local(spec.baseline[1], tz))
     change = _local(spec.change, tz)

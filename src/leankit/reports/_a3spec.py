@@ -8,19 +8,12 @@ See ``docs/reports.md`` ("The A3 improvement report") and ``sample_data/a3.toml`
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from leankit.errors import suggest
-from leankit.reports._spec import ReportSpecError, _check_keys, _number, _timezone
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from leankit.reports._spec import ReportSpecError, _check_keys, _number, _timezone, read_toml
 
 __all__ = ["A3Action", "A3Cause", "A3Evidence", "A3Metric", "A3Spec", "A3Sustain",
            "load_a3_spec"]
@@ -438,14 +431,5 @@ def load_a3_spec(path: str | Path) -> A3Spec:
         key is unknown or wrong (the message names it).
     """
     path = Path(path)
-    if not path.is_file():
-        raise ReportSpecError(f"A3 spec {str(path)!r} does not exist")
-    raw = path.read_bytes()
-    try:
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ReportSpecError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ReportSpecError(f"{path}: invalid TOML: {exc}") from None
-    return a3_spec_from_dict(doc, base=path.parent, source=str(path),
-                             sha256=hashlib.sha256(raw).hexdigest())
+    doc, sha = read_toml(path, "A3 spec")
+    return a3_spec_from_dict(doc, base=path.parent, source=str(path), sha256=sha)

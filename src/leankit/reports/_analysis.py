@@ -413,6 +413,25 @@ def gage_of(g: Any, specs: tuple[float | None, float | None, float | None]
             "finding": res.finding()}
 
 
+def read_dataset(data: Any, where: str) -> tuple[Any, dict[str, pd.DataFrame]]:
+    """The dataset folder *data* and its four tables (measurements, defects, production,
+    specs) as pandas frames; *where* names the spec key in the error.
+
+    Raises
+    ------
+    ReportSpecError
+        The folder is not a leankit dataset.
+    """
+    from leankit.io import Dataset
+
+    ds = Dataset(data)
+    if not ds.manifest_path.exists():
+        raise ReportSpecError(f"{where} = {str(data)!r} is not a leankit dataset (no "
+                              "manifest.json); run `leankit ingest`")
+    return ds, {k: ds.read_arrow(k).to_pandas() for k in
+                ("measurements", "defects", "production", "specs")}
+
+
 def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = None
                  ) -> WeeklyAnalysis:
     """Analyse the week a report spec names.
@@ -424,16 +443,10 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
         dataset (the message names the spec key).
     """
     from leankit import lean, rca
-    from leankit.io import Dataset
 
     say = progress or (lambda _msg: None)
     failures = _Failures()
-    ds = Dataset(spec.data)
-    if not ds.manifest_path.exists():
-        raise ReportSpecError(f"{spec.source}: [report] data = {str(spec.data)!r} is not a "
-                              "leankit dataset (no manifest.json); run `leankit ingest`")
-    tables = {k: ds.read_arrow(k).to_pandas() for k in
-              ("measurements", "defects", "production", "specs")}
+    ds, tables = read_dataset(spec.data, f"{spec.source}: [report] data")
     meas, defects, prod, specs = (tables[k] for k in
                                   ("measurements", "defects", "production", "specs"))
     timed = {k: t for k, t in tables.items() if k != "specs"}

@@ -521,8 +521,20 @@ def load_spec(path: str | Path) -> ReportSpec:
         key is unknown or wrong (the message names it).
     """
     path = Path(path)
+    doc, sha = read_toml(path, "report spec")
+    return spec_from_dict(doc, base=path.parent, source=str(path), sha256=sha)
+
+
+def read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
+    """The parsed TOML file *path* and the SHA-256 of its bytes (reports state it).
+
+    Raises
+    ------
+    ReportSpecError
+        The file is missing, not UTF-8, or not valid TOML (line and column given).
+    """
     if not path.is_file():
-        raise ReportSpecError(f"report spec {str(path)!r} does not exist")
+        raise ReportSpecError(f"{what} {str(path)!r} does not exist")
     raw = path.read_bytes()
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
@@ -530,5 +542,4 @@ def load_spec(path: str | Path) -> ReportSpec:
         raise ReportSpecError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ReportSpecError(f"{path}: invalid TOML: {exc}") from None
-    return spec_from_dict(doc, base=path.parent, source=str(path),
-                          sha256=hashlib.sha256(raw).hexdigest())
+    return doc, hashlib.sha256(raw).hexdigest()
