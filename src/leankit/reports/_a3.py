@@ -334,8 +334,9 @@ def _rate_metric(m: A3Metric, rows: pd.DataFrame, a: _Ctx) -> MetricCheck:
     change = (f"{'fell' if rate_a < rate_b else 'rose'} from {rate_b:.4f} to {rate_a:.4f} "
               "defects per unit")
     evidence = (f"The defect rate {change}: {eff.ci_text()}"
-                + (f"; the days vary {eff.dispersion:.1f}× more than Poisson, allowed for"
-                   if eff.overdispersed else "") + ".")
+                + (f"; the days vary {eff.dispersion:.1f}× more than Poisson, allowed for "
+                   f"(the exact Poisson CI, {eff.exact.lower:.2f} to {eff.exact.upper:.2f}, "
+                   "would overstate the certainty)" if eff.overdispersed else "") + ".")
     return MetricCheck(
         metric=m, before_value=rate_b, after_value=rate_a, value_label="defects per unit",
         unit="defects/unit", chart_before=chart_b, chart_staged=chart_s, chart_family=fam,
@@ -547,31 +548,42 @@ def _cause_check(c: A3Cause, a: _Ctx, metrics: list[MetricCheck]) -> CauseCheck:
 
 
 def _signal_evidence(series: pd.DataFrame, value: str, a: _Ctx) -> tuple[bool, str]:
-    """A special cause on the individuals / subgroup-means chart of the series, with its
-    limits from the A3's baseline period."""
+    """A special cause after the baseline on the advised chart of the series: limits
+    from the A3's baseline, their width calibrated (``spc.advise``) so that a stable
+    series shows a point beyond them somewhere in the monitored window with probability
+    :data:`EVIDENCE_ALPHA` only (with hundreds of points, plain 3-sigma limits flag a
+    stable series by chance)."""
     from leankit import spc
 
     base = series[_stage(series["timestamp"], a.before, a.before) == "before"]
-    if len(base) < 10:
-        return False, "Too few baseline values to chart."
+    rest = series[series["timestamp"] >= a.before[1]]
+    if len(base) < 10 or rest.empty:
+        return False, ("Too few baseline values to chart." if len(base) < 10 else
+                       "No data after the baseline to look for a signal in.")
     sub = ("subgroup" if "subgroup" in series and series["subgroup"].notna().all()
            and series.groupby("subgroup").size().max() > 1 else None)
     kw: dict[str, Any] = {"value": value, "time": "timestamp"}
     if sub:
         kw["subgroup"] = sub
-    fam = "xbar_s" if sub else "i_mr"
+    points = int(rest[sub].nunique()) if sub else len(rest)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        chart = spc.chart(base, type=fam, rules="we_1", **kw)
-        rest = series[series["timestamp"] >= a.before[1]]
-        if len(rest):
-            chart = chart.monitor(rest)
+        advice = spc.advise(base, **kw, period_points=max(points, 1),
+                            alarm_rate=EVIDENCE_ALPHA)
+        chart = advice.chart(base)
+        new = advice.transform(rest) if advice.transformation else rest
+        chart = chart.monitor(new)
     sig = chart.signals
+    sig = sig[sig["phase"] == "II"] if "phase" in sig else sig
+    title = spc.get_family(advice.family).title
+    how = (f"the advised {title} chart (limits ±{advice.nsigmas:.2f} sigma from the "
+           f"baseline, set so a stable series shows a point beyond them in these "
+           f"{points} points with probability {EVIDENCE_ALPHA:g})")
     if not len(sig):
-        return False, f"No point beyond the {fam.replace('_', '-')} chart's limits."
+        return False, f"No point beyond the limits of {how}."
     first = pd.Timestamp(sig["time"].min()).tz_convert(a.tz)
-    return True, (f"{len(sig)} point(s) beyond the limits of the {fam.replace('_', '-')} "
-                  f"chart (baseline limits), the first at {first:%d %b %Y %H:%M}.")
+    return True, (f"{len(sig)} point(s) beyond the limits of {how}, the first at "
+                  f"{first:%d %b %Y %H:%M}.")
 
 
 def _change_evidence(series: pd.DataFrame, value: str, date: dt.date | None, days: float,

@@ -278,3 +278,47 @@ def test_cli_report_a3(tmp_path: Path, demo_dir: Path, capsys):  # noqa: F811
     assert "did it work? improved" in capsys.readouterr().out
     assert main(["report", "a3", "--spec", str(tmp_path / "missing.toml"), "--out",
                  str(out)]) != 0
+
+
+def _bore_spec(spec_file, demo_data, evidence: str, status: str = "verified"):  # noqa: F811
+    """The bore story (shift of +0.020 mm on Wed 28 Oct 15:00 CET) with one cause whose
+    evidence is a chart signal or a change point of bore_diameter."""
+    return _spec(spec_file, demo_data, **{
+        "change = 2026-11-09": "change = 2026-10-29",
+        "baseline = [2026-09-28, 2026-11-09]": "baseline = [2026-09-14, 2026-10-28]",
+        "improvement = [2026-11-09, 2026-11-23]": "improvement = [2026-10-29, 2026-11-23]",
+        'cause = "Colder hall at night"\nstatus = "open"':
+        f'cause = "Tool change offset"\nstatus = "{status}"\nevidence = {evidence}'})
+
+
+def _cause(rep, name: str) -> dict:
+    return next(c for c in rep.data["causes"] if c["cause"] == name)
+
+
+def test_change_point_evidence_matches_the_planted_date(spec_file, demo_data):  # noqa: F811
+    rep = a3_report(load_a3_spec(_bore_spec(
+        spec_file, demo_data, '{ change_point = "bore_diameter", date = 2026-10-28 }')))
+    c = _cause(rep, "Tool change offset")
+    assert c["status_shown"] == "verified", c
+    assert "Change point at 28 Oct 2026" in c["evidence"]
+    wrong = a3_report(load_a3_spec(_bore_spec(
+        spec_file, demo_data, '{ change_point = "bore_diameter", date = 2026-10-05 }')))
+    c = _cause(wrong, "Tool change offset")
+    assert c["status_shown"] == "not verified" and "No change point within 2 days" in \
+        c["evidence"]
+
+
+def test_signal_evidence(spec_file, demo_data):  # noqa: F811
+    rep = a3_report(load_a3_spec(_bore_spec(spec_file, demo_data,
+                                            '{ signal = "bore_diameter" }')))
+    c = _cause(rep, "Tool change offset")
+    assert c["status_shown"] == "verified" and "beyond the limits" in c["evidence"]
+    assert "28 Oct 2026" in c["evidence"]           # the first shifted subgroup signals
+    stable = a3_report(load_a3_spec(_bore_spec(spec_file, demo_data,
+                                               '{ signal = "flange_thickness" }',
+                                               status="refuted")))
+    c = _cause(stable, "Tool change offset")
+    assert c["status_shown"] == "refuted" and c["evidence"].startswith("No point beyond")
+    with pytest.raises(ReportSpecError, match="'bore_diam', which is not a characteristic"):
+        a3_report(load_a3_spec(_bore_spec(spec_file, demo_data,
+                                          '{ signal = "bore_diam" }')))
