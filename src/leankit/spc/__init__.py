@@ -63,6 +63,7 @@ from leankit.spc._results import ChartCollection, ControlChart, Limits
 from leankit.spc._rules import RULE_SETS, RULES, Rule, RuleError, evaluate, resolve_rules
 from leankit.spc._run_chart import RunChart, run_chart
 from leankit.spc._sigma import ESTIMATORS
+from leankit.spc._subgroup_stats import chart_from_stats, count_stats, subgroup_stats
 from leankit.spc._zmr import ZmrChart, zmr
 
 __all__ = [
@@ -104,8 +105,10 @@ __all__ = [
     "chart",
     "chart_by",
     "chart_figure",
+    "chart_from_stats",
     "chart_from_version",
     "constants_table",
+    "count_stats",
     "cusum",
     "d2",
     "d3",
@@ -125,6 +128,7 @@ __all__ = [
     "resolve_rules",
     "run_chart",
     "shapiro_wilk",
+    "subgroup_stats",
     "t_chart",
     "u_chart",
     "xbar_r",

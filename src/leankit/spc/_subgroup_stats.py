@@ -1,0 +1,502 @@
+"""Subgroup statistics computed in the engine, and control charts built from them.
+
+The one step of an analysis that touches every raw row is raw values -> subgroup
+statistics. :func:`subgroup_stats` and :func:`count_stats` express it as an Ibis
+group-by, so it runs where the data is (DuckDB over Parquet, PostgreSQL, Spark) and
+only the small per-subgroup table comes back to pandas. :func:`chart_from_stats`
+then builds a Shewhart chart (X̄-R, X̄-S, I-MR, p, np, c, u) from that table with the
+chart engine's own estimators and limit formulas, without the raw values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from leankit.errors import (
+    ColumnNotFoundError,
+    DataQualityWarning,
+    InsufficientDataError,
+    LeankitError,
+    SchemaError,
+)
+from leankit.spc._charts import (
+    Exclude,
+    Missing,
+    Rules,
+    _finish_groups,
+    _handle_missing,
+    _make,
+    _options,
+)
+from leankit.spc._constants import UnsupportedSubgroupError
+from leankit.spc._families import get_family
+from leankit.spc._results import ControlChart, Limits
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+__all__ = ["chart_from_stats", "count_stats", "subgroup_stats"]
+
+#: Chart types :func:`chart_from_stats` builds, by the input they need.
+VARIABLE_TYPES = ("xbar_r", "xbar_s")
+INDIVIDUAL_TYPES = ("i_mr",)
+COUNT_TYPES = ("p", "np", "c", "u")
+
+
+def _as_table(table: Any) -> ir.Table:
+    """An Ibis table: the expression itself, or a DataFrame as an in-process memtable."""
+    import ibis
+    import ibis.expr.types as ir
+
+    if isinstance(table, ir.Table):
+        return table
+    if isinstance(table, pd.DataFrame):
+        import pyarrow as pa
+
+        # through Arrow: ibis's own pandas inference trips pandas 3 deprecation warnings
+        return ibis.memtable(pa.Table.from_pandas(table, preserve_index=False))
+    raise TypeError(
+        "table must be an Ibis table expression (leankit.data.connect(...).scan(...)) "
+        f"or a pandas DataFrame, got {type(table).__name__}"
+    )
+
+
+def _keys(by: str | Sequence[str] | None) -> list[str]:
+    return [] if by is None else [by] if isinstance(by, str) else list(by)
+
+
+def _require(t: ir.Table, **cols: str | None) -> None:
+    for c in cols.values():
+        if c is not None and c not in t.columns:
+            raise ColumnNotFoundError(c, t.columns)
+
+
+def _run(expr: Any, what: str) -> pd.DataFrame:
+    from leankit.data._source import SourceError, quiet_engine
+
+    try:
+        with quiet_engine():
+            out: pd.DataFrame = expr.to_pyarrow().to_pandas()
+    except LeankitError:
+        raise
+    except Exception as exc:  # every engine has its own exception classes
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SourceError(
+            f"the engine could not compute the {what}: {text}; check the source's table "
+            "or query and the column names and types"
+        ) from None
+    return out
+
+
+def _utc(s: pd.Series) -> pd.Series:
+    """Times as ``datetime64[us, UTC]`` whatever the engine returned (other columns, e.g.
+    a sample number used as the time, as they are)."""
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        if s.dtype != object or not s.map(lambda v: isinstance(v, dt.datetime)).all():
+            return s
+    s = pd.to_datetime(s)
+    s = s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
+    return s.astype("datetime64[us, UTC]")
+
+
+def subgroup_stats(table: Any, *, value: str = "value", subgroup: str | None = "subgroup",
+                   time: str = "timestamp", by: str | Sequence[str] | None = None
+                   ) -> pd.DataFrame:
+    """Per-subgroup statistics of measured values, computed in the engine.
+
+    Parameters
+    ----------
+    table : Ibis table expression or pandas.DataFrame
+        Raw measurements, e.g. ``leankit.data.connect(DIR).scan("measurements")``. A
+        DataFrame is computed by an in-process DuckDB.
+    value, time : str
+        Columns of the measured values and of their times.
+    subgroup : str or None, default "subgroup"
+        Column of the subgroup ids. Rows without one are left out (with a
+        :class:`~leankit.errors.DataQualityWarning` saying how many). ``None``: every
+        distinct time is a subgroup (individual values, for an I-MR chart).
+    by : str or list of str, optional
+        Further grouping columns (characteristic, line ...): one set of subgroups each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subgroup, sorted by ``first`` (then by the keys): the *by*
+        columns, ``subgroup``, ``n`` (non-missing values), ``mean``, ``sd`` (n − 1
+        denominator; NaN when n = 1), ``min``, ``max``, ``range``, ``first``, ``last``
+        (times, UTC).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"subgroup": ["a", "a", "b", "b"], "value": [1.0, 3.0, 2.0, 6.0],
+    ...                     "timestamp": pd.to_datetime(["2026-01-05 08:00", "2026-01-05 08:01",
+    ...                                                  "2026-01-05 09:00", "2026-01-05 09:02"],
+    ...                                                 utc=True)})
+    >>> subgroup_stats(raw)[["subgroup", "n", "mean", "sd", "range"]]
+      subgroup  n  mean        sd  range
+    0        a  2   2.0  1.414214    2.0
+    1        b  2   4.0  2.828427    4.0
+    """
+    t = _as_table(table)
+    keys = _keys(by)
+    _require(t, value=value, time=time, subgroup=subgroup, **{f"by{i}": k for i, k in
+                                                               enumerate(keys)})
+    if subgroup is not None and subgroup in keys:
+        raise ValueError(f"{subgroup!r} is both subgroup= and in by=")
+    sub = subgroup if subgroup is not None else time
+    x = t[value].cast("float64")
+    agg = t.group_by([*keys, t[sub].name("subgroup")]).aggregate(
+        n=x.count(), mean=x.mean(), sd=x.std(how="sample"), min=x.min(), max=x.max(),
+        first=t[time].min(), last=t[time].max())
+    out = _run(agg, "subgroup statistics")
+    if subgroup is not None:
+        lost = out["subgroup"].isna()
+        if lost.any():
+            rows = int(out.loc[lost, "n"].sum())
+            warnings.warn(
+                f"{rows:,} value(s) have no subgroup id in {subgroup!r} and are left out "
+                "of the subgroup statistics; give subgroup=None to treat each time as a "
+                "subgroup of its own (individual values)", DataQualityWarning, stacklevel=2)
+            out = out[~lost]
+    out["n"] = out["n"].astype("int64")
+    for c in ("mean", "sd", "min", "max"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    out["range"] = out["max"] - out["min"]
+    out["first"], out["last"] = _utc(out["first"]), _utc(out["last"])
+    if subgroup is None:
+        out["subgroup"] = _utc(out["subgroup"])
+    cols = [*keys, "subgroup", "n", "mean", "sd", "min", "max", "range", "first", "last"]
+    out = out[cols].sort_values(["first", *keys, "subgroup"], kind="stable")
+    return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ counts
+
+
+def _offsets(tz: str, start: pd.Timestamp, end: pd.Timestamp
+             ) -> tuple[list[pd.Timestamp], list[float]]:
+    """The zone's UTC offsets (seconds) over ``[start, end]``: offset ``k`` applies from
+    ``changes[k - 1]`` (inclusive) to ``changes[k]`` (exclusive)."""
+    grid = pd.date_range(start.floor("D") - pd.Timedelta(days=2),
+                         end.ceil("D") + pd.Timedelta(days=2), freq="15min", tz="UTC")
+    local = grid.tz_convert(tz).tz_localize(None)
+    off = (local - grid.tz_localize(None)).total_seconds().to_numpy(dtype=float)
+    at = np.flatnonzero(off[1:] != off[:-1]) + 1
+    return [grid[i] for i in at], [float(off[0]), *(float(off[i]) for i in at)]
+
+
+def count_stats(table: Any, *, count: str = "count", size: str = "inspected",
+                period: Literal["day", "week", "lot"] = "day",
+                by: str | Sequence[str] | None = None, tz: str = "UTC",
+                time: str = "timestamp", lot: str = "lot") -> pd.DataFrame:
+    """Defect counts and units inspected per period, computed in the engine.
+
+    The same numbers as the weekly report's count series: when every row has a
+    *lot*, each inspection lot is one unit of account (its time is its earliest row,
+    its count the sum of its rows, its units inspected the largest of its rows, so a
+    lot's units are counted once); otherwise every row is a lot of its own. Lots are
+    then summed per calendar day (or ISO week, Monday to Sunday) in the zone *tz*,
+    or listed one per point (``period="lot"``).
+
+    Parameters
+    ----------
+    table : Ibis table expression or pandas.DataFrame
+        Defect rows, e.g. ``leankit.data.connect(DIR).scan("defects")``.
+    count, size, time, lot : str
+        Columns of the defect counts, units inspected, times and inspection lots.
+    period : {"day", "week", "lot"}
+        One point per local day, per local ISO week, or per lot.
+    by : str or list of str, optional
+        Further grouping columns (line, defect_type ...): one series each.
+    tz : str, default "UTC"
+        Time zone of the days and weeks (an IANA name such as ``Europe/Berlin``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The *by* columns, ``timestamp`` (start of the day or week in *tz*, as UTC; a
+        lot's earliest time), ``count``, ``inspected``, ``label`` (``2026-11-02``,
+        ``2026-W45`` or the lot id), sorted by time (then by the keys and label). A
+        count or a number inspected with no value in the period is 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"lot": ["a", "a", "b"], "count": [2, 1, 0],
+    ...                     "inspected": [400, 400, 380],
+    ...                     "timestamp": pd.to_datetime(["2026-01-05 08:00", "2026-01-05 08:00",
+    ...                                                  "2026-01-05 23:30"], utc=True)})
+    >>> count_stats(log, tz="Europe/Berlin")[["label", "count", "inspected"]]
+            label  count  inspected
+    0  2026-01-05      3        400
+    1  2026-01-06      0        380
+    """
+    import ibis
+
+    if period not in ("day", "week", "lot"):
+        raise ValueError(f"period= must be 'day', 'week' or 'lot', got {period!r}")
+    try:
+        pd.Timestamp("2026-01-01", tz=tz)
+    except Exception as exc:  # zoneinfo / pytz errors
+        raise ValueError(f"tz={tz!r} is not a known time zone ({exc}); give an IANA name "
+                         "such as 'Europe/Berlin' or 'UTC'") from None
+    t = _as_table(table)
+    keys = _keys(by)
+    _require(t, count=count, size=size, time=time,
+             **{f"by{i}": k for i, k in enumerate(keys)})
+    has_lot = lot in t.columns
+    facts = _run(t.aggregate(rows=t.count(), lots=(t[lot].count() if has_lot
+                                                    else ibis.literal(0)),
+                             start=t[time].min(), end=t[time].max()), "count summary")
+    rows, lots_n = int(facts["rows"].iloc[0]), int(facts["lots"].iloc[0])
+    out_cols = [*keys, "timestamp", "count", "inspected", "label"]
+    if rows == 0:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in out_cols})
+    by_lot = has_lot and lots_n == rows
+    if by_lot:
+        lots = t.group_by([*keys, t[lot].name("label")]).aggregate(
+            timestamp=t[time].min(), count=t[count].sum(), inspected=t[size].max())
+    else:
+        lots = t.select(*keys, timestamp=t[time], count=t[count], inspected=t[size])
+    if period == "lot":
+        out = _run(lots, "counts per lot")
+        if not by_lot:
+            out["timestamp"] = _utc(out["timestamp"])
+            out = out.sort_values(["timestamp", *keys], kind="stable").reset_index(drop=True)
+            out["label"] = [str(i) for i in range(len(out))]
+        out["timestamp"] = _utc(out["timestamp"])
+        out = _fill(out)
+        return out[out_cols].sort_values(["timestamp", *keys, "label"], kind="stable"
+                                         ).reset_index(drop=True)
+    start, end = _utc(facts["start"]).iloc[0], _utc(facts["end"]).iloc[0]
+    changes, offsets = _offsets(tz, start, end)
+    ts = lots["timestamp"]
+    if changes:
+        offset: Any = ibis.cases(*[(ts < ibis.timestamp(c.isoformat()), o)
+                                   for c, o in zip(changes, offsets, strict=False)],
+                                 else_=offsets[-1])
+    else:
+        offset = ibis.literal(offsets[0])
+    local_day = ((ts.epoch_seconds().cast("float64") + offset) / 86400.0).floor()
+    bucket = ((local_day + 3) / 7).floor() if period == "week" else local_day
+    per = lots.group_by([*keys, bucket.cast("int64").name("bucket")]).aggregate(
+        count=lots["count"].sum(), inspected=lots["inspected"].sum())
+    out = _fill(_run(per, f"counts per {period}"))
+    days = out["bucket"].to_numpy(dtype=np.int64) * (7 if period == "week" else 1) - (
+        3 if period == "week" else 0)
+    local = pd.to_datetime(days, unit="D")
+    fmt = "%G-W%V" if period == "week" else "%Y-%m-%d"
+    out["label"] = local.strftime(fmt)
+    out["timestamp"] = (pd.Series(local).dt.tz_localize(tz, ambiguous="NaT",
+                                                       nonexistent="shift_forward")
+                        .dt.tz_convert("UTC").astype("datetime64[us, UTC]").to_numpy())
+    out["timestamp"] = _utc(out["timestamp"])
+    return out[out_cols].sort_values(["timestamp", *keys, "label"], kind="stable"
+                                     ).reset_index(drop=True)
+
+
+def _fill(out: pd.DataFrame) -> pd.DataFrame:
+    for c in ("count", "inspected"):
+        col = pd.to_numeric(out[c], errors="coerce").fillna(0)
+        whole = bool(np.all(np.mod(col.to_numpy(dtype=float), 1) == 0))
+        out[c] = col.astype("int64") if whole else col.astype("float64")
+    return out
+
+
+# ------------------------------------------------------------------ charts
+
+
+class _StatsSummariser:
+    """Per-subgroup statistics -> the chart engine's subgroup table (no raw values).
+
+    A plain object (like the engine's own summariser), so ``chart.monitor(new_stats)``
+    works and a chart pickles.
+    """
+
+    def __init__(self, chart: str, columns: Mapping[str, str | None], time: str | None,
+                 stage: str | None, exclude: Exclude, missing: Missing,
+                 opts: Mapping[str, Any]) -> None:
+        self.chart, self.columns, self.time, self.stage = chart, dict(columns), time, stage
+        self.exclude, self.missing, self.opts = exclude, missing, opts
+
+    def __call__(self, df: pd.DataFrame, use_exclude: bool = True
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError("chart_from_stats needs the DataFrame of subgroup_stats or "
+                            f"count_stats, got {type(df).__name__}")
+        fam = get_family(self.chart)
+        cols = self.columns
+        need = [c for c in cols.values() if c]
+        keep = [*need, *(c for c in (self.time, self.stage) if c)]
+        if use_exclude and isinstance(self.exclude, str):
+            keep.append(self.exclude)
+        for c in keep:
+            if c not in df.columns:
+                raise ColumnNotFoundError(c, [str(x) for x in df.columns],
+                                          what="the statistics table")
+        check = [c for c in dict.fromkeys(need) if c != cols["subgroup"]]
+        df, excl = _handle_missing(df, check, self.missing)
+        if df.empty:
+            raise InsufficientDataError("no subgroups left to chart (all missing or empty)")
+        key = df[cols["subgroup"]] if cols["subgroup"] else pd.Series(df.index, index=df.index)
+        if not key.is_unique:
+            dup = key[key.duplicated()].head(3).tolist()
+            raise SchemaError(
+                f"chart_from_stats needs one row per subgroup, but {dup} repeat in "
+                f"{cols['subgroup'] or 'the index'}; give by= columns to subgroup_stats "
+                "and chart each group on its own (or filter one first)")
+        n = pd.to_numeric(df[cols["n"]], errors="coerce").to_numpy(dtype=float) if cols.get(
+            "n") else None
+        if fam.input == "subgroups":
+            assert n is not None
+            sd = (df[cols["sd"]].to_numpy(dtype=float) if cols.get("sd")
+                  else np.full(len(df), np.nan))
+            rng = (df[cols["range"]].to_numpy(dtype=float) if cols.get("range")
+                   else np.full(len(df), np.nan))
+            groups = pd.DataFrame({"n": n.astype(np.int64), "mean": df[cols["mean"]].to_numpy(
+                dtype=float), "range": rng, "sd": sd}, index=key.to_numpy())
+            small = groups.index[groups["n"] < fam.min_size]
+            if len(small):
+                raise UnsupportedSubgroupError(
+                    f"{self.chart} needs subgroups of at least {fam.min_size} values; "
+                    f"subgroup(s) {list(small[:5])} have fewer. Chart individual values "
+                    "with type='i_mr' (subgroup_stats(..., subgroup=None)), or drop them.")
+        elif fam.input == "values":
+            assert n is not None
+            if not bool(np.all(n == 1)):
+                bad = key.to_numpy()[np.flatnonzero(n != 1)[:5]].tolist()
+                raise UnsupportedSubgroupError(
+                    f"i_mr charts one value per point, but subgroup(s) {bad} have n != 1; "
+                    "use type='xbar_s' or 'xbar_r' for subgroups, or subgroup_stats(..., "
+                    "subgroup=None) for individual values")
+            groups = pd.DataFrame({"n": 1, "value": df[cols["mean"]].to_numpy(dtype=float)},
+                                  index=key.to_numpy())
+        else:
+            cnt = pd.to_numeric(df[cols["count"]], errors="coerce")
+            sz = (pd.to_numeric(df[cols["size"]], errors="coerce") if cols.get("size")
+                  else pd.Series(1.0, index=df.index))
+            if (cnt < 0).any() or (sz <= 0).any():
+                bad = df[(cnt < 0) | (sz <= 0)].head(5)
+                raise SchemaError(f"{self.chart}_chart: counts must be >= 0 and sizes > 0; "
+                                  f"offending rows: {bad.index.tolist()}", failure_cases=bad)
+            groups = pd.DataFrame({"n": sz.to_numpy(), "count": cnt.to_numpy(),
+                                   "size": sz.to_numpy()}, index=key.to_numpy())
+        if fam.check is not None:
+            fam.check(groups, df, self.opts)
+        out = _finish_groups(groups, df, key=key, time=self.time, stage=self.stage,
+                             exclude=self.exclude if use_exclude else None,
+                             sub_col=cols["subgroup"], one_row_each=True)
+        return out, excl
+
+
+def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = None,
+                     time: str | None = None, stage: str | None = None,
+                     exclude: Exclude = None, rules: Rules | EllipsisType = ...,
+                     rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+                     dispersion_rules: Rules = "limits", nsigmas: float = 3.0,
+                     limits: Limits | Mapping[str, Any] | None = None,
+                     standards: Mapping[str, float | None] | None = None,
+                     missing: Missing = "raise", n: str = "n", mean: str = "mean",
+                     sd: str = "sd", range: str = "range", count: str = "count",
+                     size: str | None = "inspected", **settings: Any) -> ControlChart:
+    """A Shewhart control chart from per-subgroup statistics, without the raw values.
+
+    The chart engine's own estimators, limit formulas and run rules are applied to the
+    table of :func:`subgroup_stats` (``xbar_r``, ``xbar_s``, ``i_mr``) or of
+    :func:`count_stats` (``p``, ``np``, ``c``, ``u``), so the limits are those of the
+    chart built from the raw rows (``spc.xbar_s(raw, ...)``) up to the rounding of the
+    engine's sums (about 1e-15 relative). What needs the raw values is not available:
+    ``chart.data`` holds one row per subgroup, not the values.
+
+    Parameters
+    ----------
+    stats : pandas.DataFrame
+        One row per subgroup (point), in any order: points are plotted by *time*.
+    type : {"xbar_r", "xbar_s", "i_mr", "p", "np", "c", "u"}
+        The chart. X̄-R reads ``n, mean, range``; X̄-S ``n, mean, sd``; I-MR ``n`` (all
+        1) and ``mean``; attribute charts ``count`` and *size*.
+    subgroup : str, optional
+        Column of the point labels; default ``subgroup`` (variables) or ``label``
+        (counts) when the table has it, else the row index.
+    time : str, optional
+        Column that orders the points; default ``first`` (variables) or ``timestamp``
+        (counts) when the table has it.
+    stage, exclude, rules, rule_params, dispersion_rules, nsigmas, limits, missing
+        As for :func:`leankit.spc.xbar_r` and the other constructors.
+    standards : mapping, optional
+        Known parameters (``{"mu": .., "sigma": ..}``, ``{"p": ..}`` ...).
+    n, mean, sd, range, count, size : str
+        Column names of the statistics (``size=None`` for a c chart without sizes).
+    **settings
+        The family's settings, e.g. ``sigma_method="pooled"`` or ``span=3``.
+
+    Examples
+    --------
+    >>> from leankit import datasets, spc
+    >>> rings = datasets.piston_rings().head(125)
+    >>> stats = spc.subgroup_stats(rings, value="diameter", subgroup="sample", time="sample")
+    >>> chart = spc.chart_from_stats(stats, "xbar_r")
+    >>> raw = spc.xbar_r(rings, value="diameter", subgroup="sample")
+    >>> abs(chart.limits["ucl"] - raw.limits["ucl"]).max() < 1e-12
+    np.True_
+    """
+    fam = get_family(type)
+    if fam.id not in (*VARIABLE_TYPES, *INDIVIDUAL_TYPES, *COUNT_TYPES):
+        raise ValueError(
+            f"chart_from_stats builds the Shewhart charts "
+            f"{', '.join((*VARIABLE_TYPES, *INDIVIDUAL_TYPES, *COUNT_TYPES))}; "
+            f"{type!r} needs the raw values: build it with spc.chart(data, type={type!r}, ...)"
+        )
+    if not isinstance(stats, pd.DataFrame):
+        raise TypeError("stats must be the DataFrame of subgroup_stats or count_stats, got "
+                        f"{stats.__class__.__name__}")
+    attr = fam.input == "counts"
+    if subgroup is None:
+        default = "label" if attr else "subgroup"
+        subgroup = default if default in stats.columns else None
+    if time is None:
+        default = "timestamp" if attr else "first"
+        time = default if default in stats.columns else None
+    if fam.id == "c" and size is not None and size not in stats.columns:
+        size = None
+    if attr:
+        columns: dict[str, str | None] = {"subgroup": subgroup, "count": count, "size": size}
+    elif fam.id == "xbar_r":
+        columns = {"subgroup": subgroup, "n": n, "mean": mean, "range": range}
+    elif fam.id == "xbar_s":
+        columns = {"subgroup": subgroup, "n": n, "mean": mean, "sd": sd}
+    else:
+        columns = {"subgroup": subgroup, "n": n, "mean": mean}
+    unknown = sorted(set(settings) - set(fam.settings))
+    if unknown:
+        raise TypeError(f"{fam.id} got unexpected setting(s) {', '.join(unknown)}; its "
+                        f"settings: {', '.join(sorted(fam.settings)) or 'none'}")
+    method = settings.get("sigma_method")
+    if fam.id in VARIABLE_TYPES and method not in (None, "rbar", "sbar", "pooled"):
+        raise ValueError(f"sigma_method= must be one of rbar, sbar, pooled, got {method!r}")
+    if fam.id in INDIVIDUAL_TYPES and method not in (None, "mrbar", "median_mr", "sd"):
+        raise ValueError(f"sigma_method= must be one of mrbar, median_mr, sd, got {method!r}")
+    if rules is ...:
+        rules = fam.default_rules
+    if fam.valid_rules is not None and rules is not None:
+        fam.check_rules(rules)
+    if not (isinstance(nsigmas, (int, float)) and math.isfinite(nsigmas)):
+        raise ValueError(f"nsigmas= must be a positive number, got {nsigmas!r}")
+    used = {"value": mean if not attr else None, "subgroup": subgroup,
+            "count": count if attr else None, "size": size if attr else None}
+    opts = _options(fam.id, rules=rules, rule_params=rule_params,
+                    dispersion_rules=dispersion_rules, nsigmas=nsigmas, limits=limits,
+                    standards=dict(standards or {}), **{**fam.settings, **settings},
+                    **{k: v for k, v in used.items() if k in fam.column_args},
+                    time=time, stage=stage)
+    summarize = _StatsSummariser(fam.id, columns, time, stage, exclude, missing, opts)
+    return _make(fam.id, stats, summarize, opts)
