@@ -343,7 +343,9 @@ class _StatsSummariser:
             if c not in df.columns:
                 raise ColumnNotFoundError(c, [str(x) for x in df.columns],
                                           what="the statistics table")
-        check = [c for c in dict.fromkeys(need) if c != cols["subgroup"]]
+        # sd and range are not checked here: NaN for n = 1 (refused below as too small)
+        check = [c for c in dict.fromkeys(need) if c not in (
+            cols["subgroup"], cols.get("sd"), cols.get("range"))]
         df, excl = _handle_missing(df, check, self.missing)
         if df.empty:
             raise InsufficientDataError("no subgroups left to chart (all missing or empty)")
@@ -470,10 +472,13 @@ def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = N
         size = None
     if attr:
         columns: dict[str, str | None] = {"subgroup": subgroup, "count": count, "size": size}
-    elif fam.id == "xbar_r":
-        columns = {"subgroup": subgroup, "n": n, "mean": mean, "range": range}
-    elif fam.id == "xbar_s":
-        columns = {"subgroup": subgroup, "n": n, "mean": mean, "sd": sd}
+    elif fam.id in VARIABLE_TYPES:
+        # both spreads when the table has them (sigma_method= may use either), else the
+        # one the chart plots
+        columns = {"subgroup": subgroup, "n": n, "mean": mean}
+        for key, col in (("range", range), ("sd", sd)):
+            if col in stats.columns or key == ("range" if fam.id == "xbar_r" else "sd"):
+                columns[key] = col
     else:
         columns = {"subgroup": subgroup, "n": n, "mean": mean}
     unknown = sorted(set(settings) - set(fam.settings))
