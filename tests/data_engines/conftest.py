@@ -182,7 +182,7 @@ def _pg_load(con: Any, name: str, table: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A local Spark session (``local[2]``), shared by every test."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         unavailable("Java is not installed (apt-get install default-jre-headless)")
@@ -197,6 +197,10 @@ def spark() -> Iterator[Any]:
                    .config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.shuffle.partitions", "2")
                    .config("spark.driver.memory", "1g")
+                   .config("spark.sql.warehouse.dir",
+                           str(tmp_path_factory.mktemp("spark-warehouse")))
+                   .config("spark.driver.extraJavaOptions",
+                           f"-Dderby.system.home={tmp_path_factory.mktemp('derby')}")
                    .getOrCreate())
     except Exception as exc:  # noqa: BLE001 - any start failure means "no Spark"
         unavailable(f"Spark could not start: {exc}")

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,13 +77,25 @@ class SourceError(LeankitError, ValueError):
 @contextlib.contextmanager
 def quiet_engine() -> Iterator[None]:
     """Silence the engines' own deprecation warnings about each other (Ibis 12 calls
-    DuckDB 2's deprecated ``fetch_arrow_table``): not the user's to act on."""
+    DuckDB 2's deprecated ``fetch_arrow_table``, PySpark 4.0 pandas 3's ``copy=``): not
+    the user's to act on."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"fetch_arrow_table\(\) is deprecated",
                                 category=DeprecationWarning)
         warnings.filterwarnings("ignore", message=r"The 'future\.infer_string' option",
                                 category=Warning)
-        yield
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            # e.g. PySpark 4.0's toPandas passing copy= to pandas 3
+            warnings.filterwarnings("ignore", category=category,
+                                    module=r"^(ibis|pyspark|py4j|sqlglot)(\.|$)")
+        # PySpark drops the local sockets it fetched results through without closing
+        warnings.filterwarnings("ignore", message=r"unclosed <socket",
+                                category=ResourceWarning)
+        try:
+            yield
+        finally:
+            if "pyspark" in sys.modules:
+                gc.collect()  # ... so they are collected here, under this filter
 
 
 def _first_line(exc: BaseException) -> str:
@@ -456,6 +471,12 @@ class Source:
         known = [c for c in (*ts.names, "source_file", "source_row") if c in t.columns]
         return t.select(*known)
 
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Close the connection (a Spark session given by the caller stays open)."""
         if self.engine == "pyspark":
@@ -630,9 +651,17 @@ def _postgres(url: str, specs: Mapping[str, _Table],
             "database name, user and password in the URL "
             "(postgresql://user:password@host:port/database) and that the server runs"
         ) from None
+    raw = getattr(con, "con", None)
+    if raw is not None:  # closed with the backend (by GC too), never left dangling
+        weakref.finalize(con, _close_quietly, raw)
     with contextlib.suppress(Exception):
         con.raw_sql("SET TIME ZONE 'UTC'")
     return Source(con, engine="postgres", description=shown, tables=specs, rename=rename)
+
+
+def _close_quietly(con: Any) -> None:
+    with contextlib.suppress(Exception):
+        con.close()
 
 
 def _spark(session: Any, description: str, specs: Mapping[str, _Table],
