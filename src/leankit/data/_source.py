@@ -59,6 +59,9 @@ TIME_COLUMNS: Mapping[str, str] = {
     "production": "period_start",
 }
 
+#: Seconds a database connection may take before it is given up (unless the URL says).
+CONNECT_TIMEOUT = 15
+
 PARTITIONED = "partitioned"
 _BUILT_FROM = "_built_from.json"
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -643,8 +646,11 @@ def _postgres(url: str, specs: Mapping[str, _Table],
             f"{shown} is a PostgreSQL URL, but the PostgreSQL driver is not installed; "
             "install leankit[postgres] (pip install 'leankit[postgres]')"
         ) from None
+    target = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    if "connect_timeout=" not in target:  # a silent host fails in seconds, not minutes
+        target += ("&" if "?" in target else "?") + f"connect_timeout={CONNECT_TIMEOUT}"
     try:
-        con = ibis.connect(url.replace("postgresql+psycopg://", "postgresql://", 1))
+        con = ibis.connect(target)
     except Exception as exc:
         raise SourceError(
             f"cannot connect to {shown}: {_first_line(exc)}; check the host, port, "
