@@ -209,15 +209,21 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     try:
         yield session
     finally:
-        session.stop()
+        from leankit.data._source import quiet_engine
+
+        with quiet_engine():
+            session.stop()
 
 
 @pytest.fixture(scope="session")
 def spark_loaded(spark: Any, partitioned: Path) -> Any:
     """Spark with temporary views ``measurements`` and ``defects`` over the partitioned
     copy's Parquet files (the same rows as the dataset)."""
-    for kind in ("measurements", "defects"):
-        files = sorted(str(p) for p in (partitioned / "partitioned" / kind).glob(
-            "week=*/*.parquet"))
-        spark.read.parquet(*files).createOrReplaceTempView(kind)
+    from leankit.data._source import quiet_engine
+
+    with quiet_engine():  # PySpark's unclosed result sockets are collected in here
+        for kind in ("measurements", "defects"):
+            files = sorted(str(p) for p in (partitioned / "partitioned" / kind).glob(
+                "week=*/*.parquet"))
+            spark.read.parquet(*files).createOrReplaceTempView(kind)
     return spark
