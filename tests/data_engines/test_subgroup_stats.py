@@ -25,7 +25,9 @@ TOL = 1e-12
 def _pandas_stats(raw: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """The statistics by pandas alone (the independent computation)."""
     g = raw.groupby([*by, "subgroup"])
-    out = pd.DataFrame({"n": g["value"].count(), "mean": g["value"].mean(),
+    out = pd.DataFrame({"n": g["value"].count(),
+                        "missing": g["value"].size() - g["value"].count(),
+                        "mean": g["value"].mean(),
                         "sd": g["value"].std(ddof=1), "min": g["value"].min(),
                         "max": g["value"].max(), "first": g["timestamp"].min(),
                         "last": g["timestamp"].max()}).reset_index()
@@ -45,6 +47,17 @@ def test_subgroup_stats_equal_pandas(dataset: Path) -> None:
     pd.testing.assert_frame_equal(got_k, want_k, check_dtype=False, rtol=1e-13)
     assert got["first"].is_monotonic_increasing
     assert got["n"].sum() == raw["subgroup"].notna().sum()
+
+
+def test_missing_values_are_counted_not_used() -> None:
+    t = pd.to_datetime(["2026-01-05 08:00"] * 3 + ["2026-01-05 09:00"] * 2, utc=True)
+    raw = pd.DataFrame({"timestamp": t, "subgroup": ["a", "a", "a", "b", "b"],
+                        "value": [1.0, np.nan, 3.0, np.nan, np.nan]})
+    got = spc.subgroup_stats(raw).set_index("subgroup")
+    assert got.loc["a", ["n", "missing", "mean"]].tolist() == [2, 1, 2.0]
+    assert got.loc["b", "n"] == 0 and got.loc["b", "missing"] == 2
+    assert np.isnan(got.loc["b", "mean"])
+    assert int(got["n"].sum() + got["missing"].sum()) == len(raw)  # every row accounted for
 
 
 def test_subgroup_none_makes_each_time_a_subgroup() -> None:

@@ -684,7 +684,7 @@ def _spark(session: Any, description: str, specs: Mapping[str, _Table],
 # ------------------------------------------------------------------ partitioning
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PartitionReport:
     """What :func:`partition` did, per kind.
 
@@ -752,7 +752,7 @@ def partition(dataset: str | Path, *, by: str = "week") -> PartitionReport:
             rows.append(_partition_kind(src, root, kind, tcol))
     finally:
         src.close()
-    return PartitionReport(str(root), pd.DataFrame(rows))
+    return PartitionReport(dataset=str(root), tables=pd.DataFrame(rows))
 
 
 def _partition_kind(src: Source, root: Path, kind: str, tcol: str) -> dict[str, Any]:

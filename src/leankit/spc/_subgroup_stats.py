@@ -130,7 +130,8 @@ def subgroup_stats(table: Any, *, value: str = "value", subgroup: str | None = "
     -------
     pandas.DataFrame
         One row per subgroup, sorted by ``first`` (then by the keys): the *by*
-        columns, ``subgroup``, ``n`` (non-missing values), ``mean``, ``sd`` (n − 1
+        columns, ``subgroup``, ``n`` (non-missing values), ``missing`` (rows of the
+        subgroup without a value, left out of the statistics), ``mean``, ``sd`` (n − 1
         denominator; NaN when n = 1), ``min``, ``max``, ``range``, ``first``, ``last``
         (times, UTC).
 
@@ -155,26 +156,29 @@ def subgroup_stats(table: Any, *, value: str = "value", subgroup: str | None = "
     sub = subgroup if subgroup is not None else time
     x = t[value].cast("float64")
     agg = t.group_by([*keys, t[sub].name("subgroup")]).aggregate(
-        n=x.count(), mean=x.mean(), sd=x.std(how="sample"), min=x.min(), max=x.max(),
-        first=t[time].min(), last=t[time].max())
+        n=x.count(), missing=x.isnull().sum(), mean=x.mean(), sd=x.std(how="sample"),
+        min=x.min(), max=x.max(), first=t[time].min(), last=t[time].max())
     out = _run(agg, "subgroup statistics")
     if subgroup is not None:
         lost = out["subgroup"].isna()
         if lost.any():
-            rows = int(out.loc[lost, "n"].sum())
+            rows = int(pd.to_numeric(out.loc[lost, "n"]).sum()
+                       + pd.to_numeric(out.loc[lost, "missing"]).fillna(0).sum())
             warnings.warn(
-                f"{rows:,} value(s) have no subgroup id in {subgroup!r} and are left out "
+                f"{rows:,} row(s) have no subgroup id in {subgroup!r} and are left out "
                 "of the subgroup statistics; give subgroup=None to treat each time as a "
                 "subgroup of its own (individual values)", DataQualityWarning, stacklevel=2)
             out = out[~lost]
     out["n"] = out["n"].astype("int64")
+    out["missing"] = pd.to_numeric(out["missing"]).fillna(0).astype("int64")
     for c in ("mean", "sd", "min", "max"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
     out["range"] = out["max"] - out["min"]
     out["first"], out["last"] = _utc(out["first"]), _utc(out["last"])
     if subgroup is None:
         out["subgroup"] = _utc(out["subgroup"])
-    cols = [*keys, "subgroup", "n", "mean", "sd", "min", "max", "range", "first", "last"]
+    cols = [*keys, "subgroup", "n", "missing", "mean", "sd", "min", "max", "range", "first",
+            "last"]
     out = out[cols].sort_values(["first", *keys, "subgroup"], kind="stable")
     return out.reset_index(drop=True)
 
