@@ -176,3 +176,14 @@ def test_missing_part_file(dataset: Path, tmp_path: Path) -> None:
     victim.unlink()
     with pytest.raises(SourceError, match=r"missing; ingest its source file again"):
         data.connect(d).scan("defects")
+
+
+def test_malformed_postgres_url() -> None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        from .conftest import unavailable
+
+        unavailable("the psycopg driver is not installed (pip install 'leankit[postgres]')")
+    with pytest.raises(SourceError, match=r"notaport.*check the host, port, database name"):
+        data.connect("postgresql://me:pw@localhost:notaport/plant")
