@@ -23,11 +23,11 @@ __version__ = "0.1.0"
 
 from leankit import errors, io, schema, units  # noqa: E402
 
-_LAZY = ("datasets", "lean", "msa", "rca", "reports", "spc")
+_LAZY = ("data", "datasets", "lean", "msa", "rca", "reports", "spc")
 
 __all__ = [
-    "__version__", "datasets", "errors", "io", "lean", "msa", "rca", "reports", "schema", "spc",
-    "units",
+    "__version__", "data", "datasets", "errors", "io", "lean", "msa", "rca", "reports", "schema",
+    "spc", "units",
 ]
 
 

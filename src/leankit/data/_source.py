@@ -195,6 +195,8 @@ def _duckdb() -> Any:
     ibis = _ibis()
     con = ibis.duckdb.connect()
     con.raw_sql("SET TimeZone = 'UTC'")
+    # a library prints nothing: DuckDB's progress bar would go to the caller's stdout
+    con.raw_sql("SET enable_progress_bar = false")
     return con
 
 
