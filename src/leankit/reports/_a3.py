@@ -186,14 +186,24 @@ def _local(d: dt.date, tz: str) -> pd.Timestamp:
     return pd.Timestamp(d).tz_localize(tz).tz_convert("UTC")
 
 
-def _filter(df: pd.DataFrame, where: tuple[tuple[str, Any], ...], at: str) -> pd.DataFrame:
+def _filter(df: pd.DataFrame, where: tuple[tuple[str, Any], ...], at: str, *,
+            strict: bool = True) -> pd.DataFrame:
+    """Rows of *df* matching *where*; *strict*: a value that matches no row of the table
+    is a spec error listing the values there are (a typo), else an empty result."""
     for col, val in where:
         if col not in df.columns:
             cols = [str(c) for c in df.columns if not str(c).startswith("source_")]
             raise ReportSpecError(f"{at}: {col!r} is not a column of the table"
                                   f"{suggest(col, cols)} Columns: {', '.join(cols)}")
         vals = val if isinstance(val, tuple) else (val,)
-        df = df[df[col].astype(str).isin([str(v) for v in vals])]
+        kept = df[df[col].astype(str).isin([str(v) for v in vals])]
+        if strict and kept.empty and len(df):
+            have = sorted(df[col].dropna().astype(str).unique())
+            shown = ", ".join(have[:20]) + (" ..." if len(have) > 20 else "")
+            raise ReportSpecError(f"{at}: {col} = {' or '.join(map(str, vals))!s} matches no "
+                                  f"row{suggest(str(vals[0]), have) or '.'} Values of {col}: "
+                                  f"{shown}")
+        df = kept
     return df
 
 
@@ -485,9 +495,10 @@ def _cause_check(c: A3Cause, a: _Ctx, metrics: list[MetricCheck]) -> CauseCheck:
     if ev.kind == "stratify":
         rate_metric = next((mc for mc in metrics if mc.metric.kind == "defect_rate"), None)
         scope = rate_metric.metric.where if rate_metric is not None else ()
-        pool = _filter(a.defects, scope, "evidence")
+        pool = _filter(a.defects, scope, "evidence", strict=False)
         pool = pool[_stage(pool["timestamp"], a.before, a.before) == "before"]
-        sub = _filter(pool, ev.where, f"{a.spec.source}: [causes] {c.cause!r} evidence")
+        sub = _filter(pool, ev.where, f"{a.spec.source}: [causes] {c.cause!r} evidence",
+                      strict=False)
         mask = pool.index.isin(sub.index)
         if not mask.any() or mask.all():
             return CauseCheck(cause=c, shown="not verified" if c.status == "verified" else

@@ -232,6 +232,8 @@ review = 2026-12-14
     (('where = { line = "L2" }\ngoal = 0.035', 'where = { lane = "L2" }\ngoal = 0.035'),
      r"'lane' is not a column.*line"),
     (("due = 2026-11-20", 'due = "20.11.2026"'), r"due = '20.11.2026': give a date"),
+    (('where = { line = "L2" }\ngoal = 0.035', 'where = { line = "L9" }\ngoal = 0.035'),
+     r"line = L9 matches no row\. Values of line: L1, L2"),
 ])
 def test_spec_errors_name_the_key(spec_file, demo_data, edit, message):  # noqa: F811
     text = _sample_text(demo_data).replace(*edit, 1)
