@@ -76,6 +76,11 @@ class MetricCheck:
     specs: tuple[float | None, float | None, float | None] = (None, None, None)
     error: str = ""
     series: pd.DataFrame | None = None
+    #: what the charts plot and its unit, when it is not the metric's value
+    #: (a characteristic's values for a Ppk metric, the share of units not right
+    #: first time for first-pass yield)
+    chart_label: str = ""
+    chart_unit: str = ""
 
     @property
     def ok(self) -> bool:
@@ -397,6 +402,7 @@ def _kpi_metric(m: A3Metric, rows: pd.DataFrame, a: _Ctx) -> MetricCheck:
         both = both.assign(rate=both["count"] / both["inspected"])
         return MetricCheck(
             metric=m, before_value=vb, after_value=va, value_label=word, unit="%",
+            chart_label=f"share of {what}", chart_unit="",
             chart_before=chart_b, chart_staged=chart_s, chart_family=fam, effect=eff,
             verdict=eff.verdict, evidence=evidence, goal_met_before=_goal_met(m, vb),
             goal_met_after=_goal_met(m, va), series=both,
@@ -420,7 +426,8 @@ def _kpi_metric(m: A3Metric, rows: pd.DataFrame, a: _Ctx) -> MetricCheck:
                                            time="timestamp")
     return MetricCheck(
         metric=m, before_value=meff.mean_before, after_value=meff.mean_after,
-        value_label="OEE", unit="%", chart_before=chart_b, chart_staged=chart_s,
+        value_label="OEE", unit="%", chart_label="OEE (daily)", chart_unit="",
+        chart_before=chart_b, chart_staged=chart_s,
         chart_family=fam, effect=meff, verdict=meff.verdict, evidence=meff.evidence,
         goal_met_before=_goal_met(m, meff.mean_before),
         goal_met_after=_goal_met(m, meff.mean_after), series=both,
@@ -469,6 +476,7 @@ def _char_metric(m: A3Metric, rows: pd.DataFrame, a: _Ctx) -> MetricCheck:
     series = both.assign(rate=both["value"])
     return MetricCheck(
         metric=m, before_value=float(vb), after_value=float(va), value_label=label,
+        chart_label=str(m.characteristic), chart_unit=unit,
         unit=unit, chart_before=chart_b, chart_staged=chart_s, chart_family=fam,
         effect=eff, verdict=eff.verdict, evidence=eff.evidence,
         goal_met_before=_goal_met(m, float(vb)), goal_met_after=_goal_met(m, float(va)),

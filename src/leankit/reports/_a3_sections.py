@@ -96,9 +96,12 @@ def _chart_block(rep: Report, m: MetricCheck, chart: Any, title: str, tz: str) -
     from leankit.spc._figures import chart_figure
 
     kind = get_family(m.chart_family).title if m.chart_family else "chart"
+    panels = int(chart.points["panel"].nunique()) if len(chart.points) else 1
+    label, unit = ((m.chart_label, m.chart_unit) if m.chart_label else (m.value_label, m.unit))
     fig = chart_figure(chart, compact=True, title=f"{shorten(m.metric.name)}: {kind}, {title}",
-                       height=CHART_HEIGHT, unit=m.unit or None, value_label=m.value_label,
-                       time_label=f"time ({tz})", tz=tz)
+                       height=CHART_HEIGHT if panels == 1 else int(CHART_HEIGHT * 1.6),
+                       unit=unit or None, value_label=label, time_label=f"time ({tz})",
+                       tz=tz)
     return rep.figure(fig, label=f"{kind} of {m.metric.name}, {title}")
 
 
@@ -211,8 +214,9 @@ def _effect(rep: Report, a: A3Analysis, links: Links) -> None:
             sec.blocks.append(Block("note", f"{other.metric.name}: {other.early_change}"))
     if m.ok and m.effect is not None and not hasattr(m.effect, "ratio"):
         e = m.effect
-        sec.blocks.append(Block("note", f"Mean {e.mean_before:.4g} → {e.mean_after:.4g} "
-                                f"(Welch p {e.mean_p_value:.2g}); sd {e.sd_before:.3g} → "
+        p = "< 0.001" if e.mean_p_value < 0.001 else f"= {e.mean_p_value:.2g}"
+        sec.blocks.append(Block("note", f"Mean {e.mean_before:.5g} → {e.mean_after:.5g} "
+                                f"(Welch p {p}); sd {e.sd_before:.3g} → "
                                 f"{e.sd_after:.3g} (ratio {e.sd_ratio:.2f}, CI "
                                 f"{e.sd_lower:.2f} to {e.sd_upper:.2f})."))
     if m.ok and m.comparison is not None:
