@@ -94,9 +94,19 @@ def _expand(paths: Sequence[str]) -> list[str]:
     return out
 
 
+_DB_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from leankit import io as lio
 
+    if args.paths[0].startswith(_DB_SCHEMES):
+        return _ingest_database(args)
+    if args.table is not None or args.query is not None or args.watermark is not None:
+        raise LeankitError(
+            "--table, --query and --watermark apply to a database: give its URL as the "
+            "PATH (postgresql://user:password@host:port/database)"
+        )
     show = sys.stderr.isatty() and not args.quiet
     reports: list[lio.FileReport] = []
     for path in _expand(args.paths):
@@ -140,6 +150,34 @@ def _ingest(args: argparse.Namespace) -> int:
             "quarantine=True)"
         )
     return 1 if args.strict and total.rows_quarantined else 0
+
+
+def _ingest_database(args: argparse.Namespace) -> int:
+    from leankit import io as lio
+
+    if len(args.paths) > 1:
+        raise LeankitError("give one database URL (and --table or --query) per ingest")
+    if (args.table is None) == (args.query is None):
+        raise LeankitError(
+            "a database ingest needs --table or --query (one of them): the table to read, "
+            "or the SQL that gives the rows"
+        )
+    if args.sheet is not None:
+        raise LeankitError("--sheet applies to Excel files, not to a database")
+    rep = lio.ingest_database(
+        args.paths[0], kind=args.kind, out=args.out, table=args.table, query=args.query,
+        watermark=args.watermark, profile=args.profile, tz=args.tz,
+    )
+    if args.json:
+        print(json.dumps([rep.to_dict()], indent=1))
+    else:
+        print(rep)
+        if rep.rows_quarantined:
+            print(
+                f"quarantined rows: leankit.io.read_table({str(args.out)!r}, {args.kind!r}, "
+                "quarantine=True)"
+            )
+    return 1 if args.strict and rep.rows_quarantined else 0
 
 
 def _sheet(sheet: str | None) -> str | int | None:
@@ -816,7 +854,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ing = sub.add_parser("ingest", help="load exports into a canonical Parquet dataset")
-    ing.add_argument("paths", nargs="+", metavar="PATH", help="export files (CSV, XLSX, JSONL)")
+    ing.add_argument("paths", nargs="+", metavar="PATH", help="export files (CSV, XLSX, "
+                     "JSONL), or a postgresql://user:password@host:port/db URL")
     ing.add_argument("--kind", required=True, choices=_schema.KINDS, help="canonical table")
     ing.add_argument("--out", required=True, type=Path, help="dataset folder")
     ing.add_argument("--profile", help="built-in profile name or TOML file (default: auto)")
@@ -826,6 +865,10 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--strict", action="store_true", help="exit 1 if any row is quarantined")
     ing.add_argument("--json", action="store_true", help="print the accounting as JSON")
     ing.add_argument("--quiet", action="store_true", help="no progress output")
+    ing.add_argument("--table", help="database: the table to read (schema.table allowed)")
+    ing.add_argument("--query", metavar="SQL", help="database: a query giving the rows")
+    ing.add_argument("--watermark", metavar="COLUMN", help="database: load only rows whose "
+                     "COLUMN is above the highest value loaded before (an id, an insert time)")
     ing.set_defaults(func=_ingest)
 
     demo = sub.add_parser("demo", help="ingest the sample data and write the weekly and A3 "

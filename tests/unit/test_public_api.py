@@ -84,6 +84,7 @@ def test_io_exports():
     assert lio.__all__ == [
         "DEFAULT_UNITS",
         "Accounting",
+        "DatabaseIngestReport",
         "Dataset",
         "FileReport",
         "IngestReport",
@@ -92,6 +93,7 @@ def test_io_exports():
         "SourceInfo",
         "builtin_profiles",
         "ingest",
+        "ingest_database",
         "load_profile",
         "read_export",
         "read_table",

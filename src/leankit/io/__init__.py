@@ -13,6 +13,7 @@ Examples
 
 from leankit.io._convert import DEFAULT_UNITS
 from leankit.io._dataset import Dataset, FileReport, IngestReport, ingest, read_table
+from leankit.io._db_ingest import DatabaseIngestReport, ingest_database
 from leankit.io._load import Accounting, SourceInfo
 from leankit.io._profiles import Profile, builtin_profiles, load_profile
 from leankit.io._result import LoadResult, read_export
@@ -20,6 +21,7 @@ from leankit.io._result import LoadResult, read_export
 __all__ = [
     "DEFAULT_UNITS",
     "Accounting",
+    "DatabaseIngestReport",
     "Dataset",
     "FileReport",
     "IngestReport",
@@ -28,6 +30,7 @@ __all__ = [
     "SourceInfo",
     "builtin_profiles",
     "ingest",
+    "ingest_database",
     "load_profile",
     "read_export",
     "read_table",

@@ -67,7 +67,7 @@ from leankit.errors import (
 from leankit.io._convert import QUARANTINE_SCHEMA
 from leankit.io._load import Accounting, Load, file_sha256
 from leankit.io._profiles import Profile, check_tz
-from leankit.io._readers import check_input_file
+from leankit.io._readers import Source, check_input_file
 
 MANIFEST = "manifest.json"
 LOCK = "manifest.lock"
@@ -735,7 +735,7 @@ class Dataset:
 
     def _stage(
         self,
-        path: Path,
+        path: Path | str,
         kind: str,
         profile: str | Path | Profile | None,
         sheet: str | int | None,
@@ -743,10 +743,13 @@ class Dataset:
         sha: str,
         tz: str | None,
         doc: dict[str, Any],
+        source: Source | None = None,
     ) -> _Staged:
-        """Read a file into temporary part files (nothing is visible in the dataset yet)."""
+        """Read a file (or an opened *source* of rows named *path*) into temporary part
+        files (nothing is visible in the dataset yet)."""
         registry = self._registry(doc)
-        load = Load(path, kind=kind, profile=profile, sheet=sheet, sha256=sha, tz=tz)
+        load = Load(path, kind=kind, profile=profile, sheet=sheet, sha256=sha, tz=tz,
+                    source=source)
         opts = load.options
         opts.convert_units = False  # stored as given, converted on read
         opts.dataset_units = dict(registry)
@@ -794,8 +797,13 @@ class Dataset:
                 return True
         return False
 
-    def _commit(self, staged: _Staged, doc: dict[str, Any]) -> FileReport:
-        """Rename the staged parts into place and record them (under the lock)."""
+    def _commit(
+        self, staged: _Staged, doc: dict[str, Any], extra: dict[str, Any] | None = None
+    ) -> FileReport:
+        """Rename the staged parts into place and record them (under the lock).
+
+        *extra*: manifest fields of a source that is not a file (they replace the
+        file's ``name``, ``path`` and ``size``)."""
         self._remove_stale_tmp()
         load = staged.load
         sha = load.info.sha256
@@ -828,6 +836,7 @@ class Dataset:
             ],
             **acc.to_dict(),
         }
+        entry.update(extra or {})
         files = doc["files"]
         for e in files:  # datasets of older versions: record their units once
             if e["kind"] in _UNIT_COLUMNS and not isinstance(e.get("units"), dict):
@@ -839,7 +848,8 @@ class Dataset:
         else:
             files.append(entry)
         self._save(doc)
-        return FileReport(str(load.path), kind, "loaded", acc, load.info.profile, sha)
+        shown = str(load.path) if extra is None else str(entry["path"])
+        return FileReport(shown, kind, "loaded", acc, load.info.profile, sha)
 
     # ---------------------------------------------------------------- units
 

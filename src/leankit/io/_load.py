@@ -191,8 +191,12 @@ class Load:
         canonical_units: dict[str, str] | None = None,
         sha256: str | None = None,
         tz: str | None = None,
+        source: Source | None = None,
     ) -> None:
+        # source: rows that are not a file (a database query), already opened; *path*
+        # then only names them, and *sha256* must be given (the rows' content hash)
         self.path = Path(path)
+        self.name = self.path.name if source is None else str(path)
         self.kind = _schema.get(kind).kind
         if tz is not None:
             check_tz(tz)
@@ -204,7 +208,7 @@ class Load:
             )
         # dialect overrides and the sheet only come from a profile the caller chose
         first = profiles[0] if profile is not None else Profile(name="auto")
-        self.source: Source = open_source(
+        self.source: Source = source if source is not None else open_source(
             self.path, first.csv, sheet or first.excel_sheet, first.null_values
         )
         try:
@@ -219,7 +223,7 @@ class Load:
             self.mapping.profile = prof
         self.tz_source = "tz" if tz is not None else "auto" if self.mapping.auto else "profile"
         self.options = Options(
-            source_file=self.path.name,
+            source_file=self.name,
             decimal=decimal,
             thousands=thousands,
             canonical_units=dict(canonical_units or {}),
@@ -231,11 +235,11 @@ class Load:
         self.skipped: list[Skip] = []
         self._done = False
         self.info = SourceInfo(
-            path=str(self.path),
-            name=self.path.name,
+            path=str(self.path) if source is None else self.name,
+            name=self.name,
             format=self.source.format,
             sha256=self.sha256,
-            size=self.path.stat().st_size,
+            size=self.path.stat().st_size if source is None else 0,
             profile=prof.name,
             header_row=self.mapping.header_row,
             mapping=self.mapping.describe(),
@@ -264,7 +268,7 @@ class Load:
             for _name, preview in src.previews():
                 try:
                     return resolve(
-                        preview, profiles, self.kind, file_name=self.path.name, auto=auto
+                        preview, profiles, self.kind, file_name=self.name, auto=auto
                     )
                 except AmbiguousProfileError:
                     raise  # this sheet fits: do not read another one instead
@@ -273,7 +277,7 @@ class Load:
             if not errors and src.unreadable:  # no sheet could be read at all
                 raise next(iter(src.unreadable.values()))
             if not errors:
-                raise InputFileError(f"{self.path.name}: the workbook has no sheets")
+                raise InputFileError(f"{self.name}: the workbook has no sheets")
             unreadable = (
                 f" Sheets that cannot be read: {', '.join(src.unreadable)} "
                 f"({next(iter(src.unreadable.values()))})."
@@ -281,11 +285,11 @@ class Load:
                 else ""
             )
             raise ProfileError(
-                f"{self.path.name}: no sheet fits a {self.kind} table "
+                f"{self.name}: no sheet fits a {self.kind} table "
                 f"(sheets: {', '.join(src.sheet_names)}). {errors[0]}{unreadable}"
             )
         try:
-            return resolve(src.preview(), profiles, self.kind, file_name=self.path.name, auto=auto)
+            return resolve(src.preview(), profiles, self.kind, file_name=self.name, auto=auto)
         except AmbiguousProfileError:
             raise
         except ProfileError as exc:
@@ -374,7 +378,7 @@ class Load:
             read = records - reclassified
             if read != table.num_rows + quarantine.num_rows:
                 raise LeankitError(
-                    f"internal error: row accounting does not balance for {self.path.name} "
+                    f"internal error: row accounting does not balance for {self.name} "
                     f"({read} read, {table.num_rows} loaded, {quarantine.num_rows} quarantined); "
                     "please report this with the file"
                 )
