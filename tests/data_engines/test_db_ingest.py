@@ -281,3 +281,37 @@ def test_cli(pg_url: str, defects_table: str, tmp_path: Path,
     assert "cannot read table 'nope'" in capsys.readouterr().err
     assert main(["ingest", pg_url, "--kind", "defects", "--out", str(out)]) != 0
     assert "--table or --query" in capsys.readouterr().err
+
+
+def test_canonical_measurements_table_round_trip(pg_loaded: str, frames: dict[str, Any],
+                                                 tmp_path: Path) -> None:
+    """The conftest's ``measurements`` table (the sample plant's 23,674 readings, loaded
+    into PostgreSQL from the fixture dataset) ingested back: the canonical profile maps
+    it, and every value, time and label equals the dataset it came from (floats exact)."""
+    out = tmp_path / "data"
+    lio.ingest(SAMPLE / "specs.csv", kind="specs", out=out)  # the same units as the fixture
+    rep = lio.ingest_database(pg_loaded, table="measurements", kind="measurements", out=out)
+    assert rep.profile == "canonical"
+    assert (rep.accounting.rows_read, rep.rows_loaded) == (23_674, 23_674)
+    key = ["timestamp", "characteristic", "line", "subgroup", "value"]
+    got = _table(out, "measurements").drop(columns=["source_file", "source_row"])
+    want = frames["measurements"].to_pandas().drop(columns=["source_file", "source_row"])
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True),
+                                  want.sort_values(key).reset_index(drop=True))
+
+
+def test_argument_errors_need_no_server(tmp_path: Path) -> None:
+    """Wrong arguments fail before any connection, and nothing is created."""
+    out = tmp_path / "data"
+    with pytest.raises(ValueError, match="give one of table= and query="):
+        lio.ingest_database("postgresql://u@h/db", kind="defects", out=out)
+    with pytest.raises(ValueError, match="give one of table= and query="):
+        lio.ingest_database("postgresql://u@h/db", kind="defects", out=out, table="t",
+                            query="SELECT 1")
+    with pytest.raises(SourceError, match="not a database URL"):
+        lio.ingest_database(str(tmp_path), kind="defects", out=out, table="t")
+    with pytest.raises(SourceError, match="unsupported source URL scheme 'mysql://'"):
+        lio.ingest_database("mysql://u:pw@h/db", kind="defects", out=out, table="t")
+    assert main(["ingest", "sample_data/specs.csv", "--watermark", "id", "--kind", "specs",
+                 "--out", str(out)]) == 2
+    assert not out.exists()
