@@ -142,6 +142,7 @@ def test_incremental_by_watermark(pg_url: str, tmp_path: Path) -> None:
                                 watermark="id")
     assert first.status == "loaded" and first.accounting.rows_read == 60
     assert (first.watermark_from, first.watermark_to) == (None, 60)
+    assert str(first).endswith("; unmapped columns: id; watermark id up to 60")
     with _connect(pg_url) as con:
         _insert(con, name, records[60:], 61)
     with warnings.catch_warnings():
@@ -150,12 +151,12 @@ def test_incremental_by_watermark(pg_url: str, tmp_path: Path) -> None:
                                      watermark="id")
     assert second.status == "loaded" and second.accounting.rows_read == 41
     assert (second.watermark_from, second.watermark_to) == (60, 101)
-    assert "id > 60, up to 101" in str(second)
+    assert str(second).endswith("; watermark id > 60, up to 101")
     before = _manifest(tmp_path)
     third = lio.ingest_database(pg_url, table=name, kind="defects", out=tmp_path,
                                 watermark="id")
     assert third.status == "no new rows" and third.rows_loaded == 0
-    assert "no new rows, nothing to do" in str(third)
+    assert str(third).endswith("]: no new rows, nothing to do; watermark id > 101")
     assert _manifest(tmp_path) == before
     # the dataset holds each row once: the same as one run over the whole table
     whole = tmp_path / "whole"
