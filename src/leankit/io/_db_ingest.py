@@ -276,14 +276,19 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _row_digests(batch: pa.RecordBatch) -> list[bytes]:
-    """A digest per row (of its values as text), for the order-independent content hash."""
+_MOD = 1 << 256
+
+
+def _rows_sum(batch: pa.RecordBatch) -> int:
+    """The sum (mod 2**256) of the rows' SHA-256 digests (of their values as text): a
+    content hash that does not depend on the order of the rows, in constant memory."""
     cols = [_texts(batch.column(i)).to_pylist() for i in range(batch.num_columns)]
-    out = []
+    total = 0
+    sha, from_bytes = hashlib.sha256, int.from_bytes
     for values in zip(*cols, strict=True):
         text = "\x1f".join("\x00" if v is None else v for v in values)
-        out.append(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
-    return out
+        total += from_bytes(sha(text.encode("utf-8", "surrogatepass")).digest(), "big")
+    return total % _MOD
 
 
 def _key(description: str, table: str | None, query: str | None) -> dict[str, Any]:
@@ -351,7 +356,7 @@ def _read(con: Any, description: str, *, table: str | None, query: str | None,
         after = _from_json(after_json, col.type())
         try:
             with quiet_engine():
-                no_wm = int(expr.filter(col.isnull()).count().execute())
+                no_wm = int(expr.filter(col.isnull()).count().to_pyarrow().as_py())
         except Exception as exc:  # noqa: BLE001 - a driver's error
             raise _source_error(
                 f"{description}: the query failed: {_first_line(exc)}; check the SQL"
@@ -363,7 +368,7 @@ def _read(con: Any, description: str, *, table: str | None, query: str | None,
     fd, name = tempfile.mkstemp(prefix=".leankit-db-", suffix=".arrows", dir=tmpdir)
     os.close(fd)
     path = Path(name)
-    digests: list[bytes] = []
+    total = 0
     high = None
     rows = 0
     try:
@@ -376,7 +381,7 @@ def _read(con: Any, description: str, *, table: str | None, query: str | None,
                         continue
                     writer.write_batch(batch)
                     rows += batch.num_rows
-                    digests.extend(_row_digests(batch))
+                    total = (total + _rows_sum(batch)) % _MOD
                     if watermark is not None:
                         m = pc.max(batch.column(names.index(watermark))).as_py()
                         if m is not None and (high is None or m > high):
@@ -393,9 +398,8 @@ def _read(con: Any, description: str, *, table: str | None, query: str | None,
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    h = hashlib.sha256()
-    for d in sorted(digests):
-        h.update(d)
+    h = hashlib.sha256(json.dumps(names).encode("utf-8"))
+    h.update(rows.to_bytes(8, "big") + total.to_bytes(32, "big"))
     return _Read(path, names, rows, h.hexdigest(), high, after, wm_type, no_wm)
 
 
