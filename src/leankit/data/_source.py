@@ -368,6 +368,33 @@ class Source:
         t = self.scan(kind, period=period, where=where, columns=columns)
         return _execute(t, f"{kind} table")
 
+    def span(self, kind: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None, int]:
+        """First and last time and the number of rows of a timed table, computed in the
+        engine (a report decides from them which rows it needs before it reads any).
+
+        Returns ``(None, None, 0)`` for an empty table.
+
+        Examples
+        --------
+        >>> import tempfile, leankit.io as lio
+        >>> d = tempfile.mkdtemp()
+        >>> _ = lio.ingest("sample_data/defects/mes_defects.jsonl", kind="defects", out=d)
+        >>> first, last, n = connect(d).span("defects")
+        >>> str(first), n
+        ('2026-08-31 04:00:00+00:00', 10078)
+        """
+        kind = _schema.get(kind).kind
+        if kind not in TIME_COLUMNS:
+            raise ValueError(f"{kind} has no time column, so it has no span")
+        tcol = TIME_COLUMNS[kind]
+        t = self.scan(kind, columns=[tcol])
+        row = _execute(t.aggregate(first=t[tcol].min(), last=t[tcol].max(), rows=t.count()),
+                       f"time span of the {kind} table").iloc[0]
+        n = int(row["rows"])
+        if n == 0 or pd.isna(row["first"]):
+            return None, None, n
+        return _utc(row["first"], "first time"), _utc(row["last"], "last time"), n
+
     def _base(self, kind: str, period: Period) -> ir.Table:
         if self.dataset is not None:
             return self._dataset_table(kind, period)

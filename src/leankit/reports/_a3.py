@@ -23,7 +23,7 @@ import pandas as pd
 from leankit._text import isolate
 from leankit.errors import LeankitError, suggest
 from leankit.reports._a3spec import A3Cause, A3Metric, A3Spec
-from leankit.reports._analysis import _Failures, read_dataset
+from leankit.reports._analysis import KINDS, _Failures, open_source
 from leankit.reports._spec import ReportSpecError
 from leankit.reports._verdicts import count_series
 
@@ -131,6 +131,8 @@ class A3Analysis:
     limits_table: pd.DataFrame | None
     failures: tuple[Any, ...] = ()
     notes: tuple[tuple[str, str], ...] = ()
+    #: where the data came from: the dataset folder, or the connection without password
+    data_label: str = ""
 
     @property
     def headline(self) -> MetricCheck:
@@ -711,13 +713,13 @@ def analyse_a3(spec: A3Spec, *, progress: Callable[[str], None] | None = None
 
     say = progress or (lambda _m: None)
     failures = _Failures()
-    _, tables = read_dataset(spec.data, f"{spec.source}: [a3] data")
+    src = open_source(spec.data, f"{spec.source}: [a3] data")
     tz = spec.timezone
     before = (_local(spec.baseline[0], tz), _local(spec.baseline[1], tz))
     change = _local(spec.change, tz)
-    timed = [t[c].max() for t, c in ((tables["measurements"], "timestamp"),
-                                     (tables["defects"], "timestamp"),
-                                     (tables["production"], "period_start")) if len(t)]
+    timed = [last for _, last, n in (src.span(k) for k in ("measurements", "defects",
+                                                           "production"))
+             if n and last is not None]
     if not timed:
         raise ReportSpecError(f"{spec.source}: [a3] data: the dataset is empty")
     if spec.improvement is not None:
@@ -726,6 +728,8 @@ def analyse_a3(spec: A3Spec, *, progress: Callable[[str], None] | None = None
         last = pd.Timestamp(max(timed)).tz_convert(tz).tz_localize(None).normalize()
         after = (change, _local((last + pd.Timedelta(days=1)).date(), tz))
     as_of = spec.as_of or (after[1].tz_convert(tz) - pd.Timedelta(days=1)).date()
+    # only the rows of the two periods are read (filtered in the engine)
+    tables = {k: src.read(k, before[0], after[1]) for k in KINDS}
     ctx = _Ctx(spec=spec, tz=tz, before=before, after=after, change=change,
                measurements=tables["measurements"], defects=tables["defects"],
                production=tables["production"], specs=tables["specs"])
@@ -785,11 +789,11 @@ def analyse_a3(spec: A3Spec, *, progress: Callable[[str], None] | None = None
     else:
         acts["overdue"] = pd.Series(dtype=bool)
     say("sustain")
-    store = spc.LimitsStore(spec.data)
+    store = None if isinstance(spec.data, str) else spc.LimitsStore(spec.data)
     limits_text, limits_table = _sustain(spec, metrics[0], store)
     return A3Analysis(spec=spec, tz=tz, before=before, after=after, change=change,
                       as_of=as_of, metrics=tuple(metrics), causes=tuple(causes),
                       fishbone=fish, actions=acts, limits_text=limits_text,
                       limits_table=limits_table, failures=tuple(failures.items),
-                      notes=tuple(failures.notes))
+                      notes=tuple(failures.notes), data_label=src.label)
 

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from leankit.errors import suggest
-from leankit.reports._spec import ReportSpecError, _check_keys, _number, _timezone, read_toml
+from leankit.reports._spec import (
+    ReportSpecError,
+    _check_keys,
+    _number,
+    _timezone,
+    data_location,
+    read_toml,
+)
 
 __all__ = ["A3Action", "A3Cause", "A3Evidence", "A3Metric", "A3Spec", "A3Sustain",
            "load_a3_spec"]
@@ -114,7 +121,8 @@ class A3Spec:
     """A validated A3 specification (see ``docs/reports.md``)."""
 
     title: str
-    data: Path
+    #: the dataset folder, or a connection string read through :mod:`leankit.data`
+    data: Path | str
     owner: str
     problem: str
     goal: str
@@ -352,12 +360,7 @@ def a3_spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>"
     if "data" not in a3:
         raise ReportSpecError(f"{at} data is missing: give the dataset folder written by "
                               "`leankit ingest`")
-    data = Path(str(a3["data"]))
-    if not data.is_absolute():
-        data = (base / data).resolve()
-    if not data.is_dir():
-        raise ReportSpecError(f"{at} data = {a3['data']!r}: folder {str(data)!r} does not "
-                              "exist")
+    data = data_location(a3["data"], base, at)
     if "change" not in a3:
         raise ReportSpecError(f"{at} change is missing: give the date the countermeasure "
                               "took effect (e.g. 2026-11-09); the effect check compares the "

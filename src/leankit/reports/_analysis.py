@@ -169,6 +169,8 @@ class WeeklyAnalysis:
     #: gage study per characteristic (``[[gage_studies]]``): ``pct_study_var``,
     #: ``pct_tolerance``, ``ndc``, ``verdict`` (AIAG), ``source``, ``finding``
     gage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: where the data came from: the dataset folder, or the connection without password
+    data_label: str = ""
 
     @property
     def start(self) -> pd.Timestamp:
@@ -294,6 +296,8 @@ TIME_COLUMN = {"measurements": "timestamp", "defects": "timestamp",
 def _limits_store(spec: ReportSpec) -> Any:
     from leankit.spc import LimitsStore
 
+    if isinstance(spec.data, str):  # a database or cluster: no registry beside it
+        return None
     store = LimitsStore(spec.data)
     return store if store.path.exists() else None
 
@@ -413,23 +417,91 @@ def gage_of(g: Any, specs: tuple[float | None, float | None, float | None]
             "finding": res.finding()}
 
 
-def read_dataset(data: Any, where: str) -> tuple[Any, dict[str, pd.DataFrame]]:
-    """The dataset folder *data* and its four tables (measurements, defects, production,
-    specs) as pandas frames; *where* names the spec key in the error.
+KINDS = ("measurements", "defects", "production", "specs")
+
+
+@dataclass
+class DataSource:
+    """Where a report's data come from: a leankit dataset folder (with its manifest,
+    quarantine and limits registry) or a database / Spark connection string, read
+    through :mod:`leankit.data` so each table is filtered to the rows a report needs in
+    the engine (the dataset's partitioned copy, the database's WHERE)."""
+
+    source: Any            #: the :class:`leankit.data.Source`
+    dataset: Any | None    #: the :class:`leankit.io.Dataset` of a folder, else None
+    label: str             #: the folder, or the URL without its password
+
+    def span(self, kind: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None, int]:
+        """First and last time and rows of a timed table (empty for a table the source
+        does not have)."""
+        from leankit.data import SourceError
+
+        try:
+            out: tuple[pd.Timestamp | None, pd.Timestamp | None, int] = self.source.span(kind)
+        except SourceError:
+            if self.dataset is not None:
+                raise
+            return None, None, 0
+        return out
+
+    def read(self, kind: str, since: pd.Timestamp | None = None,
+             until: pd.Timestamp | None = None) -> pd.DataFrame:
+        """The rows of *kind* in ``[since, until)`` (every row of specs); a table the
+        database does not have is empty (with the canonical columns)."""
+        from leankit import schema
+        from leankit.data import SourceError
+
+        period = (since, until) if since is not None and kind != "specs" else None
+        try:
+            frame: pd.DataFrame = self.source.read(kind, period=period)
+        except SourceError:
+            if self.dataset is not None:
+                raise
+            empty: pd.DataFrame = schema.arrow_schema(kind).empty_table().to_pandas()
+            return empty
+        return frame
+
+
+def open_source(data: Any, where: str) -> DataSource:
+    """A report's data source: a dataset folder or a connection string
+    (``postgresql://...``, ``spark://...``, ``local[N]``).
 
     Raises
     ------
     ReportSpecError
-        The folder is not a leankit dataset.
+        Not a dataset folder, a bad URL, an unreachable server (the message names the
+        spec key).
     """
+    from leankit import data as ldata
     from leankit.io import Dataset
 
-    ds = Dataset(data)
-    if not ds.manifest_path.exists():
-        raise ReportSpecError(f"{where} = {str(data)!r} is not a leankit dataset (no "
-                              "manifest.json); run `leankit ingest`")
-    return ds, {k: ds.read_arrow(k).to_pandas() for k in
-                ("measurements", "defects", "production", "specs")}
+    is_url = isinstance(data, str)
+    if not is_url:
+        ds = Dataset(data)
+        if not ds.manifest_path.exists():
+            raise ReportSpecError(f"{where} = {str(data)!r} is not a leankit dataset (no "
+                                  "manifest.json); run `leankit ingest`")
+    try:
+        src = ldata.connect(data)
+    except LeankitError as exc:
+        raise ReportSpecError(f"{where}: {exc}") from None
+    label = src.description if is_url else str(data)
+    return DataSource(source=src, dataset=None if is_url else Dataset(data), label=label)
+
+
+def read_dataset(data: Any, where: str, *, since: pd.Timestamp | None = None,
+                 until: pd.Timestamp | None = None) -> tuple[Any, dict[str, pd.DataFrame]]:
+    """The dataset (None for a connection string) and its four tables as pandas frames,
+    the timed ones restricted to ``[since, until)`` in the engine when given; *where*
+    names the spec key in errors.
+
+    Raises
+    ------
+    ReportSpecError
+        The folder is not a leankit dataset, or the source cannot be opened.
+    """
+    src = open_source(data, where)
+    return src.dataset, {k: src.read(k, since, until) for k in KINDS}
 
 
 def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = None
@@ -446,29 +518,40 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
 
     say = progress or (lambda _msg: None)
     failures = _Failures()
-    ds, tables = read_dataset(spec.data, f"{spec.source}: [report] data")
-    meas, defects, prod, specs = (tables[k] for k in
-                                  ("measurements", "defects", "production", "specs"))
-    timed = {k: t for k, t in tables.items() if k != "specs"}
+    src = open_source(spec.data, f"{spec.source}: [report] data")
+    ds = src.dataset
+    # what the source holds, computed in the engine, decides which rows are read
+    spans: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
+    for kind in TIME_COLUMN:
+        first, last, n = src.span(kind)
+        if n and first is not None and last is not None:
+            spans[kind] = (first, last)
     if spec.week != "last":
         week = spec.week
     else:
-        latest = [t[TIME_COLUMN[k]].max() for k, t in timed.items() if len(t)]
-        if not latest:
+        if not spans:
             raise ReportSpecError(f"{spec.source}: [report] week = \"last\" but the dataset "
                                   "is empty")
-        week = iso_week(max(latest), spec.timezone)
+        week = iso_week(max(b for _, b in spans.values()), spec.timezone)
     tz = spec.timezone
     start, end = week_bounds(week, tz)
     prev_start = week_bounds(iso_week(start - pd.Timedelta(days=3), tz), tz)[0]
+    if spec.baseline is not None:
+        b0_read = pd.Timestamp(spec.baseline[0]).tz_localize(tz).tz_convert("UTC")
+    else:
+        t_first = spans.get("measurements", (start, start))[0]
+        b0_read = week_bounds(iso_week(t_first, tz), tz)[0]
+    since = min(b0_read, start - pd.Timedelta(weeks=TREND_WEEKS + 1), prev_start)
+    say("reading")
+    tables = {k: src.read(k, since, end) for k in KINDS}
+    meas, defects, prod, specs = (tables[k] for k in KINDS)
+    timed = {k: t for k, t in tables.items() if k != "specs"}
     if not any(len(_in(t, TIME_COLUMN[k], start, end)) for k, t in timed.items()):
-        spans = [f"{k}: {t[TIME_COLUMN[k]].min():%Y-%m-%d} to "
-                 f"{t[TIME_COLUMN[k]].max():%Y-%m-%d}" for k, t in timed.items() if len(t)]
+        covers = [f"{k}: {a:%Y-%m-%d} to {b:%Y-%m-%d}" for k, (a, b) in spans.items()]
         raise ReportSpecError(f"{spec.source}: [report] week = {week!r} has no data; the "
-                              f"dataset covers {'; '.join(spans) or 'nothing'}")
-    freshness = tuple(f"{k}: latest "
-                      f"{pd.Timestamp(t[TIME_COLUMN[k]].max()).tz_convert(tz):%Y-%m-%d %H:%M %Z}"
-                      for k, t in timed.items() if len(t))
+                              f"dataset covers {'; '.join(covers) or 'nothing'}")
+    freshness = tuple(f"{k}: latest {b.tz_convert(tz):%Y-%m-%d %H:%M %Z}"
+                      for k, (_, b) in spans.items())
     scope = []
     for col in ("site", "line"):
         if col in meas and meas[col].notna().any():
@@ -492,7 +575,7 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     if spec.baseline is not None:
         b0, b1 = (pd.Timestamp(v).tz_localize(tz).tz_convert("UTC") for v in spec.baseline)
     else:
-        t0 = meas["timestamp"].min() if len(meas) else start
+        t0 = spans["measurements"][0] if "measurements" in spans else start
         b0 = week_bounds(iso_week(t0, tz), tz)[0]
         b1 = min(week_bounds(iso_week(b0, tz), tz)[0] + pd.Timedelta(
             weeks=spec.baseline_weeks), start)
@@ -629,8 +712,10 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     quarantine = []
     files: tuple[Mapping[str, Any], ...] = ()
     with failures("data quality", "Data quality"):
-        files = tuple(ds.files())
-        for kind in ("measurements", "defects", "production", "specs"):
+        # a database or cluster has no load manifest and no quarantine
+        files = tuple(ds.files()) if ds is not None else ()
+        for kind in (KINDS if ds is not None else ()):
+            assert ds is not None
             q = ds.read_arrow(kind, quarantine=True).to_pandas()
             if len(q):
                 q.insert(0, "table", kind)
@@ -648,4 +733,4 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
         scope=(("Scope: " + "; ".join(scope)) if scope else "Scope: all data",),
         freshness=freshness, failures=tuple(failures.items), notes=tuple(failures.notes),
         input_hashes=tuple(f"{f['name']} sha256 {f['sha256'][:16]}…" for f in files),
-        gage=gage)
+        gage=gage, data_label=src.label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,8 @@ class ReportSpec:
     """A validated weekly-report specification (see ``docs/reports.md``)."""
 
     title: str
-    data: Path
+    #: the dataset folder, or a connection string read through :mod:`leankit.data`
+    data: Path | str
     week: str = "last"
     baseline: tuple[str, str] | None = None
     baseline_weeks: int = 6
@@ -238,12 +240,7 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
     if "data" not in rep:
         raise ReportSpecError(f"{_where(source, 'report')} data is missing: give the dataset "
                               "folder written by `leankit ingest`")
-    data = Path(str(rep["data"]))
-    if not data.is_absolute():
-        data = (base / data).resolve()
-    if not data.is_dir():
-        raise ReportSpecError(f"{_where(source, 'report')} data = {rep['data']!r}: folder "
-                              f"{str(data)!r} does not exist")
+    data = data_location(rep["data"], base, _where(source, "report"))
     week = str(rep.get("week", "last"))
     import re
 
@@ -413,6 +410,29 @@ def _gage_studies(raw: Any, base: Path, source: str) -> tuple[GageStudySpec, ...
                 pct, f"{at} percent_study_var", low=0, open_low=True),
             ndc=ndc))
     return tuple(out)
+
+
+#: Connection strings a report's ``data =`` may give instead of a dataset folder.
+_URL = re.compile(r"^(postgresql(\+\w+)?://|postgres://|spark://|local(\[(\d+|\*)\])?$)")
+
+
+def data_location(value: Any, base: Path, where: str) -> Path | str:
+    """A report spec's ``data =``: a dataset folder (relative to the spec) or a
+    connection string (``postgresql://user:password@host/db``, ``spark://host:7077``,
+    ``local[2]``) read through :mod:`leankit.data`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ReportSpecError(f"{where} data = {value!r}: give the dataset folder written "
+                              "by `leankit ingest`, or a postgresql:// URL or a Spark master")
+    text = value.strip()
+    if _URL.match(text):
+        return text
+    data = Path(text)
+    if not data.is_absolute():
+        data = (base / data).resolve()
+    if not data.is_dir():
+        raise ReportSpecError(f"{where} data = {value!r}: folder {str(data)!r} does not "
+                              "exist (or give a postgresql:// URL or a Spark master)")
+    return data
 
 
 def _timezone(value: Any, where: str) -> str:
