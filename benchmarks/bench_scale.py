@@ -22,7 +22,10 @@ partitioned by ISO week with ``leankit.data.partition`` (cached in
     default 16) so it fails with MemoryError instead of exhausting the machine.
 
 ``leankit_week`` and ``duckdb_week`` do the same for one ISO week (partition pruning:
-one file of the partitioned copy is read).
+one file of the partitioned copy is read). ``report`` writes the weekly report of the
+last week (every characteristic, advised charts, capability) over the dataset, under the
+same address-space limit as ``pandas``: it reads the baseline and the report week
+through ``leankit.data`` into pandas.
 
 Printed per method and size: wall seconds of the process (imports included: leankit
 with Ibis imports in about 1.3 s, DuckDB alone in 0.1 s), the query's own seconds
@@ -50,7 +53,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data" / "scale"
-METHODS = ("leankit", "duckdb", "pandas", "leankit_week", "duckdb_week")
+METHODS = ("leankit", "duckdb", "pandas", "leankit_week", "duckdb_week", "report")
 CHUNK = 10**7
 #: The week scanned by the ``*_week`` methods (the data start on Monday 2026-01-05).
 WEEK = "2026-W02"
@@ -111,6 +114,28 @@ WHERE subgroup IS NOT NULL AND timestamp >= TIMESTAMPTZ '{w0}'
 GROUP BY site, characteristic, subgroup
 ORDER BY first, site, characteristic, subgroup''').df()
 print(len(df), time.perf_counter() - t0)
+""",
+    "report": """
+import resource, time
+lim = int({limit_gb} * 2**30)
+resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
+import warnings
+from pathlib import Path
+from leankit.reports import load_spec, weekly_report
+spec = Path({root!r}).parent / "bench_weekly.toml"
+spec.write_text(
+    '[report]\\ntitle = "Scale"\\ndata = "{root}"\\nweek = "2026-W03"\\n'
+    'baseline = ["2026-01-05", "2026-01-12"]\\ntimezone = "UTC"\\n'
+    '[sections]\\ninclude = ["summary", "spc", "capability", "methods"]\\n')
+t0 = time.perf_counter()
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = weekly_report(load_spec(spec))
+    print(len(rep.verdicts), time.perf_counter() - t0)
+except MemoryError:
+    print("MemoryError")
+    raise SystemExit(3)
 """,
     "pandas": """
 import resource

@@ -548,8 +548,16 @@ def _execute(expr: Any, what: str) -> pd.DataFrame:
     except LeankitError:
         raise
     except Exception as exc:  # every driver has its own exception classes
+        text = _first_line(exc)
+        if isinstance(exc, MemoryError) or any(
+                w in text.lower() for w in ("malloc", "out of memory", "memory limit")):
+            raise SourceError(
+                f"not enough memory to bring the {what} into Python ({text}); read a "
+                "shorter period, fewer columns, or let the engine compute the subgroup "
+                "statistics (leankit.spc.subgroup_stats / count_stats)"
+            ) from None
         raise SourceError(
-            f"the engine could not compute the {what}: {_first_line(exc)}; check the "
+            f"the engine could not compute the {what}: {text}; check the "
             "source's table or query and the column names and types"
         ) from None
     return out
