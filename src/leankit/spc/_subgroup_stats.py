@@ -24,7 +24,6 @@ from leankit.errors import (
     ColumnNotFoundError,
     DataQualityWarning,
     InsufficientDataError,
-    LeankitError,
     SchemaError,
 )
 from leankit.spc._charts import (
@@ -80,20 +79,11 @@ def _require(t: ir.Table, **cols: str | None) -> None:
 
 
 def _run(expr: Any, what: str) -> pd.DataFrame:
-    from leankit.data._source import SourceError, quiet_engine
+    """Run an engine expression into pandas (a driver's error, or running out of memory,
+    becomes a :class:`~leankit.data.SourceError` that says what to do)."""
+    from leankit.data._source import _execute
 
-    try:
-        with quiet_engine():
-            out: pd.DataFrame = expr.to_pyarrow().to_pandas()
-    except LeankitError:
-        raise
-    except Exception as exc:  # every engine has its own exception classes
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceError(
-            f"the engine could not compute the {what}: {text}; check the source's table "
-            "or query and the column names and types"
-        ) from None
-    return out
+    return _execute(expr, what)
 
 
 def _utc(s: pd.Series) -> pd.Series:
