@@ -59,62 +59,42 @@ CHUNK = 10**7
 WEEK = "2026-W02"
 WEEK_BOUNDS = ("2026-01-05 00:00:00+00", "2026-01-12 00:00:00+00")
 
+#: The leankit child (whole dataset or one week: @PERIOD@) and the hand-written DuckDB
+#: child (@FILES@, @FILTER@); ``run`` fills in {root}, {week} ... with ``str.format``.
+_LEANKIT = """
+import time
+from leankit import data, spc
+t0 = time.perf_counter()
+src = data.connect({root!r})
+t = src.scan("measurements", period=@PERIOD@, columns=["site", "characteristic", "subgroup",
+                                                      "value", "timestamp"])
+s = spc.subgroup_stats(t, value="value", subgroup="subgroup", time="timestamp",
+                       by=["site", "characteristic"])
+print(len(s), time.perf_counter() - t0)
+"""
+_DUCKDB = """
+import time
+import duckdb
+t0 = time.perf_counter()
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+df = con.sql('''
+SELECT site, characteristic, subgroup, count(value) AS n, avg(value) AS mean,
+       stddev_samp(value) AS sd, min(value) AS min, max(value) AS max,
+       max(value) - min(value) AS range, min(timestamp) AS first, max(timestamp) AS last
+FROM read_parquet('{root}/partitioned/measurements/@FILES@/*.parquet')
+WHERE subgroup IS NOT NULL@FILTER@
+GROUP BY site, characteristic, subgroup
+ORDER BY first, site, characteristic, subgroup''').df()
+print(len(df), time.perf_counter() - t0)
+"""
+
 _CHILD = {
-    "leankit": """
-import time
-from leankit import data, spc
-t0 = time.perf_counter()
-src = data.connect({root!r})
-t = src.scan("measurements", columns=["site", "characteristic", "subgroup", "value",
-                                      "timestamp"])
-s = spc.subgroup_stats(t, value="value", subgroup="subgroup", time="timestamp",
-                       by=["site", "characteristic"])
-print(len(s), time.perf_counter() - t0)
-""",
-    "leankit_week": """
-import time
-from leankit import data, spc
-t0 = time.perf_counter()
-src = data.connect({root!r})
-t = src.scan("measurements", period={week!r}, columns=["site", "characteristic",
-                                                        "subgroup", "value", "timestamp"])
-s = spc.subgroup_stats(t, value="value", subgroup="subgroup", time="timestamp",
-                       by=["site", "characteristic"])
-print(len(s), time.perf_counter() - t0)
-""",
-    "duckdb": """
-import time
-import duckdb
-t0 = time.perf_counter()
-con = duckdb.connect()
-con.execute("SET enable_progress_bar = false")
-df = con.sql('''
-SELECT site, characteristic, subgroup, count(value) AS n, avg(value) AS mean,
-       stddev_samp(value) AS sd, min(value) AS min, max(value) AS max,
-       max(value) - min(value) AS range, min(timestamp) AS first, max(timestamp) AS last
-FROM read_parquet('{root}/partitioned/measurements/week=*/*.parquet')
-WHERE subgroup IS NOT NULL
-GROUP BY site, characteristic, subgroup
-ORDER BY first, site, characteristic, subgroup''').df()
-print(len(df), time.perf_counter() - t0)
-""",
-    "duckdb_week": """
-import time
-import duckdb
-t0 = time.perf_counter()
-con = duckdb.connect()
-con.execute("SET enable_progress_bar = false")
-df = con.sql('''
-SELECT site, characteristic, subgroup, count(value) AS n, avg(value) AS mean,
-       stddev_samp(value) AS sd, min(value) AS min, max(value) AS max,
-       max(value) - min(value) AS range, min(timestamp) AS first, max(timestamp) AS last
-FROM read_parquet('{root}/partitioned/measurements/week={week}/*.parquet')
-WHERE subgroup IS NOT NULL AND timestamp >= TIMESTAMPTZ '{w0}'
-  AND timestamp < TIMESTAMPTZ '{w1}'
-GROUP BY site, characteristic, subgroup
-ORDER BY first, site, characteristic, subgroup''').df()
-print(len(df), time.perf_counter() - t0)
-""",
+    "leankit": _LEANKIT.replace("@PERIOD@", "None"),
+    "leankit_week": _LEANKIT.replace("@PERIOD@", "{week!r}"),
+    "duckdb": _DUCKDB.replace("@FILES@", "week=*").replace("@FILTER@", ""),
+    "duckdb_week": _DUCKDB.replace("@FILES@", "week={week}").replace(
+        "@FILTER@", " AND timestamp >= TIMESTAMPTZ '{w0}'\n  AND timestamp < TIMESTAMPTZ '{w1}'"),
     "report": """
 import resource, time
 lim = int({limit_gb} * 2**30)

@@ -231,6 +231,15 @@ def _rate_ci(x1: int, e1: float, x2: int, e2: float, conf: float) -> tuple[float
     return to_r(lo_pi), to_r(hi_pi)
 
 
+def ratio_verdict(lower: float, upper: float, better: str) -> Verdict:
+    """The verdict of a ratio's interval (after/before): improved when it lies entirely
+    on the better side of 1 (below for ``better="lower"``, above for ``"higher"``),
+    worse when entirely on the other side, else no evidence of improvement."""
+    if better == "lower":
+        return IMPROVED if upper < 1 else WORSE if lower > 1 else NO_EVIDENCE
+    return IMPROVED if lower > 1 else WORSE if upper < 1 else NO_EVIDENCE
+
+
 def compare_rates(
     before_count: int,
     before_exposure: float,
@@ -322,12 +331,7 @@ def compare_rates(
         ratio = math.inf if x1 == 0 else r2 / r1
         p = float(stats.binomtest(x2, n, e2 / (e1 + e2)).pvalue)
     lo, hi = _rate_ci(x1, e1, x2, e2, conf)
-    if n == 0:
-        verdict = NO_EVIDENCE
-    elif better == "lower":
-        verdict = IMPROVED if hi < 1 else WORSE if lo > 1 else NO_EVIDENCE
-    else:
-        verdict = IMPROVED if lo > 1 else WORSE if hi < 1 else NO_EVIDENCE
+    verdict = NO_EVIDENCE if n == 0 else ratio_verdict(lo, hi, better)
     d = _decimals(r1, r2)
     if n == 0:
         evidence = (f"No defect was counted before or after (exposure {e1:,.6g} and "

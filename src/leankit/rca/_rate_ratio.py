@@ -23,12 +23,11 @@ import pandas as pd
 
 from leankit._summary import Summary
 from leankit.errors import ColumnNotFoundError, InsufficientDataError, LeankitError
-from leankit.rca._effect import RateChange, compare_rates
+from leankit.rca._effect import NO_EVIDENCE, RateChange, compare_rates, ratio_verdict
 
 __all__ = ["RateRatio", "rate_ratio"]
 
 Better = Literal["lower", "higher"]
-VERDICTS = ("improved", "no evidence of improvement", "worse")
 
 
 def _p_text(p: float) -> str:
@@ -228,12 +227,8 @@ def rate_ratio(before: pd.DataFrame, after: pd.DataFrame, *, count: str, exposur
                else "too few units to estimate the dispersion" if not np.isfinite(phi)
                else "a group without events")
         method = f"Exact conditional (binomial) CI and test of the pooled counts: {why}."
-    if better == "lower":
-        verdict = VERDICTS[0] if hi < 1 else (VERDICTS[2] if lo > 1 else VERDICTS[1])
-    else:
-        verdict = VERDICTS[0] if lo > 1 else (VERDICTS[2] if hi < 1 else VERDICTS[1])
-    if cb.sum() == 0 and ca.sum() == 0:
-        verdict = VERDICTS[1]
+    verdict = (NO_EVIDENCE if cb.sum() == 0 and ca.sum() == 0
+               else ratio_verdict(lo, hi, better))
     return RateRatio(exact=exact, ratio=float(ratio), lower=float(lo), upper=float(hi),
                      p_value=float(p), dispersion=phi, units_before=len(cb),
                      units_after=len(ca), confidence=confidence, better=better,

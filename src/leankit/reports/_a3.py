@@ -23,8 +23,8 @@ import pandas as pd
 from leankit._text import isolate
 from leankit.errors import LeankitError, suggest
 from leankit.reports._a3spec import A3Cause, A3Metric, A3Spec
-from leankit.reports._analysis import KINDS, _Failures, open_source
-from leankit.reports._spec import ReportSpecError
+from leankit.reports._analysis import KINDS, _Failures, open_source, specs_of
+from leankit.reports._spec import CharacteristicSpec, ReportSpecError
 from leankit.reports._verdicts import count_series
 
 __all__ = ["A3Analysis", "CauseCheck", "MetricCheck", "analyse_a3"]
@@ -212,6 +212,15 @@ def _filter(df: pd.DataFrame, where: tuple[tuple[str, Any], ...], at: str, *,
                                   f"{shown}")
         df = kept
     return df
+
+
+def _subgroup_column(rows: pd.DataFrame) -> str | None:
+    """``"subgroup"`` when every row has a subgroup id and some subgroup holds more than
+    one value (subgrouped data), else None (individual values)."""
+    if "subgroup" in rows and rows["subgroup"].notna().all() and len(rows) \
+            and rows.groupby("subgroup").size().max() > 1:
+        return "subgroup"
+    return None
 
 
 def _where_text(where: tuple[tuple[str, Any], ...]) -> str:
@@ -446,8 +455,7 @@ def _char_metric(m: A3Metric, rows: pd.DataFrame, a: _Ctx) -> MetricCheck:
         raise LeankitError(f"fewer than 2 values of {m.characteristic} "
                            f"{'before' if len(b) < 2 else 'after'} the change")
     lsl, usl, target = a.specs_of(m.characteristic or "")
-    sub = m.subgroup or ("subgroup" if "subgroup" in rows and rows["subgroup"].notna().all()
-                         and rows.groupby("subgroup").size().max() > 1 else None)
+    sub = m.subgroup or _subgroup_column(rows)
     better = m.better
     if better == "capability" and lsl is None and usl is None:
         raise ReportSpecError(f"{a.spec.source}: metric {m.name!r}: better = \"capability\" "
@@ -581,8 +589,7 @@ def _signal_evidence(series: pd.DataFrame, value: str, a: _Ctx) -> tuple[bool, s
     if len(base) < 10 or rest.empty:
         return False, ("Too few baseline values to chart." if len(base) < 10 else
                        "No data after the baseline to look for a signal in.")
-    sub = ("subgroup" if "subgroup" in series and series["subgroup"].notna().all()
-           and series.groupby("subgroup").size().max() > 1 else None)
+    sub = _subgroup_column(series)
     kw: dict[str, Any] = {"value": value, "time": "timestamp"}
     if sub:
         kw["subgroup"] = sub
@@ -649,13 +656,8 @@ class _Ctx:
     specs: pd.DataFrame
 
     def specs_of(self, name: str) -> tuple[float | None, float | None, float | None]:
-        s = self.specs
-        row = s[s["characteristic"] == name] if len(s) else s
-        if not len(row):
-            return None, None, None
-        r0 = row.iloc[0]
-        return tuple(None if pd.isna(r0[k]) else float(r0[k])  # type: ignore[return-value]
-                     for k in ("lsl", "usl", "target"))
+        """(lsl, usl, target) of a characteristic from the specs table."""
+        return specs_of(CharacteristicSpec(name=name), self.specs)
 
 
 def _sustain(spec: A3Spec, m: MetricCheck, store: Any) -> tuple[str, pd.DataFrame | None]:

@@ -489,21 +489,6 @@ def open_source(data: Any, where: str) -> DataSource:
     return DataSource(source=src, dataset=None if is_url else Dataset(data), label=label)
 
 
-def read_dataset(data: Any, where: str, *, since: pd.Timestamp | None = None,
-                 until: pd.Timestamp | None = None) -> tuple[Any, dict[str, pd.DataFrame]]:
-    """The dataset (None for a connection string) and its four tables as pandas frames,
-    the timed ones restricted to ``[since, until)`` in the engine when given; *where*
-    names the spec key in errors.
-
-    Raises
-    ------
-    ReportSpecError
-        The folder is not a leankit dataset, or the source cannot be opened.
-    """
-    src = open_source(data, where)
-    return src.dataset, {k: src.read(k, since, until) for k in KINDS}
-
-
 def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = None
                  ) -> WeeklyAnalysis:
     """Analyse the week a report spec names.
