@@ -20,7 +20,6 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from leankit._text import isolate
 from leankit.errors import LeankitError, suggest
 from leankit.reports._a3spec import A3Cause, A3Metric, A3Spec
 from leankit.reports._analysis import KINDS, _Failures, open_source, specs_of
@@ -39,9 +38,6 @@ EARLY_DAYS = 3
 #: confirms it at this level.
 CONFIRM_ALPHA = 0.01
 
-
-def _n(x: Any) -> str:
-    return isolate(x, 120)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -315,11 +311,9 @@ def _change_point_note(series: pd.DataFrame, value: str, change: pd.Timestamp,
 def _goal_met(m: A3Metric, x: float) -> bool | None:
     if m.goal is None or not np.isfinite(x):
         return None
-    if m.better in ("higher",):
-        return bool(x >= m.goal)
-    if m.better in ("lower",):
+    if m.better == "lower":
         return bool(x <= m.goal)
-    if m.kind == "characteristic" and m.better == "capability":
+    if m.better in ("higher", "capability"):  # capability: the index against its goal
         return bool(x >= m.goal)
     return None
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from leankit import __version__
-from leankit._text import isolate, shorten
+from leankit._text import shorten
 from leankit.reports._a3 import EARLY_DAYS, A3Analysis, MetricCheck
 from leankit.reports._adapters import mix_text, vital_few_text
 from leankit.reports._report import Block, Report, Table
@@ -39,9 +39,6 @@ _LEVEL = {"improved": "good", "no evidence of improvement": "warn", "worse": "ba
 _STATUS_LEVEL = {"verified": "good", "refuted": "neutral", "open": "warn",
                  "not verified": "bad"}
 
-
-def _n(x: Any) -> str:
-    return isolate(x, 160)
 
 
 def _fmt_goal(m: MetricCheck) -> str:

@@ -522,11 +522,15 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     start, end = week_bounds(week, tz)
     prev_start = week_bounds(iso_week(start - pd.Timedelta(days=3), tz), tz)[0]
     if spec.baseline is not None:
-        b0_read = pd.Timestamp(spec.baseline[0]).tz_localize(tz).tz_convert("UTC")
+        b0, b1 = (pd.Timestamp(v).tz_localize(tz).tz_convert("UTC") for v in spec.baseline)
     else:
-        t_first = spans.get("measurements", (start, start))[0]
-        b0_read = week_bounds(iso_week(t_first, tz), tz)[0]
-    since = min(b0_read, start - pd.Timedelta(weeks=TREND_WEEKS + 1), prev_start)
+        t0 = spans["measurements"][0] if "measurements" in spans else start
+        b0 = week_bounds(iso_week(t0, tz), tz)[0]
+        b1 = min(week_bounds(iso_week(b0, tz), tz)[0] + pd.Timedelta(
+            weeks=spec.baseline_weeks), start)
+        b1 = week_bounds(iso_week(b1 + pd.Timedelta(hours=12), tz), tz)[0]  # local midnight
+    # the rows read: from the baseline (or the KPI trend's weeks) to the end of the week
+    since = min(b0, start - pd.Timedelta(weeks=TREND_WEEKS + 1), prev_start)
     say("reading")
     tables = {k: src.read(k, since, end) for k in KINDS}
     meas, defects, prod, specs = (tables[k] for k in KINDS)
@@ -557,14 +561,6 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
                                     rules=() if spec.chart == AUTO
                                     else rules_for(spec.chart, spec.rules))
                  for n in available]
-    if spec.baseline is not None:
-        b0, b1 = (pd.Timestamp(v).tz_localize(tz).tz_convert("UTC") for v in spec.baseline)
-    else:
-        t0 = spans["measurements"][0] if "measurements" in spans else start
-        b0 = week_bounds(iso_week(t0, tz), tz)[0]
-        b1 = min(week_bounds(iso_week(b0, tz), tz)[0] + pd.Timedelta(
-            weeks=spec.baseline_weeks), start)
-        b1 = week_bounds(iso_week(b1 + pd.Timedelta(hours=12), tz), tz)[0]  # local midnight
     shown_from = max(week_bounds(iso_week(start - pd.Timedelta(
         weeks=spec.context_weeks) + pd.Timedelta(hours=12), tz), tz)[0], b1)
     win = Window(b0=b0, b1=b1, shown_from=shown_from, start=start, end=end, tz=tz)
