@@ -64,9 +64,11 @@ from leankit.spc._rules import RULE_SETS, RULES, Rule, RuleError, evaluate, reso
 from leankit.spc._run_chart import RunChart, run_chart
 from leankit.spc._sigma import ESTIMATORS
 from leankit.spc._subgroup_stats import chart_from_stats, count_stats, subgroup_stats
+from leankit.spc._value_summary import ValueSummary, value_summary
 from leankit.spc._zmr import ZmrChart, zmr
 
 __all__ = [
+    "ValueSummary",
     "Advice",
     "ESTIMATORS",
     "RULES",
@@ -129,6 +131,7 @@ __all__ = [
     "run_chart",
     "shapiro_wilk",
     "subgroup_stats",
+    "value_summary",
     "t_chart",
     "u_chart",
     "xbar_r",

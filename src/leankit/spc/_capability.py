@@ -33,6 +33,7 @@ from leankit.spc._normality import (
     shapiro_wilk,
 )
 from leankit.spc._results import ControlChart
+from leankit.spc._value_summary import ValueSummary
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -123,6 +124,11 @@ class Capability:
     parameters: Mapping[str, Any]
     values: np.ndarray = field(repr=False)
     model: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    #: from a :class:`~leankit.spc.ValueSummary`: the engine's bin counts (``left,
+    #: right, count``) and quantile grid (``p, value``), drawn instead of ``values``
+    #: (then a systematic sample, for the normality tests only)
+    histogram: pd.DataFrame | None = field(repr=False, default=None)
+    probability: pd.DataFrame | None = field(repr=False, default=None)
 
     def index(self, name: str) -> float:
         """The estimate of one index (``"cpk"``, ``"ppk"`` ...).
@@ -497,7 +503,7 @@ def _johnson(x: np.ndarray, specs: Sequence[float | None] = ()) -> tuple[Any, st
 
 
 def capability(
-    data: pd.DataFrame | ControlChart,
+    data: pd.DataFrame | ControlChart | ValueSummary,
     *,
     value: str | None = None,
     subgroup: str | None = None,
@@ -518,9 +524,12 @@ def capability(
 
     Parameters
     ----------
-    data : pandas.DataFrame or ControlChart
+    data : pandas.DataFrame, ControlChart or ValueSummary
         Measurements (one row per value), or a variables control chart (its data and
-        within-subgroup sigma are reused, and its signals make the result unstable).
+        within-subgroup sigma are reused, and its signals make the result unstable),
+        or a :func:`~leankit.spc.value_summary` computed in an engine when the values
+        are too many for memory (``distribution`` ``"normal"`` or ``"nonparametric"``;
+        see ``docs/methods.md``).
     value : str
         Column of the measurements (DataFrame input).
     subgroup : str, optional
@@ -603,6 +612,13 @@ def capability(
     if boxcox_lambda is not None and not (isinstance(boxcox_lambda, (int, float))
                                           and math.isfinite(boxcox_lambda)):
         raise ValueError(f"boxcox_lambda= must be a finite number, got {boxcox_lambda!r}")
+    if isinstance(data, ValueSummary):
+        from leankit.spc._capability_stats import capability_from_summary
+
+        return capability_from_summary(
+            data, lsl=lsl, usl=usl, target=target, sigma_method=sigma_method,
+            distribution=distribution, confidence=confidence, shift=shift, alpha=alpha,
+            by=by, subgroup=subgroup)
     if by is not None:
         return _grouped(data, by=by, specs=specs, value=value, subgroup=subgroup, lsl=lsl,
                         usl=usl, target=target, sigma_method=sigma_method,

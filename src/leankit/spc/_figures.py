@@ -703,10 +703,19 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
     x = np.sort(cap.values)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.12,
                         subplot_titles=["Capability histogram", "Probability plot"])
-    edges = np.histogram_bin_edges(x, bins=bins or "fd")
-    if len(edges) > 121:  # at most 120 bars, whatever the data
-        edges = np.linspace(edges[0], edges[-1], 121)
-    dens, edges = np.histogram(x, bins=edges, density=True)
+    if cap.histogram is not None:  # binned in the engine (a value summary)
+        h = cap.histogram
+        edges = np.r_[h["left"].to_numpy(dtype=float), float(h["right"].iloc[-1])]
+        counts = h["count"].to_numpy(dtype=float)
+        dens = counts / (counts.sum() * np.diff(edges))
+    else:
+        edges = np.histogram_bin_edges(x, bins=bins or "fd")
+        if len(edges) > 121:  # at most 120 bars, whatever the data
+            edges = np.linspace(edges[0], edges[-1], 121)
+        dens, edges = np.histogram(x, bins=edges, density=True)
+    if cap.probability is not None:  # the engine's quantile grid
+        x = cap.probability["value"].to_numpy(dtype=float)
+        x = np.r_[edges[0], x, edges[-1]]
     mids = (edges[:-1] + edges[1:]) / 2
     fig.add_trace(go.Bar(x=mids, y=dens, width=np.diff(edges), name="data",
                          marker={"color": "#9ecae1", "line": {"color": "#6baed6", "width": 0.5}},
@@ -735,7 +744,10 @@ def capability_figure(cap: Capability, *, title: str | None = None, bins: int | 
                           "showarrow": False, "font": {"color": color, "size": 11}})
     n = len(x)
     pp = (np.arange(1, n + 1) - 0.3) / (n + 0.4)  # median ranks (Benard)
-    if n > 400:  # draw at most 400 order statistics (extremes always kept)
+    if cap.probability is not None:
+        x = cap.probability["value"].to_numpy(dtype=float)
+        pp = cap.probability["p"].to_numpy(dtype=float)
+    elif n > 400:  # draw at most 400 order statistics (extremes always kept)
         keep = np.unique(np.r_[np.linspace(0, n - 1, 400).round().astype(int), 0, n - 1])
         x, pp = x[keep], pp[keep]
     theo = _theoretical(cap, pp)
