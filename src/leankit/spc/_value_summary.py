@@ -174,7 +174,7 @@ def value_summary(table: Any, *, value: str = "value", subgroup: str | None = No
     >>> s = spc.value_summary(df, lsl=9.7, usl=10.3)
     >>> s.n, round(s.mean, 3), s.below_lsl + s.above_usl
     (2000, 10.003, 5)
-    >>> abs(s.quantile(0.5) - np.median(x)) < 1e-12
+    >>> bool(abs(s.quantile(0.5) - np.median(x)) < 1e-12)
     True
     """
     import ibis
