@@ -7,7 +7,8 @@ and then the engine reads only the rows and columns the expression needs.
 
 - a leankit dataset folder (the default): embedded DuckDB over its Parquet files, no
   server. With a partitioned copy (:func:`partition`) a scan of a period lists only the
-  files of the weeks it overlaps;
+  files of the weeks it overlaps (and, partitioned by site too, of the sites its
+  ``where={"site": ...}`` names);
 - a SQL database: a ``postgresql://user:password@host:port/db`` URL (tables named like
   the canonical kinds, or ``tables=`` / ``queries=`` and ``rename=``);
 - Apache Spark: a ``SparkSession``, or a master string (``local[2]``, ``spark://host:7077``).
@@ -27,6 +28,7 @@ import re
 import shutil
 import sys
 import tempfile
+import urllib.parse
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -38,7 +40,13 @@ import pandas as pd
 
 from leankit import schema as _schema
 from leankit import units as _units
-from leankit.errors import ColumnNotFoundError, LeankitError, SchemaError
+from leankit.errors import (
+    ColumnNotFoundError,
+    DatasetError,
+    LeankitError,
+    OutputFileError,
+    SchemaError,
+)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -64,6 +72,10 @@ CONNECT_TIMEOUT = 15
 
 PARTITIONED = "partitioned"
 _BUILT_FROM = "_built_from.json"
+#: The keys a partitioned copy can be split by, in folder order.
+PARTITION_KEYS = ("week", "site")
+#: The folder name DuckDB (and Hive, Spark) give a missing partition value.
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MASTER = re.compile(r"^(local(\[(\d+|\*)(,\s*\d+)?\])?|spark://.+|yarn|k8s://.+)$")
 _PG = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -264,35 +276,116 @@ class Source:
 
     # ------------------------------------------------------------ files
 
-    def files(self, kind: str, *, period: Period = None) -> list[Path]:
-        """The Parquet files a scan of *kind* (and *period*) reads (dataset folders only).
+    def files(self, kind: str, *, period: Period = None, where: Where = None) -> list[Path]:
+        """The Parquet files a scan of *kind* (and *period*, *where*) reads (dataset
+        folders only).
 
-        The partitioned copy's files of the weeks the period overlaps when the copy is
-        up to date with the dataset (see :func:`partition`), else every canonical part.
+        The partitioned copy's files when it is up to date with the dataset (see
+        :func:`partition`): those of the ISO weeks the period overlaps, and in a copy
+        partitioned by site too, those of the sites ``where["site"]`` names (a value or a
+        list; ``None`` names the rows without a site). Else every canonical part.
+
+        Parameters
+        ----------
+        kind : {"measurements", "defects", "production", "specs"}
+            The canonical table.
+        period : str or (start, end), optional
+            As in :meth:`scan`.
+        where : mapping or callable, optional
+            As in :meth:`scan`; only a mapping's ``site`` entry prunes files (the other
+            entries, and a callable, are filters the engine applies within the files).
+
+        Returns
+        -------
+        list of pathlib.Path
+            A site or week the dataset does not have gives no files (a scan of it is
+            empty, not an error).
+
+        Examples
+        --------
+        >>> import tempfile, leankit.io as lio
+        >>> d = tempfile.mkdtemp()
+        >>> _ = lio.ingest("sample_data/measurements/line2_process_log.csv",
+        ...                kind="measurements", out=d)
+        >>> _ = partition(d, by="week,site")
+        >>> src = connect(d)
+        >>> [f.relative_to(d).as_posix() for f in src.files(
+        ...     "measurements", period="2026-W40", where={"site": "PLANT-N"})]
+        ['partitioned/measurements/week=2026-W40/site=PLANT-N/part-0.parquet']
+        >>> src.files("measurements", where={"site": "PLANT-X"})
+        []
+        """
+        return self._files(_schema.get(kind).kind, period, where)[0]
+
+    def _files(self, kind: str, period: Period, where: Where,
+               ) -> tuple[list[Path], tuple[str, ...] | None]:
+        """:meth:`files` and the keys of the partitioned copy they come from (``None``:
+        the canonical parts)."""
+        if self.dataset is None:
+            raise SourceError(f"{self!r} is not a dataset folder: it has no files")
+        bounds = period_bounds(period)
+        layout = self._partition_layout(kind)
+        if layout is None:
+            return [self.dataset / e["part"] for e in _manifest_files(self.dataset, kind)], None
+        part_dir, by = layout
+        if bounds is None:
+            weeks = sorted(p for p in part_dir.glob("week=*") if p.is_dir())
+        else:
+            weeks = [part_dir / f"week={w}" for w in _weeks(*bounds)]
+        if "site" not in by:
+            return [f for w in weeks for f in sorted(w.glob("*.parquet"))], by
+        sites = _where_sites(where)
+        out = []
+        for w in weeks:
+            for folder in sorted(w.glob("site=*")):
+                if sites is None or any(_same_site(_hive_value(folder.name), v)
+                                        for v in sites):
+                    out.extend(sorted(folder.glob("*.parquet")))
+        return out, by
+
+    def _partition_layout(self, kind: str) -> tuple[Path, tuple[str, ...]] | None:
+        """The partitioned copy of *kind* and its keys, if it is up to date with the
+        manifest."""
+        assert self.dataset is not None
+        d = self.dataset / PARTITIONED / kind
+        built = _read_built(d)
+        if built is None or built.get("parts") != _parts_key(self.dataset, kind):
+            return None  # none, or ingested since: the canonical files are the truth
+        by = _built_by(built)
+        return None if by is None else (d, by)
+
+    def partition_status(self, kind: str) -> tuple[str, tuple[str, ...]]:
+        """Whether *kind* has a partitioned copy (see :func:`partition`) and its keys.
+
+        Returns
+        -------
+        (str, tuple of str)
+            ``("up to date", keys)``: scans read the copy; ``("out of date", keys)``:
+            ingested since, scans read the canonical files until :func:`partition` runs
+            again; ``("none", ())``: no copy (or a table without time, like specs).
+
+        Examples
+        --------
+        >>> import tempfile, leankit.io as lio
+        >>> d = tempfile.mkdtemp()
+        >>> _ = lio.ingest("sample_data/defects/mes_defects.jsonl", kind="defects", out=d)
+        >>> src = connect(d)
+        >>> src.partition_status("defects")
+        ('none', ())
+        >>> _ = partition(d, by=("week", "site"))
+        >>> src.partition_status("defects")
+        ('up to date', ('week', 'site'))
         """
         kind = _schema.get(kind).kind
         if self.dataset is None:
-            raise SourceError(f"{self!r} is not a dataset folder: it has no files")
-        part_dir = self._partitioned_dir(kind)
-        bounds = period_bounds(period)
-        if part_dir is not None:
-            if bounds is None:
-                return sorted(part_dir.glob("week=*/*.parquet"))
-            return [f for w in _weeks(*bounds)
-                    for f in sorted((part_dir / f"week={w}").glob("*.parquet"))]
-        return [self.dataset / e["part"] for e in _manifest_files(self.dataset, kind)]
-
-    def _partitioned_dir(self, kind: str) -> Path | None:
-        """The partitioned copy of *kind* if it is up to date with the manifest."""
-        assert self.dataset is not None
-        d = self.dataset / PARTITIONED / kind
-        try:
-            built = json.loads((d / _BUILT_FROM).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
+            raise SourceError(f"{self!r} is not a dataset folder: it has no partitioned copy")
+        built = _read_built(self.dataset / PARTITIONED / kind)
+        by = None if built is None else _built_by(built)
+        if built is None or by is None:
+            return "none", ()
         if built.get("parts") != _parts_key(self.dataset, kind):
-            return None  # ingested since: the canonical files are the truth
-        return d
+            return "out of date", by
+        return "up to date", by
 
     # ------------------------------------------------------------ scanning
 
@@ -309,8 +402,10 @@ class Source:
             without a zone are UTC), by the kind's time column (``timestamp``;
             ``period_start`` for production). Specs have no time: not allowed.
         where : mapping or callable, optional
-            ``{column: value or list of values}`` (rows equal to one of them), or a
-            function of the table returning an Ibis boolean expression.
+            ``{column: value or list of values}`` (rows equal to one of them; ``None``
+            stands for a missing value), or a function of the table returning an Ibis
+            boolean expression. With a copy partitioned by site, ``{"site": ...}`` also
+            limits the files read to those sites' (:meth:`files`).
         columns : list of str, optional
             Only these columns (projection pushdown).
 
@@ -334,7 +429,7 @@ class Source:
         bounds = period_bounds(period)
         if bounds is not None and kind not in TIME_COLUMNS:
             raise ValueError(f"{kind} has no time column, so period= does not apply to it")
-        t = self._base(kind, period)
+        t = self._base(kind, period, where)
         if bounds is not None:
             tcol = TIME_COLUMNS[kind]
             if tcol not in t.columns:
@@ -395,18 +490,20 @@ class Source:
             return None, None, n
         return _utc(row["first"], "first time"), _utc(row["last"], "last time"), n
 
-    def _base(self, kind: str, period: Period) -> ir.Table:
+    def _base(self, kind: str, period: Period, where: Where = None) -> ir.Table:
         if self.dataset is not None:
-            return self._dataset_table(kind, period)
+            return self._dataset_table(kind, period, where)
         return self._db_table(kind)
 
-    def _dataset_table(self, kind: str, period: Period) -> ir.Table:
+    def _dataset_table(self, kind: str, period: Period, where: Where = None) -> ir.Table:
+        """The files of *kind* (pruned by *period* and *where*, which the caller still
+        applies as filters), every canonical column, values in dataset units."""
         ibis = _ibis()
         assert self.dataset is not None
         arrow = _schema.arrow_schema(kind)
         sch = ibis.Schema.from_pyarrow(arrow.remove_metadata())
-        partitioned = self._partitioned_dir(kind) is not None
-        files = self.files(kind, period=period)
+        files, by = self._files(kind, period, where)
+        partitioned = by is not None
         if not files:
             return ibis.memtable(arrow.empty_table().replace_schema_metadata(None))
         missing = [f for f in files if not f.exists()]
@@ -417,7 +514,10 @@ class Source:
             )
         try:
             with quiet_engine():
-                raw = self.backend.read_parquet([str(f) for f in files], union_by_name=True)
+                # the columns are the files' own: a folder named like key=value (the
+                # partitioned copy's, or one the dataset sits in) adds and replaces none
+                raw = self.backend.read_parquet([str(f) for f in files], union_by_name=True,
+                                                hive_partitioning=False)
         except Exception as exc:  # duckdb.IOException, InvalidInputException ...
             raise SourceError(
                 f"{self.dataset}: cannot read the {kind} Parquet files "
@@ -531,9 +631,15 @@ def _where(t: ir.Table, where: Where, kind: str) -> Any:
         if col not in t.columns:
             raise ColumnNotFoundError(col, t.columns, what=f"the {kind} table (where=)")
         if isinstance(val, (list, tuple, set, frozenset)):
-            preds.append(t[col].isin(list(val)))
+            vals = list(val)
+            known = [v for v in vals if v is not None]
+            if len(known) == len(vals):
+                preds.append(t[col].isin(vals))
+            else:  # None: the rows without a value (SQL's IN never matches NULL)
+                preds.append(t[col].isin(known) | t[col].isnull() if known
+                             else t[col].isnull())
         else:
-            preds.append(t[col] == val)
+            preds.append(t[col] == val)  # == None is IS NULL in Ibis
     out = preds[0] if preds else _ibis().literal(True)
     for p in preds[1:]:
         out = out & p
@@ -731,41 +837,70 @@ class PartitionReport:
         The dataset folder.
     tables : pandas.DataFrame
         One row per kind: ``kind, status`` (``written``, ``up to date`` or ``empty``),
-        ``weeks, files, rows``.
+        ``weeks, sites`` (distinct sites, the rows without a site counting as one;
+        ``<NA>`` unless partitioned by site), ``files, rows``.
+    by : tuple of str
+        The partition keys: ``("week",)`` or ``("week", "site")``.
     """
 
     dataset: str
     tables: pd.DataFrame
+    by: tuple[str, ...] = ("week",)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-kind table."""
         return self.tables.copy()
 
     def __str__(self) -> str:
-        lines = [f"partitioned copy of {self.dataset} (by ISO week, UTC):"]
+        how = "ISO week, UTC" if "site" not in self.by else "ISO week (UTC) and site"
+        lines = [f"partitioned copy of {self.dataset} (by {how}):"]
         for r in self.tables.itertuples():
+            sites = ("" if "site" not in self.by
+                     else f", {r.sites} site{'' if r.sites == 1 else 's'}")
             lines.append(f"  {r.kind}: {r.status}, {r.rows:,} rows in {r.files} files "
-                         f"({r.weeks} weeks)")
+                         f"({r.weeks} weeks{sites})")
         return "\n".join(lines)
 
 
-def partition(dataset: str | Path, *, by: str = "week") -> PartitionReport:
-    """Write a copy of each timed table partitioned by ISO week (UTC).
+def partition(dataset: str | Path, *, by: str | Sequence[str] = "week") -> PartitionReport:
+    """Write a copy of each timed table partitioned by ISO week (UTC), and by site.
 
     ``DIR/partitioned/<kind>/week=2026-W44/part-0.parquet`` for measurements, defects
-    and production (specs have no time). Values are in each characteristic's unit in
-    the dataset, as :func:`leankit.io.read_table` gives them. The copy replaces the
-    previous one atomically (written aside, then renamed), and a kind whose canonical
-    files have not changed since is left as it is. After an ingest the copy is out of
-    date and scans read the canonical files until ``partition`` runs again. The
-    canonical files are never changed.
+    and production (specs have no time); with ``by="week,site"``,
+    ``.../week=2026-W44/site=PLANT-A/part-0.parquet``. A site folder's name is the site
+    percent-encoded (``site=Werk%20S%C3%BCd``) and the rows without a site are in
+    ``site=__HIVE_DEFAULT_PARTITION__`` (DuckDB's, Hive's and Spark's name for a
+    missing value); the files keep the ``site`` column itself, so they read back the
+    same strings whatever the folder names. Values are in each characteristic's unit
+    in the dataset, as :func:`leankit.io.read_table` gives them.
+
+    The copy replaces the previous one atomically (written aside, checked, then
+    renamed; a failure leaves the previous copy), and a kind whose canonical files and
+    keys have not changed since is left as it is; a different *by* rewrites it. After
+    an ingest the copy is out of date and scans read the canonical files until
+    ``partition`` runs again. The canonical files are never changed.
 
     Parameters
     ----------
     dataset : path
         A leankit dataset folder.
-    by : {"week"}
-        The partition key (only ISO weeks so far).
+    by : {"week", "week,site"} or sequence of str
+        The partition keys: ``"week"``, or ``"week,site"`` (also ``("week", "site")``)
+        for scans that read one site's files (``where={"site": ...}``).
+
+    Returns
+    -------
+    PartitionReport
+
+    Raises
+    ------
+    ValueError
+        *by* names another key, or not ``week``.
+    SourceError
+        *dataset* is not a dataset folder.
+    OutputFileError
+        The copy cannot be written (permissions, a full disk, a site name too long
+        for a folder name).
 
     Examples
     --------
@@ -778,31 +913,96 @@ def partition(dataset: str | Path, *, by: str = "week") -> PartitionReport:
     measurements written
          defects   empty
       production   empty
+    >>> print(partition(d, by="week,site"))  # doctest: +ELLIPSIS
+    partitioned copy of ... (by ISO week (UTC) and site):
+      measurements: written, 15,116 rows in 13 files (13 weeks, 1 site)
+      defects: empty, 0 rows in 0 files (0 weeks, 0 sites)
+      production: empty, 0 rows in 0 files (0 weeks, 0 sites)
     """
-    if by != "week":
-        raise ValueError(f"by={by!r}: only 'week' (ISO week of the UTC time) is supported")
+    keys = _partition_keys(by)
     root = Path(dataset)
     src = connect(root)
     rows = []
     try:
         for kind, tcol in TIME_COLUMNS.items():
-            rows.append(_partition_kind(src, root, kind, tcol))
+            rows.append(_partition_kind(src, root, kind, tcol, keys))
     finally:
         src.close()
-    return PartitionReport(dataset=str(root), tables=pd.DataFrame(rows))
+    tables = pd.DataFrame(rows)
+    tables["sites"] = tables["sites"].astype("Int64")
+    return PartitionReport(dataset=str(root), by=keys,
+                           tables=tables[["kind", "status", "weeks", "sites", "files",
+                                          "rows"]])
 
 
-def _partition_kind(src: Source, root: Path, kind: str, tcol: str) -> dict[str, Any]:
+def _partition_keys(by: object) -> tuple[str, ...]:
+    """*by* as the keys in folder order (``("week",)`` or ``("week", "site")``)."""
+    if isinstance(by, str):
+        items: list[object] = [p.strip() for p in by.split(",")]
+    elif isinstance(by, Sequence):
+        items = list(by)
+    else:
+        raise TypeError(f"by= must be a string like 'week,site' or a sequence of keys, got "
+                        f"{type(by).__name__}")
+    unknown = [i for i in items if i not in PARTITION_KEYS]
+    if unknown:
+        raise ValueError(
+            f"by={by!r}: cannot partition by {unknown[0]!r}; give 'week' or 'week,site' "
+            "(the ISO week of the UTC time, and the site)"
+        )
+    if len(set(items)) != len(items) or "week" not in items:
+        raise ValueError(f"by={by!r}: give 'week' or 'week,site' (each key once, the week "
+                         "always: a scan's period picks the weeks' folders)")
+    return tuple(k for k in PARTITION_KEYS if k in items)
+
+
+def _read_built(folder: Path) -> dict[str, Any] | None:
+    """The ``_built_from.json`` of a partitioned copy (``None``: no readable copy)."""
+    try:
+        built = json.loads((folder / _BUILT_FROM).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return built if isinstance(built, dict) else None
+
+
+def _built_by(built: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The keys a copy was built with (copies written before site existed say
+    ``"week"``); ``None`` when they are not ones this version reads."""
+    try:
+        return _partition_keys(built.get("by", "week"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _hive_value(name: str) -> str | None:
+    """The value of a partition folder ``site=<name>``: percent-decoded, DuckDB's
+    missing-value name as ``None`` (``%5F_HIVE_...`` is that string itself)."""
+    value = name.split("=", 1)[1] if "=" in name else name
+    return None if value == _HIVE_NULL else urllib.parse.unquote(value)
+
+
+def _where_sites(where: Where) -> list[Any] | None:
+    """The sites a ``where=`` mapping names (``None``: no site filter, every site)."""
+    if not isinstance(where, Mapping) or "site" not in where:
+        return None
+    val = where["site"]
+    return list(val) if isinstance(val, (list, tuple, set, frozenset)) else [val]
+
+
+def _same_site(folder: str | None, value: Any) -> bool:
+    if folder is None or value is None:
+        return folder is None and value is None
+    return isinstance(value, str) and folder == value
+
+
+def _partition_kind(src: Source, root: Path, kind: str, tcol: str,
+                    by: tuple[str, ...] = ("week",)) -> dict[str, Any]:
     key = _parts_key(root, kind)
     target = root / PARTITIONED / kind
-    try:
-        built = json.loads((target / _BUILT_FROM).read_text("utf-8"))
-    except (OSError, ValueError):
-        built = None
-    if built is not None and built.get("parts") == key:
-        files = sorted(target.glob("week=*/*.parquet"))
-        return {"kind": kind, "status": "up to date", "weeks": len(files),
-                "files": len(files), "rows": int(built.get("rows", 0))}
+    built = _read_built(target)
+    if built is not None and built.get("parts") == key and _built_by(built) == by:
+        return {"kind": kind, "status": "up to date", **_count_copy(target, by),
+                "rows": int(built.get("rows", 0))}
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{kind}.", suffix=".tmp", dir=parent))
@@ -811,30 +1011,91 @@ def _partition_kind(src: Source, root: Path, kind: str, tcol: str) -> dict[str, 
         with quiet_engine():
             n = int(t.count().to_pyarrow().as_py())
         if n:
-            ibis = _ibis()
-            sql = ibis.to_sql(t.order_by(tcol), dialect="duckdb")
-            week = (f"strftime(timezone('UTC', \"{tcol}\"), '%G') || '-W' || "
-                    f"strftime(timezone('UTC', \"{tcol}\"), '%V')")
-            out = str(tmp).replace("'", "''")
-            src.backend.raw_sql(
-                f"COPY (SELECT *, {week} AS week FROM ({sql})) TO '{out}' "
-                "(FORMAT parquet, PARTITION_BY (week), FILENAME_PATTERN 'part-{i}', "
-                "OVERWRITE_OR_IGNORE true)"
-            )
-        files = sorted(tmp.glob("week=*/*.parquet"))
+            _write_copy(src, t, tmp, kind, tcol, by)
+            _check_copy(src, tmp, kind, by, n)
+        counts = _count_copy(tmp, by)
         (tmp / _BUILT_FROM).write_text(
-            json.dumps({"by": "week", "parts": key, "rows": n}, indent=1), "utf-8")
+            json.dumps({"by": list(by), "parts": key, "rows": n}, indent=1), "utf-8")
         old = None
         if target.exists():
             old = parent / f".{kind}.old-{os.getpid()}"
             shutil.rmtree(old, ignore_errors=True)
             os.replace(target, old)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            if old is not None:  # the previous copy back in place
+                os.replace(old, target)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return {"kind": kind, "status": "written" if n else "empty",
-            "weeks": len({f.parent.name for f in files}), "files": len(files), "rows": n}
+    return {"kind": kind, "status": "written" if n else "empty", **counts, "rows": n}
 
+
+def _write_copy(src: Source, t: ir.Table, tmp: Path, kind: str, tcol: str,
+                by: tuple[str, ...]) -> None:
+    """DuckDB's partitioned ``COPY`` of *t* into *tmp* (the site column kept in the
+    files: the folder names are for pruning, the values come from the files)."""
+    ibis = _ibis()
+    sql = ibis.to_sql(t.order_by(tcol), dialect="duckdb")
+    week = (f"strftime(timezone('UTC', \"{tcol}\"), '%G') || '-W' || "
+            f"strftime(timezone('UTC', \"{tcol}\"), '%V')")
+    out = str(tmp).replace("'", "''")
+    keep = ", WRITE_PARTITION_COLUMNS true" if "site" in by else ""
+    try:
+        src.backend.raw_sql(
+            f"COPY (SELECT *, {week} AS week FROM ({sql})) TO '{out}' "
+            f"(FORMAT parquet, PARTITION_BY ({', '.join(by)}){keep}, "
+            "FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)"
+        )
+    except Exception as exc:  # duckdb.IOException ...: not a leankit error, say what to do
+        text = _first_line(exc)
+        hint = ("a site name is too long for a folder name (percent-encoded, at most "
+                "255 bytes): shorten it in the exports, or partition by='week'"
+                if "too long" in text.lower() else
+                "check the free disk space and that the folder is writable")
+        raise OutputFileError(
+            f"cannot write the partitioned copy of {kind} in {tmp.parent}: "
+            f"{text[:300]}{' ...' if len(text) > 300 else ''}; {hint}"
+        ) from None
+
+
+def _check_copy(src: Source, tmp: Path, kind: str, by: tuple[str, ...], rows: int) -> None:
+    """The written files hold *rows* rows, each file one site: the one its folder
+    name says (the folder names are what :meth:`Source.files` prunes by)."""
+    glob = str(tmp / "**" / "*.parquet").replace("'", "''")
+    site = ("min(site), max(site), count(site)" if "site" in by
+            else "NULL, NULL, count(*)")
+    got = src.backend.raw_sql(
+        f"SELECT filename, {site}, count(*) FROM read_parquet('{glob}', filename=true, "
+        "hive_partitioning=false) GROUP BY filename").fetchall()
+    total = sum(int(r[4]) for r in got)
+    if total != rows:
+        raise DatasetError(f"the partitioned copy of {kind} holds {total:,} rows, not the "
+                           f"dataset's {rows:,}; run partition again")
+    if "site" not in by:
+        return
+    for name, low, high, known, _n in got:
+        folder = _hive_value(Path(name).parent.name)
+        expected = (folder is None and known == 0) or (low == high == folder
+                                                      and known == _n)
+        if not expected:
+            raise DatasetError(
+                f"the partitioned copy of {kind}: folder {Path(name).parent.name!r} reads "
+                f"back as site {folder!r} but its file holds {low!r} to {high!r}; this "
+                "DuckDB version names partition folders in a way leankit does not know: "
+                "partition by='week'"
+            )
+
+
+def _count_copy(folder: Path, by: tuple[str, ...]) -> dict[str, Any]:
+    """Weeks, sites and files of a partitioned copy, from its folder names."""
+    files = sorted(folder.glob("week=*/site=*/*.parquet" if "site" in by
+                               else "week=*/*.parquet"))
+    weeks = {f.relative_to(folder).parts[0] for f in files}
+    sites = ({f.relative_to(folder).parts[1] for f in files} if "site" in by else None)
+    return {"weeks": len(weeks), "sites": None if sites is None else len(sites),
+            "files": len(files)}
