@@ -278,6 +278,31 @@ def _signals_table(g: pd.DataFrame, frozen: Mapping[Any, Limits],
     return signals if len(signals) else frames[0]
 
 
+def cusum_options(*, k: object, h: object, head_start: object, nsigmas: object,
+                  limits: Limits | Mapping[str, Any] | None, mu: float | None,
+                  sigma: float | None, sigma_method: str | None, span: int,
+                  **columns: str | None) -> dict[str, Any]:
+    """The validated settings of a CUSUM chart (:func:`cusum`, and
+    :func:`leankit.spc.chart_from_stats` from subgroup statistics: the same checks and
+    errors); *columns* are recorded in the chart's parameters."""
+    if nsigmas is not None:
+        check_positive("nsigmas", nsigmas, "not used by a CUSUM: its limit is h")
+    h_ = check_positive("h", h, "the decision interval in sigmas")
+    k_ = _real("k", k, "the reference value in sigmas")
+    if k_ < 0:
+        raise SmoothingChartError(
+            f"k= (the reference value in sigmas) must be >= 0; got {k!r}. It is half the "
+            "shift to detect quickly (0.5 for a 1-sigma shift)")
+    hs = _real("head_start", head_start, "the starting value of the sums in sigmas")
+    if not 0.0 <= hs < h_:
+        raise SmoothingChartError(
+            f"head_start= must be in [0, h) = [0, {h_:g}); got {head_start!r}. Use 0 for "
+            "the standard CUSUM, or h/2 for a fast initial response")
+    return base_options("cusum", nsigmas=h_, limits=limits, mu=mu, sigma=sigma,
+                        sigma_method=sigma_method, span=span, k=k_, h=h_, head_start=hs,
+                        **columns)
+
+
 def cusum(
     data: pd.DataFrame,
     *,
@@ -393,22 +418,9 @@ def cusum(
     if by is not None:
         return _by(cusum, data, by, kwargs)
     resolve_rules(rules, params=rule_params)  # unknown rule ids are an error, as elsewhere
-    if nsigmas is not None:
-        check_positive("nsigmas", nsigmas, "not used by a CUSUM: its limit is h")
-    h_ = check_positive("h", h, "the decision interval in sigmas")
-    k_ = _real("k", k, "the reference value in sigmas")
-    if k_ < 0:
-        raise SmoothingChartError(
-            f"k= (the reference value in sigmas) must be >= 0; got {k!r}. It is half the "
-            "shift to detect quickly (0.5 for a 1-sigma shift)")
-    hs = _real("head_start", head_start, "the starting value of the sums in sigmas")
-    if not 0.0 <= hs < h_:
-        raise SmoothingChartError(
-            f"head_start= must be in [0, h) = [0, {h_:g}); got {head_start!r}. Use 0 for "
-            "the standard CUSUM, or h/2 for a fast initial response")
-    opts = base_options("cusum", nsigmas=h_, limits=limits, mu=mu, sigma=sigma,
-                        sigma_method=sigma_method, span=span, k=k_, h=h_, head_start=hs,
-                        value=value, subgroup=subgroup, time=time, stage=stage)
+    opts = cusum_options(k=k, h=h, head_start=head_start, nsigmas=nsigmas, limits=limits,
+                         mu=mu, sigma=sigma, sigma_method=sigma_method, span=span,
+                         value=value, subgroup=subgroup, time=time, stage=stage)
     summarize = summarizer("cusum", data, value=value, subgroup=subgroup, time=time,
                            stage=stage, exclude=exclude, missing=missing)
     return _cusum_build(first_series(data, summarize, opts), opts)

@@ -116,7 +116,9 @@ class Series:
 
     groups: pd.DataFrame  # subgroup, n, mean, (range, sd, values), time, stage, phase ...
     exclusions: pd.DataFrame
-    summarize: Summarizer
+    #: rows -> (points, exclusions): a :class:`Summarizer` of raw rows, or the summariser
+    #: of :func:`leankit.spc.chart_from_stats` (per-subgroup statistics)
+    summarize: Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
 
 
 class Summarizer:
@@ -426,7 +428,8 @@ class SmoothMonitor:
         return chart.panel(self.panel) if self.panel else chart
 
 
-def first_series(data: pd.DataFrame, summarize: Summarizer, opts: Mapping[str, Any]) -> Series:
+def first_series(data: pd.DataFrame, summarize: Callable[..., tuple[pd.DataFrame, pd.DataFrame]],
+                 opts: Mapping[str, Any]) -> Series:
     groups, excl = summarize(data)
     if opts.get("limits") is not None or {"mu", "sigma"} <= set(opts["standards"]):
         groups["phase"] = "II"
@@ -712,6 +715,29 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
 # --------------------------------------------------------------------------- public
 
 
+def ewma_options(*, lam: object, nsigmas: object,
+                 limits: EwmaLimits | Limits | Mapping[str, Any] | str, mu: float | None,
+                 sigma: float | None, sigma_method: str | None, span: int,
+                 **columns: str | None) -> dict[str, Any]:
+    """The validated settings of an EWMA chart (:func:`ewma`, and
+    :func:`leankit.spc.chart_from_stats` from subgroup statistics: the same checks and
+    errors); *columns* are recorded in the chart's parameters."""
+    lam_ = check_lam(lam)
+    check_positive("nsigmas", nsigmas, "L, the width of the limits in sigmas of the EWMA")
+    frozen: Limits | Mapping[str, Any] | None = None
+    kind: str = "time_varying"
+    if isinstance(limits, str):
+        if limits not in ("time_varying", "asymptotic"):
+            raise SmoothingChartError(
+                f"limits= must be 'time_varying', 'asymptotic' or frozen Limits; got {limits!r}")
+        kind = limits
+    else:
+        frozen = limits
+    return base_options("ewma", nsigmas=cast(float, nsigmas), limits=frozen, mu=mu,
+                        sigma=sigma, sigma_method=sigma_method, span=span, lam=lam_,
+                        limits_kind=kind, **columns)
+
+
 def ewma(
     data: pd.DataFrame,
     *,
@@ -828,20 +854,9 @@ def ewma(
     if by is not None:
         return _by(ewma, data, by, kwargs)
     resolve_rules(rules, params=rule_params)  # unknown rule ids are an error, as elsewhere
-    lam_ = check_lam(lam)
-    check_positive("nsigmas", nsigmas, "L, the width of the limits in sigmas of the EWMA")
-    frozen: Limits | Mapping[str, Any] | None = None
-    kind: str = "time_varying"
-    if isinstance(limits, str):
-        if limits not in ("time_varying", "asymptotic"):
-            raise SmoothingChartError(
-                f"limits= must be 'time_varying', 'asymptotic' or frozen Limits; got {limits!r}")
-        kind = limits
-    else:
-        frozen = limits
-    opts = base_options("ewma", nsigmas=nsigmas, limits=frozen, mu=mu, sigma=sigma,
-                        sigma_method=sigma_method, span=span, lam=lam_, limits_kind=kind,
-                        value=value, subgroup=subgroup, time=time, stage=stage)
+    opts = ewma_options(lam=lam, nsigmas=nsigmas, limits=limits, mu=mu, sigma=sigma,
+                        sigma_method=sigma_method, span=span, value=value,
+                        subgroup=subgroup, time=time, stage=stage)
     summarize = summarizer("ewma", data, value=value, subgroup=subgroup, time=time,
                            stage=stage, exclude=exclude, missing=missing)
     return _ewma_build(first_series(data, summarize, opts), opts)

@@ -266,6 +266,19 @@ def _check(groups: pd.DataFrame, rows: pd.DataFrame, opts: Mapping[str, Any]) ->
                           failure_cases=bad)
 
 
+def check_standards(kind: str, standard: float | None, sigma_z: float | None) -> None:
+    """Check the known rate (``p=`` / ``u=``) and ``sigma_z=`` of a Laney chart (the raw
+    constructors and :func:`leankit.spc.chart_from_stats` give the same errors)."""
+    if standard is not None and kind == "p" and not 0 < standard < 1:
+        raise ValueError(f"p= must be between 0 and 1, got {standard!r}")
+    if standard is not None and kind == "u" and not standard > 0:
+        raise ValueError(f"u= must be positive, got {standard!r}")
+    if sigma_z is not None and not (isinstance(sigma_z, (int, float)) and sigma_z > 0
+                                    and math.isfinite(sigma_z)):
+        raise ValueError(f"sigma_z= must be a positive number (1 gives the classic {kind} "
+                         f"chart), got {sigma_z!r}")
+
+
 def _laney(kind: str, data: pd.DataFrame, *, count: str, size: str, subgroup: str | None,
            time: str | None, stage: str | None, exclude: Exclude, rules: Rules,
            rule_params: Mapping[str, Mapping[str, Any]] | None, standard: float | None,
@@ -283,14 +296,7 @@ def _laney(kind: str, data: pd.DataFrame, *, count: str, size: str, subgroup: st
             f"{name}: size= must be > 0 (units inspected); rows {bad.index.tolist()} have "
             f"{sizes[zero].head(5).tolist()}. A subgroup with nothing inspected has no rate: "
             "drop it or fix the export", failure_cases=bad)
-    if standard is not None and kind == "p" and not 0 < standard < 1:
-        raise ValueError(f"p= must be between 0 and 1, got {standard!r}")
-    if standard is not None and kind == "u" and not standard > 0:
-        raise ValueError(f"u= must be positive, got {standard!r}")
-    if sigma_z is not None and not (isinstance(sigma_z, (int, float)) and sigma_z > 0
-                                    and math.isfinite(sigma_z)):
-        raise ValueError(f"sigma_z= must be a positive number (1 gives the classic {kind} "
-                         f"chart), got {sigma_z!r}")
+    check_standards(kind, standard, sigma_z)
     chart = build_chart(name, data, count=count, size=size, subgroup=subgroup, time=time,
                         stage=stage, exclude=exclude, rules=rules, rule_params=rule_params,
                         dispersion_rules="none", nsigmas=nsigmas, limits=limits,

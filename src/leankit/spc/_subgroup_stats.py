@@ -4,8 +4,9 @@ The one step of an analysis that touches every raw row is raw values -> subgroup
 statistics. :func:`subgroup_stats` and :func:`count_stats` express it as an Ibis
 group-by, so it runs where the data is (DuckDB over Parquet, PostgreSQL, Spark) and
 only the small per-subgroup table comes back to pandas. :func:`chart_from_stats`
-then builds a Shewhart chart (X̄-R, X̄-S, I-MR, p, np, c, u) from that table with the
-chart engine's own estimators and limit formulas, without the raw values.
+then builds a chart from that table (X̄-R, X̄-S, I-MR, EWMA, CUSUM from the subgroup
+statistics; p, np, c, u, Laney p′ and u′ from the counts) with the chart's own
+estimators, limit formulas and recursions, without the raw values.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from leankit.errors import (
     DataQualityWarning,
     InsufficientDataError,
     SchemaError,
+    suggest,
 )
 from leankit.spc._charts import (
     Exclude,
@@ -36,8 +38,12 @@ from leankit.spc._charts import (
     _options,
 )
 from leankit.spc._constants import UnsupportedSubgroupError
+from leankit.spc._cusum import _cusum_build, cusum_options
+from leankit.spc._ewma import SUBGROUP_METHODS, _ewma_build, ewma_options, first_series
 from leankit.spc._families import get_family
+from leankit.spc._laney import _with_reading, check_standards
 from leankit.spc._results import ControlChart, Limits
+from leankit.spc._rules import resolve_rules
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -48,6 +54,26 @@ __all__ = ["chart_from_stats", "count_stats", "subgroup_stats"]
 VARIABLE_TYPES = ("xbar_r", "xbar_s")
 INDIVIDUAL_TYPES = ("i_mr",)
 COUNT_TYPES = ("p", "np", "c", "u")
+SMOOTHING_TYPES = ("ewma", "cusum")
+LANEY_TYPES = ("laney_p", "laney_u")
+STATS_TYPES = (*VARIABLE_TYPES, *INDIVIDUAL_TYPES, *SMOOTHING_TYPES, *COUNT_TYPES,
+               *LANEY_TYPES)
+
+#: The families that need the raw values or events, and what to build them with.
+_RAW_ONLY = {
+    "zmr": "a Z-MR chart standardises each value by its part's own center and sigma, so "
+           "it needs the raw values and their parts: build it with spc.zmr(data, "
+           "value=..., part=...)",
+    "g": "a g chart plots the opportunities between events: build it from the events "
+         "with spc.g_chart(data, value=... or events=...)",
+    "t": "a t chart plots the times between events: build it from the events with "
+         "spc.t_chart(data, value=... or events=...)",
+    "t_transform": "a t chart plots the times between events: build it from the events "
+                   "with spc.t_chart(data, value=... or events=...)",
+    "run": "a run chart's median and runs are those of the plotted values: build it with "
+           "spc.run_chart(data, value=...) (for the subgroup means, "
+           "spc.run_chart(stats, value='mean', time='first'))",
+}
 
 
 def _as_table(table: Any) -> ir.Table:
@@ -394,46 +420,151 @@ class _StatsSummariser:
         return out, excl
 
 
+def _known(chart: str, standards: Mapping[str, float | None] | None,
+           settings: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """Known parameters of *chart* from ``standards=`` and the constructor-style settings
+    (``mu=``, ``sigma=``, ``p=``, ``sigma_z=`` ...), popped from *settings*."""
+    out = {k: v for k, v in (standards or {}).items() if v is not None}
+    other = sorted(set(out) - set(names))
+    if other:
+        raise ValueError(f"standards= of a {chart} chart may give {', '.join(names)}; got "
+                         f"{', '.join(other)}")
+    for name in names:
+        value = settings.pop(name, None)
+        if value is None:
+            continue
+        if name in out and out[name] != value:
+            raise ValueError(f"{name}= is given twice ({name}={value!r} and standards="
+                             f"{{{name!r}: {out[name]!r}}}); give it once")
+        out[name] = value
+    return out
+
+
+def _smoothing_chart(chart: str, stats: pd.DataFrame, *, columns: dict[str, str | None],
+                     spreads: Mapping[str, str], time: str | None, stage: str | None,
+                     exclude: Exclude, missing: Missing,
+                     rules: Rules | EllipsisType,
+                     rule_params: Mapping[str, Mapping[str, Any]] | None, nsigmas: float,
+                     limits: Limits | Mapping[str, Any] | str | None,
+                     standards: Mapping[str, float | None] | None,
+                     settings: dict[str, Any]) -> ControlChart:
+    """An EWMA or CUSUM chart from subgroup statistics: the raw constructor's settings
+    checks, points (subgroup means, or individual values when every n is 1), estimators
+    and build, with :class:`_StatsSummariser` in place of the raw rows' summariser."""
+    known = _known(chart, standards, settings, ("mu", "sigma"))
+    allowed = (("lam", "sigma_method", "span") if chart == "ewma"
+               else ("k", "h", "head_start", "sigma_method", "span"))
+    unknown = sorted(set(settings) - set(allowed))
+    if unknown:
+        raise TypeError(f"{chart} got unexpected setting(s) {', '.join(unknown)}"
+                        f"{suggest(unknown[0], allowed)} Its settings: "
+                        f"{', '.join(sorted((*allowed, 'mu', 'sigma')))}")
+    resolve_rules(None if rules is ... else rules, params=rule_params)  # checked, as raw
+    common: dict[str, Any] = dict(
+        mu=known.get("mu"), sigma=known.get("sigma"),
+        sigma_method=settings.get("sigma_method"), span=settings.get("span", 2),
+        value=columns["mean"], subgroup=columns["subgroup"], time=time, stage=stage)
+    if chart == "ewma":
+        opts = ewma_options(lam=settings.get("lam", 0.2), nsigmas=nsigmas,
+                            limits="time_varying" if limits is None else limits, **common)
+    else:
+        if isinstance(limits, str):
+            raise TypeError(f"limits={limits!r}: the limits of a CUSUM are h; limits= takes "
+                            "the frozen Limits of an earlier CUSUM (chart.frozen_limits())")
+        opts = cusum_options(k=settings.get("k", 0.5), h=settings.get("h", 5.0),
+                             head_start=settings.get("head_start", 0.0), nsigmas=nsigmas,
+                             limits=limits, **common)
+    summarize = _StatsSummariser(chart, columns, time, stage, exclude, missing, opts)
+    series = first_series(stats, summarize, opts)
+    g = series.groups
+    if opts["limits"] is None and "sigma" not in opts["standards"]:
+        # sigma is estimated from the baseline: the spread its estimator reads must be there
+        base = (g["phase"] == "I").to_numpy(dtype=bool) & ~g["excluded"].to_numpy(dtype=bool)
+        method = opts["sigma_method"] or "rbar"
+        spread = "range" if method == "rbar" else "sd"
+        if bool((g["n"].to_numpy()[base] > 1).any()) and method in SUBGROUP_METHODS and (
+                columns.get(spread) is None):
+            words = "ranges" if spread == "range" else "standard deviations"
+            raise ColumnNotFoundError(
+                spreads[spread], [str(c) for c in stats.columns],
+                what=f"the statistics table (sigma_method={method!r} estimates sigma from "
+                     f"the subgroups' {words})")
+    build = _ewma_build if chart == "ewma" else _cusum_build
+    return build(series, opts)
+
+
 def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = None,
                      time: str | None = None, stage: str | None = None,
                      exclude: Exclude = None, rules: Rules | EllipsisType = ...,
                      rule_params: Mapping[str, Mapping[str, Any]] | None = None,
                      dispersion_rules: Rules = "limits", nsigmas: float = 3.0,
-                     limits: Limits | Mapping[str, Any] | None = None,
+                     limits: Limits | Mapping[str, Any] | str | None = None,
                      standards: Mapping[str, float | None] | None = None,
                      missing: Missing = "raise", n: str = "n", mean: str = "mean",
                      sd: str = "sd", range: str = "range", count: str = "count",
                      size: str | None = "inspected", **settings: Any) -> ControlChart:
-    """A Shewhart control chart from per-subgroup statistics, without the raw values.
+    """A control chart from per-subgroup statistics, without the raw values.
 
-    The chart engine's own estimators, limit formulas and run rules are applied to the
-    table of :func:`subgroup_stats` (``xbar_r``, ``xbar_s``, ``i_mr``) or of
-    :func:`count_stats` (``p``, ``np``, ``c``, ``u``), so the limits are those of the
-    chart built from the raw rows (``spc.xbar_s(raw, ...)``) up to the rounding of the
-    engine's sums (about 1e-15 relative). What needs the raw values is not available:
-    ``chart.data`` holds one row per subgroup, not the values.
+    The chart's own estimators, limit formulas, recursions and run rules are applied to
+    the table of :func:`subgroup_stats` (``xbar_r``, ``xbar_s``, ``i_mr``, ``ewma``,
+    ``cusum``) or of :func:`count_stats` (``p``, ``np``, ``c``, ``u``, ``laney_p``,
+    ``laney_u``), so the chart is the one built from the raw rows (``spc.xbar_s(raw,
+    ...)``, ``spc.ewma(raw, ...)`` ...) up to the rounding of the engine's sums (about
+    1e-15 relative). What needs the raw values is not available: ``chart.data`` holds one
+    row per subgroup, not the values. The Z-MR, g, t and run charts need the raw values
+    or events and are refused with a pointer to their constructors.
 
     Parameters
     ----------
     stats : pandas.DataFrame
         One row per subgroup (point), in any order: points are plotted by *time*.
-    type : {"xbar_r", "xbar_s", "i_mr", "p", "np", "c", "u"}
+    type : {"xbar_r", "xbar_s", "i_mr", "ewma", "cusum", "p", "np", "c", "u", \
+"laney_p", "laney_u"}
         The chart. X̄-R reads ``n, mean, range``; X̄-S ``n, mean, sd``; I-MR ``n`` (all
-        1) and ``mean``; attribute charts ``count`` and *size*.
+        1) and ``mean``; EWMA and CUSUM ``n, mean`` and the spread their sigma
+        estimator reads (``range`` for ``sigma_method="rbar"``, the default for
+        subgroups; ``sd`` for ``"sbar"``/``"pooled"``; none for individual values, n
+        all 1, with ``"mrbar"``, ``"median_mr"`` or ``"sd"``); attribute and Laney charts
+        ``count`` and *size*.
     subgroup : str, optional
         Column of the point labels; default ``subgroup`` (variables) or ``label``
         (counts) when the table has it, else the row index.
     time : str, optional
         Column that orders the points; default ``first`` (variables) or ``timestamp``
         (counts) when the table has it.
-    stage, exclude, rules, rule_params, dispersion_rules, nsigmas, limits, missing
-        As for :func:`leankit.spc.xbar_r` and the other constructors.
+    stage, exclude, rules, rule_params, dispersion_rules, nsigmas, missing
+        As for :func:`leankit.spc.xbar_r` and the other constructors (EWMA: ``nsigmas``
+        is L; CUSUM: its limit is ``h=``).
+    limits : Limits, or {"time_varying", "asymptotic"} for an EWMA, optional
+        Frozen limits of an earlier chart of the same type (all points Phase II); an
+        EWMA's kind of limits, as for :func:`leankit.spc.ewma`.
     standards : mapping, optional
-        Known parameters (``{"mu": .., "sigma": ..}``, ``{"p": ..}`` ...).
+        Known parameters (``{"mu": .., "sigma": ..}``, ``{"p": ..}`` ...); the
+        constructors' own names (``mu=``, ``sigma=``, ``p=``, ``u=``, ``sigma_z=``) work
+        as settings too.
     n, mean, sd, range, count, size : str
         Column names of the statistics (``size=None`` for a c chart without sizes).
     **settings
-        The family's settings, e.g. ``sigma_method="pooled"`` or ``span=3``.
+        The family's settings, as for its constructor, e.g. ``sigma_method="pooled"``,
+        ``span=3``, ``lam=0.1`` (EWMA), ``k=``, ``h=``, ``head_start=`` (CUSUM).
+
+    Returns
+    -------
+    ControlChart
+        As the family's constructor returns it; ``monitor(new_stats)`` scores further
+        statistics against the frozen limits (an EWMA or CUSUM continues its recursion).
+
+    Raises
+    ------
+    ValueError
+        A family that needs the raw values (``zmr``, ``g``, ``t``, ``run``).
+    SmoothingChartError
+        An invalid EWMA or CUSUM setting (λ outside (0, 1], h <= 0 ...), as the raw
+        constructors raise it.
+    ColumnNotFoundError
+        A statistics column is not in the table.
+    UnsupportedSubgroupError
+        Subgroups too small for the chart (X̄-R, X̄-S), or n != 1 for I-MR.
 
     Examples
     --------
@@ -444,14 +575,27 @@ def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = N
     >>> raw = spc.xbar_r(rings, value="diameter", subgroup="sample")
     >>> abs(chart.limits["ucl"] - raw.limits["ucl"]).max() < 1e-12
     np.True_
+
+    An EWMA of the subgroup means (λ = 0.2, L = 3, sigma from R̄/d2), and the next
+    15 samples' statistics scored against its frozen parameters:
+
+    >>> rings = datasets.piston_rings()
+    >>> every = spc.subgroup_stats(rings, value="diameter", subgroup="sample", time="sample")
+    >>> ewma = spc.chart_from_stats(every.head(25), "ewma", lam=0.2)
+    >>> ewma
+    <ControlChart ewma: 25 subgroups, n=5, 0 signals>
+    >>> ewma.monitor(every.tail(15)).signals["subgroup"].tolist()
+    [37, 38, 39, 40]
     """
     fam = get_family(type)
-    if fam.id not in (*VARIABLE_TYPES, *INDIVIDUAL_TYPES, *COUNT_TYPES):
+    if fam.id in _RAW_ONLY:
+        raise ValueError(f"chart_from_stats cannot build a {fam.id!r} chart: "
+                         f"{_RAW_ONLY[fam.id]}. From statistics it builds "
+                         f"{', '.join(STATS_TYPES)}")
+    if fam.id not in STATS_TYPES:
         raise ValueError(
-            f"chart_from_stats builds the Shewhart charts "
-            f"{', '.join((*VARIABLE_TYPES, *INDIVIDUAL_TYPES, *COUNT_TYPES))}; "
-            f"{type!r} needs the raw values: build it with spc.chart(data, type={type!r}, ...)"
-        )
+            f"chart_from_stats builds {', '.join(STATS_TYPES)}; {type!r} needs the raw "
+            f"values: build it with spc.chart(data, type={type!r}, ...)")
     if not isinstance(stats, pd.DataFrame):
         raise TypeError("stats must be the DataFrame of subgroup_stats or count_stats, got "
                         f"{stats.__class__.__name__}")
@@ -464,6 +608,29 @@ def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = N
         time = default if default in stats.columns else None
     if fam.id == "c" and size is not None and size not in stats.columns:
         size = None
+    if fam.id in SMOOTHING_TYPES:
+        # the spreads the table has (the sigma estimator may read either; refused when
+        # the one it needs is missing)
+        smooth: dict[str, str | None] = {"subgroup": subgroup, "n": n, "mean": mean}
+        for key, col in (("range", range), ("sd", sd)):
+            smooth[key] = col if col in stats.columns else None
+        return _smoothing_chart(
+            fam.id, stats, columns=smooth, spreads={"range": range, "sd": sd}, time=time,
+            stage=stage, exclude=exclude, missing=missing, rules=rules,
+            rule_params=rule_params, nsigmas=nsigmas, limits=limits, standards=standards,
+            settings=settings)
+    if isinstance(limits, str):
+        raise TypeError(f"limits={limits!r}: only an EWMA takes 'time_varying' or "
+                        f"'asymptotic'; limits= of a {fam.id} chart are the frozen Limits "
+                        "of an earlier chart (chart.frozen_limits())")
+    if fam.id in LANEY_TYPES:
+        kind = fam.id.removeprefix("laney_")
+        if size is None:
+            raise TypeError(f"{fam.id} needs size= (the column of units inspected per "
+                            "subgroup)")
+        standards = _known(fam.id, standards, settings, (kind, "sigma_z"))
+        check_standards(kind, standards.get(kind), standards.get("sigma_z"))
+        dispersion_rules = "none"  # one panel: as laney_p / laney_u
     if attr:
         columns: dict[str, str | None] = {"subgroup": subgroup, "count": count, "size": size}
     elif fam.id in VARIABLE_TYPES:
@@ -498,4 +665,5 @@ def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = N
                     **{k: v for k, v in used.items() if k in fam.column_args},
                     time=time, stage=stage)
     summarize = _StatsSummariser(fam.id, columns, time, stage, exclude, missing, opts)
-    return _make(fam.id, stats, summarize, opts)
+    chart = _make(fam.id, stats, summarize, opts)
+    return _with_reading(chart) if fam.id in LANEY_TYPES else chart
