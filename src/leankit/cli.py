@@ -945,6 +945,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits_parser(sub)
     from leankit._cli_msa import add_parser as _add_msa_parser  # leankit msa ...
     _add_msa_parser(sub)
+    from leankit._cli_data import add_parser as _add_data_parser  # leankit data ...
+    _add_data_parser(sub)
     return parser
 
 
