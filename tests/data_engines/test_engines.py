@@ -157,6 +157,48 @@ def test_spark_start_time_is_reported(spark: Any) -> None:
     print(f"Spark local[2] start: {TIMINGS['spark_start']:.1f} s")
 
 
+# ------------------------------------------------------------ EWMA, CUSUM
+
+
+def test_ewma_and_cusum_from_stats_agree_across_engines(pg_loaded: str, spark_loaded: Any,
+                                                        duck: pd.DataFrame) -> None:
+    # the smoothing charts from each engine's statistics: the same frozen parameters and
+    # limits (1e-9 relative, as the statistics), the same plotted statistic and the same
+    # signals. A CUSUM's sums are standardised differences x̄ - μ0, so their rounding is
+    # compared on the data's scale |μ0| / (σ/√n).
+    engines = {"postgres": _stats(pg_loaded), "spark": _stats(spark_loaded)}
+    settings: list[tuple[str, dict[str, Any]]] = [
+        ("ewma", {}), ("ewma", {"lam": 0.1, "limits": "asymptotic", "sigma_method": "pooled"}),
+        ("cusum", {}), ("cusum", {"k": 0.25, "h": 4.0, "head_start": 2.0})]
+    signals = 0
+    for char in ("bore_diameter", "flange_thickness", "runout"):
+        for kind, kw in settings:
+            want = spc.chart_from_stats(duck[duck["characteristic"] == char], kind, **kw)
+            lim = want.limits.iloc[0]
+            scale = abs(lim["mu"]) / (lim["sigma"] / np.sqrt(lim["n"])) + 1.0
+            signals += want.n_signals
+            for engine, stats in engines.items():
+                got = spc.chart_from_stats(stats[stats["characteristic"] == char], kind,
+                                           **kw)
+                what = f"{engine} {char} {kind} {kw}"
+                np.testing.assert_allclose(
+                    got.limits[["center", "lcl", "ucl", "mu", "sigma"]].to_numpy(float),
+                    want.limits[["center", "lcl", "ucl", "mu", "sigma"]].to_numpy(float),
+                    rtol=REL, atol=0, equal_nan=True, err_msg=what)
+                a, b = got.to_frame(), want.to_frame()
+                np.testing.assert_allclose(
+                    a["statistic"].to_numpy(float), b["statistic"].to_numpy(float), rtol=REL,
+                    atol=REL * scale if kind == "cusum" else 0, err_msg=what)
+                np.testing.assert_allclose(a[["lcl", "ucl"]].to_numpy(float),
+                                           b[["lcl", "ucl"]].to_numpy(float), rtol=REL,
+                                           atol=0, equal_nan=True, err_msg=what)
+                assert a["subgroup"].tolist() == b["subgroup"].tolist(), what
+                assert a["signal"].tolist() == b["signal"].tolist(), what  # same signals
+                assert got.signals[["panel", "subgroup", "rule"]].equals(
+                    want.signals[["panel", "subgroup", "rule"]]), what
+    assert signals > 0  # the comparison covers signalling points
+
+
 def test_a_missing_engine_fails_when_engines_are_required(monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     monkeypatch.setenv("LEANKIT_REQUIRE_ENGINES", "1")
