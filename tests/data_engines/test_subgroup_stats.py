@@ -243,7 +243,7 @@ def test_chart_from_stats_errors() -> None:
     with pytest.raises(UnsupportedSubgroupError, match="n != 1"):
         spc.chart_from_stats(stats, "i_mr")
     with pytest.raises(ValueError, match="needs the raw values"):
-        spc.chart_from_stats(stats, "ewma")
+        spc.chart_from_stats(stats, "zmr")
     with pytest.raises(ColumnNotFoundError, match="statistics table"):
         spc.chart_from_stats(stats.drop(columns="sd"), "xbar_s")
     with pytest.raises(TypeError, match="unexpected setting"):
