@@ -20,6 +20,7 @@ import pandas as pd
 from leankit import __version__
 from leankit._text import isolate
 from leankit.errors import LeankitError, suggest
+from leankit.reports._large import assess_large, inventory, is_large, raw_batches
 from leankit.reports._spec import (
     AUTO,
     CharacteristicSpec,
@@ -445,21 +446,43 @@ class DataSource:
         return out
 
     def read(self, kind: str, since: pd.Timestamp | None = None,
-             until: pd.Timestamp | None = None) -> pd.DataFrame:
-        """The rows of *kind* in ``[since, until)`` (every row of specs); a table the
-        database does not have is empty (with the canonical columns)."""
+             until: pd.Timestamp | None = None, where: Mapping[str, Any] | None = None
+             ) -> pd.DataFrame:
+        """The rows of *kind* in ``[since, until)`` (every row of specs), filtered by
+        *where* in the engine; a table the database does not have is empty (with the
+        canonical columns)."""
         from leankit import schema
         from leankit.data import SourceError
 
         period = (since, until) if since is not None and kind != "specs" else None
         try:
-            frame: pd.DataFrame = self.source.read(kind, period=period)
+            frame: pd.DataFrame = self.source.read(kind, period=period, where=where)
         except SourceError:
             if self.dataset is not None:
                 raise
             empty: pd.DataFrame = schema.arrow_schema(kind).empty_table().to_pandas()
             return empty
         return frame
+
+
+def _count(expr: Any) -> int:
+    from leankit.data._source import _execute
+
+    return int(_execute(expr.as_table(), "rows of the report week").iloc[0, 0])
+
+
+def _guarded(failures: _Failures, c: CharacteristicSpec,
+             assess: Callable[..., SeriesVerdict], *args: Any, **kwargs: Any) -> SeriesVerdict:
+    """``assess(*args, **kwargs)``, the verdict of one characteristic; an unexpected
+    error is recorded instead."""
+    try:
+        return assess(*args, **kwargs)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
+        return SeriesVerdict(name=c.name, kind="measurements", charted=False, spec=c,
+                             error=failures.record("Control charts",
+                                                   f"control chart of {c.name}", exc))
 
 
 def open_source(data: Any, where: str) -> DataSource:
@@ -532,24 +555,26 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     # the rows read: from the baseline (or the KPI trend's weeks) to the end of the week
     since = min(b0, start - pd.Timedelta(weeks=TREND_WEEKS + 1), prev_start)
     say("reading")
-    tables = {k: src.read(k, since, end) for k in KINDS}
-    meas, defects, prod, specs = (tables[k] for k in KINDS)
-    timed = {k: t for k, t in tables.items() if k != "specs"}
-    if not any(len(_in(t, TIME_COLUMN[k], start, end)) for k, t in timed.items()):
+    # measurements: counted per characteristic in the engine first; each is then read as
+    # raw rows (in batches) or, when too large, assessed from engine statistics
+    inv = inventory(src.source, since, end)
+    tables = {k: src.read(k, since, end) for k in KINDS if k != "measurements"}
+    defects, prod, specs = (tables[k] for k in ("defects", "production", "specs"))
+    in_week = src.source.scan("measurements", period=(start, end)).count() if "measurements" \
+        in spans else None
+    if not any(len(_in(t, TIME_COLUMN[k], start, end)) for k, t in tables.items()
+               if k != "specs") and not (in_week is not None and _count(in_week)):
         covers = [f"{k}: {a:%Y-%m-%d} to {b:%Y-%m-%d}" for k, (a, b) in spans.items()]
         raise ReportSpecError(f"{spec.source}: [report] week = {week!r} has no data; the "
                               f"dataset covers {'; '.join(covers) or 'nothing'}")
     freshness = tuple(f"{k}: latest {b.tz_convert(tz):%Y-%m-%d %H:%M %Z}"
                       for k, (_, b) in spans.items())
-    scope = []
-    for col in ("site", "line"):
-        if col in meas and meas[col].notna().any():
-            scope.append(f"{col}s: " + ", ".join(
-                _n(v) for v in sorted(meas[col].dropna().astype(str).unique())))
+    scope = [f"{col}s: " + ", ".join(_n(v) for v in vals)
+             for col, vals in (("site", inv.sites), ("line", inv.lines)) if vals]
 
     # ------------------------------------------------------------- series
     chars = list(spec.characteristics)
-    available = sorted(meas["characteristic"].dropna().unique()) if len(meas) else []
+    available = inv.table.loc[inv.table["rows"] > 0, "characteristic"].astype(str).tolist()
     for i, c in enumerate(chars):
         if c.name not in available:
             raise ReportSpecError(
@@ -565,19 +590,33 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
         weeks=spec.context_weeks) + pd.Timedelta(hours=12), tz), tz)[0], b1)
     win = Window(b0=b0, b1=b1, shown_from=shown_from, start=start, end=end, tz=tz)
     store = _limits_store(spec)
-    series: list[SeriesVerdict] = []
+    limit = spec.raw_values_limit
+    large = {c.name for c in chars if is_large(inv, c.name, c, limit)}
+    by_name: dict[str, SeriesVerdict] = {}
     for c in chars:
-        say(f"chart {c.name}")
-        rows = meas[meas["characteristic"] == c.name]
-        try:
+        if c.name not in large:
+            continue
+        say(f"chart {c.name} (engine statistics)")
+        with failures.noting(c.name, "Control charts"):
+            row = inv.row(c.name)
+            by_name[c.name] = _guarded(
+                failures, c, assess_large, src.source, c, win, total=int(row["rows"]),
+                alarm_rate=spec.alarm_rate, specs=specs_of(c, specs), store=store,
+                unit=None if pd.isna(row["unit"]) else str(row["unit"]))
+    small = [c for c in chars if c.name not in large]
+    for batch in raw_batches(list(dict.fromkeys(c.name for c in small)), inv, limit):
+        meas = src.read("measurements", since, end, where={"characteristic": batch})
+        for c in small:
+            if c.name not in batch:
+                continue
+            say(f"chart {c.name}")
+            rows = meas[meas["characteristic"] == c.name]
             with failures.noting(c.name, "Control charts"):
-                v = assess_measurement(rows, c, win, alarm_rate=spec.alarm_rate,
-                                       specs=specs_of(c, specs), store=store)
-        except Exception as exc:  # noqa: BLE001 - one analysis must not kill the report
-            v = SeriesVerdict(name=c.name, kind="measurements", charted=False, spec=c,
-                              error=failures.record("Control charts",
-                                                    f"control chart of {c.name}", exc))
-        series.append(v)
+                by_name[c.name] = _guarded(
+                    failures, c, assess_measurement, rows, c, win,
+                    alarm_rate=spec.alarm_rate, specs=specs_of(c, specs), store=store)
+        del meas
+    series: list[SeriesVerdict] = [by_name[c.name] for c in chars]
     for cs in spec.counts:
         say(f"chart {cs.name}")
         try:

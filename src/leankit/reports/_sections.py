@@ -336,6 +336,8 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
     else:
         blocks.append(Block("text", "No signals this week: only common-cause variation."))
     blocks.append(Block("text", f"Limits: {v.limits_source}."))
+    if v.scale_note:
+        blocks.append(Block("note", f"Large data: {v.scale_note}."))
     for chart, what in ((v.chart, v.family), (v.companion, v.companion_family)):
         if chart is None:
             continue
@@ -669,6 +671,7 @@ def _methods(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
 
     spec, w = a.spec, a.window
     advised = any(getattr(v.spec, "chart", AUTO) == AUTO for v in a.series)
+    large = [v for v in a.series if v.scale_note]
     expected = a.expected_false_special_causes
     sec = rep.section("Methods", intro="How every number in this report was made.")
     lines = [
@@ -703,6 +706,15 @@ def _methods(rep: Report, a: WeeklyAnalysis, links: Links) -> None:
         "all with fewer than 30 values since: an index is never fitted to two process "
         "states. The worse side is the specification the process is nearest to. Cp/Pp CIs "
         "chi-square, Cpk/Ppk Bissell (95 %).",
+        *([f"Large data: {len(large)} characteristic(s) with more than "
+           f"{spec.raw_values_limit:,} values in the rows this report reads ("
+           + ", ".join(_n(v.name) for v in large[:8]) + ("…" if len(large) > 8 else "")
+           + ") were charted from subgroup statistics computed in the data's engine (the "
+           "same estimators, limits and rules as from the raw rows), their advice and "
+           "capability model from the raw values of a systematic sample of baseline "
+           "subgroups, and their capability from engine summaries: exact moments and "
+           "within-subgroup sigma (normal model), the lognormal or exponential fit from "
+           "the moments, else empirical percentiles (docs/scale.md)."] if large else []),
         "Sigma level = Z.bench + 1.5 (the conventional long-term shift); DPMO = defects / "
         f"(units inspected × {spec.opportunities:g} opportunities) × 10⁶.",
         "Pareto: defect counts of the week; change of the mix: chi-square test of homogeneity "

@@ -111,6 +111,10 @@ class ReportSpec:
     #: the plant's IANA time zone: weeks and days start at its midnight, times are shown
     #: in it (the JSON keeps UTC)
     timezone: str = "UTC"
+    #: a characteristic with more values than this in the rows the report reads
+    #: (baseline to report week) is charted from subgroup statistics computed in the
+    #: engine, its capability from an engine summary (``docs/scale.md``)
+    raw_values_limit: int = 500_000
     #: the actions file (CSV: about, action, owner, due, status), carried week to week
     actions: Path | None = None
     #: gage studies per characteristic (``[[gage_studies]]``): the capability section
@@ -231,7 +235,8 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         raise ReportSpecError(f"{source}: the [report] table is missing; it needs at least "
                               "title and data (the dataset folder)")
     _check_keys(rep, ("title", "data", "week", "baseline", "baseline_weeks", "context_weeks",
-                      "rules", "chart", "alarm_rate", "timezone"), _where(source, "report"))
+                      "rules", "chart", "alarm_rate", "timezone", "raw_values_limit"),
+                _where(source, "report"))
     default_rules = _rules(rep.get("rules", ["we_1", "nelson_2"]), _where(source, "report"))
     default_chart = _chart(rep.get("chart", AUTO), _where(source, "report"))
     alarm_rate = _number(rep.get("alarm_rate", 0.02), f"{_where(source, 'report')} alarm_rate",
@@ -271,8 +276,9 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
             raise ReportSpecError(f"{_where(source, 'report')} baseline: the start must be "
                                   "before the end")
         baseline = (str(baseline[0]), str(baseline[1]))
-    for key, low in (("baseline_weeks", 1), ("context_weeks", 0)):
-        v = rep.get(key, 6 if key == "baseline_weeks" else 4)
+    defaults = {"baseline_weeks": 6, "context_weeks": 4, "raw_values_limit": 500_000}
+    for key, low in (("baseline_weeks", 1), ("context_weeks", 0), ("raw_values_limit", 1)):
+        v = rep.get(key, defaults[key])
         if isinstance(v, bool) or not isinstance(v, int) or v < low:
             raise ReportSpecError(f"{_where(source, 'report')} {key} = {v!r}: give a whole "
                                   f"number >= {low}")
@@ -359,6 +365,7 @@ def spec_from_dict(doc: dict[str, Any], *, base: Path, source: str = "<dict>",
         rules=default_rules, chart=default_chart, alarm_rate=alarm_rate, timezone=timezone,
         baseline=baseline, baseline_weeks=int(rep.get("baseline_weeks", 6)),
         context_weeks=int(rep.get("context_weeks", 4)), characteristics=tuple(chars),
+        raw_values_limit=int(rep.get("raw_values_limit", 500_000)),
         counts=counts, actions=actions, gage_studies=gage_studies,
         targets=targets, opportunities=opportunities,
         factors=tuple(dict.fromkeys(factors)), sections=include,

@@ -160,6 +160,8 @@ class SeriesVerdict:
     week_signals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     prev_signals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     spec: Any = field(default=None, repr=False, compare=False)
+    #: how a characteristic too large to read was charted (empty for the raw path)
+    scale_note: str = ""
 
     @property
     def verdict(self) -> str:
@@ -203,6 +205,7 @@ class SeriesVerdict:
             "capability": self.capability.to_json(), "verdict": self.verdict,
             "error": self.error, "unit": self.unit,
             "advice": None if self.advice is None else list(self.advice.reasons),
+            "computed_from": "engine statistics" if self.scale_note else "raw values",
         }
 
 
@@ -542,14 +545,19 @@ def assess_measurement(rows: pd.DataFrame, c: Any, w: Window, *, alarm_rate: flo
                         period_points=points_per_week(base, subgroup),
                         alarm_rate=alarm_rate, companion="ewma", lam="auto")
                 overrides: dict[str, Any] = {"rules": list(c.rules)} if c.rules else {}
+                # transformed once, over the whole span (an AR(1) filter runs on from
+                # the baseline); the charts are built on the transformed rows as they are
+                # (advice.chart() would transform them again: subgroup means of means)
                 data_t = advice.transform(upto)
                 base_t = _rows_of(data_t, base)
-                chart = advice.chart(base_t, **overrides)
+                chart = spc.chart(base_t, type=advice.family,
+                                  **{**advice.settings, **overrides})
                 rec_t = _rows_of(data_t, recent)
                 if len(recent):
                     chart = chart.monitor(rec_t)
                 if advice.companion is not None:
-                    companion = advice.companion_chart(base_t)
+                    companion = spc.chart(base_t, type=advice.companion["family"],
+                                          **advice.companion["settings"])
                     if len(recent):
                         companion = companion.monitor(rec_t)
                 family = advice.family

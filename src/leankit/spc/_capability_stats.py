@@ -5,8 +5,9 @@ n: the summary has them exactly (the within sigma from its per-subgroup spreads,
 mean moving range), so the indices and their confidence intervals equal those of
 :func:`leankit.spc.capability` on the raw values. The percentile (nonparametric) indices
 use the engine's exact quantiles (Hyndman-Fan type 6, as the raw path). The normality
-tests run on the summary's systematic sample. Fitted and transformed models (Box-Cox,
-Johnson, Weibull ...) need the raw values and are refused.
+tests run on the summary's systematic sample. The lognormal and exponential fits come
+from the moments (of ln x) exactly; the other fitted and transformed models (Box-Cox,
+Johnson, Weibull, gamma, logistic) need the raw values and are refused.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from leankit.errors import AssumptionWarning, DataQualityWarning, InsufficientDataError
 from leankit.spc import _sigma
@@ -26,6 +28,7 @@ from leankit.spc._capability import (
     P_LO,
     Capability,
     _check_specs,
+    _describe_fit,
     _normal_indices,
     _normal_ppm,
     _percentile_indices,
@@ -36,7 +39,7 @@ from leankit.spc._value_summary import ValueSummary
 
 __all__ = ["capability_from_summary"]
 
-SUMMARY_DISTRIBUTIONS = ("normal", "nonparametric", "auto")
+SUMMARY_DISTRIBUTIONS = ("normal", "nonparametric", "auto", "lognormal", "exponential")
 
 
 def _spec(given: float | None, counted: float | None, name: str) -> float | None:
@@ -192,6 +195,21 @@ def capability_from_summary(s: ValueSummary, *, lsl: float | None = None,
         notes.append("Sigma overall: sample standard deviation (n − 1).")
         notes.append("CIs: chi-square for Cp/Pp (df Σ(n_i − 1) within, N − 1 overall), "
                      "Bissell (1990) for Cpk/Ppk, Boyles (1991) for Cpm.")
+    elif chosen in ("lognormal", "exponential"):
+        dist = _fitted(s, chosen)
+        q = np.asarray(dist.ppf([P_LO, 0.5, P_HI]), dtype=float)
+        rows = _percentile_indices(q, lsl, usl)
+        ob = float(dist.cdf(lsl)) * 1e6 if lsl is not None else 0.0
+        oa = float(dist.sf(usl)) * 1e6 if usl is not None else 0.0
+        wb = wa = math.nan
+        sigma_within = None
+        method, dist_name = "percentile", chosen
+        model.update(dist=dist, quantiles=q)
+        notes.append(f"Fitted {_describe_fit(chosen, dist)} by maximum likelihood from the "
+                     "engine's moments (of ln x for the lognormal); ISO 22514-2 percentile "
+                     "method (0.135 %, 50 %, 99.865 % quantiles).")
+        notes.append("Only overall (P) indices are defined for this method; no confidence "
+                     "intervals are given for percentile-based indices.")
     else:
         q = np.array([s.quantile(P_LO), med, s.quantile(P_HI)])
         rows = _percentile_indices(q, lsl, usl)
@@ -228,6 +246,19 @@ def capability_from_summary(s: ValueSummary, *, lsl: float | None = None,
         shift=shift, confidence=confidence, normality=normality, fits=None, stable=None,
         notes=tuple(notes), parameters=params, values=x, model=model,
         histogram=s.histogram.copy(), probability=s.quantiles.copy())
+
+
+def _fitted(s: ValueSummary, name: str) -> Any:
+    """The maximum-likelihood fit of :func:`leankit.spc.capability` (location 0), from
+    the summary's moments: lognormal σ̂ = sd(ln x)·√((n − 1)/n), scale e^mean(ln x);
+    exponential scale x̄."""
+    if not (s.min > 0 and math.isfinite(s.log_mean)):
+        raise ValueError(f"a {name} distribution needs positive data; the smallest value "
+                         f"is {s.min:g}")
+    if name == "lognormal":
+        sd = s.log_sd * math.sqrt((s.n - 1) / s.n)
+        return stats.lognorm(sd, 0, math.exp(s.log_mean))
+    return stats.expon(0, s.mean)
 
 
 def _cpm(s: ValueSummary, target: float, lsl: float | None, usl: float | None,

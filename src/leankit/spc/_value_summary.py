@@ -61,6 +61,9 @@ class ValueSummary:
     mr_mean : float
         Mean moving range of consecutive values in time order (individual values,
         ``subgroup=None``), NaN with subgroups.
+    log_mean, log_sd : float
+        Mean and standard deviation (n − 1) of ln(value) when every value is positive
+        (the lognormal maximum-likelihood fit), else NaN.
     sample : numpy.ndarray
         A systematic sample (every k-th value in time order) of at most *sample_size*
         values, for the normality tests.
@@ -83,6 +86,8 @@ class ValueSummary:
     above_usl: int = 0
     subgroups: pd.DataFrame | None = field(default=None, repr=False)
     mr_mean: float = math.nan
+    log_mean: float = math.nan
+    log_sd: float = math.nan
     sample: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     value: str = "value"
     engine: str = ""
@@ -192,6 +197,8 @@ def value_summary(table: Any, *, value: str = "value", subgroup: str | None = No
     x = t["__x"]
     aggs: dict[str, Any] = {"n": x.count(), "mean": x.mean(), "sd": x.std(how="sample"),
                             "min": x.min(), "max": x.max()}
+    lx = ibis.cases((x > 0, x.ln()), else_=ibis.null("float64"))
+    aggs.update(positive=lx.count(), log_mean=lx.mean(), log_sd=lx.std(how="sample"))
     aggs["below"] = ibis.ifelse(x < lsl, 1, 0).sum() if lsl is not None else ibis.literal(0)
     aggs["above"] = ibis.ifelse(x > usl, 1, 0).sum() if usl is not None else ibis.literal(0)
     row = _run(t.aggregate(**aggs), "value summary").iloc[0]
@@ -240,6 +247,10 @@ def value_summary(table: Any, *, value: str = "value", subgroup: str | None = No
             s = t.mutate(__rn=ibis.row_number().over(w)).filter(
                 ibis._["__rn"] % step == 0).order_by("__rn").select("__x")
         sample = pd.to_numeric(_run(s, "value sample")["__x"]).to_numpy(dtype=float)
+    logs = {"log_mean": math.nan, "log_sd": math.nan}
+    if int(row["positive"]) == n:
+        logs = {"log_mean": float(row["log_mean"]),
+                "log_sd": float(row["log_sd"]) if n > 1 else math.nan}
     engine = ""
     try:
         engine = str(t._find_backend(use_default=True).name)
@@ -249,4 +260,4 @@ def value_summary(table: Any, *, value: str = "value", subgroup: str | None = No
                         quantiles=quantiles, histogram=histogram, lsl=lsl, usl=usl,
                         below_lsl=int(row["below"]), above_usl=int(row["above"]),
                         subgroups=subgroups, mr_mean=mr_mean, sample=sample, value=value,
-                        engine=engine)
+                        engine=engine, **logs)

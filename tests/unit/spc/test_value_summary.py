@@ -166,3 +166,22 @@ def test_summary_route_equals_raw_route(n: int, size: int, seed: int, scale: flo
         raw = spc.capability(df, value="value", subgroup="g", lsl=lsl, usl=usl)
         got = spc.capability(spc.value_summary(df, subgroup="g", lsl=lsl, usl=usl))
     _same(got, raw, tol=1e-8)
+
+
+@pytest.mark.parametrize("dist", ["lognormal", "exponential"])
+def test_lognormal_and_exponential_from_the_moments_equal_raw(dist: str) -> None:
+    rng = np.random.default_rng(7)
+    x = rng.lognormal(0.5, 0.3, 3000) if dist == "lognormal" else rng.exponential(2.0, 3000)
+    df = pd.DataFrame({"value": x, "timestamp": pd.date_range("2026-01-05", periods=3000,
+                                                              freq="min", tz="UTC")})
+    s = spc.value_summary(df, usl=8.0)
+    assert s.log_mean == pytest.approx(np.log(x).mean(), rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = spc.capability(df, value="value", usl=8.0, distribution=dist)  # type: ignore[arg-type]
+        got = spc.capability(s, distribution=dist)  # type: ignore[arg-type]
+    _same(got, raw, tol=1e-7)  # scipy's lognorm.fit(floc=0) is the closed form to ~1e-9
+    assert got.distribution == dist and got.method == "percentile"
+    neg = spc.value_summary(df.assign(value=df["value"] - 1.0), usl=8.0)
+    with pytest.raises(ValueError, match="positive data"):
+        spc.capability(neg, distribution="lognormal")
