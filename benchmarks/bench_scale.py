@@ -106,13 +106,17 @@ spec = Path({root!r}).parent / "bench_weekly.toml"
 spec.write_text(
     '[report]\\ntitle = "Scale"\\ndata = "{root}"\\nweek = "2026-W03"\\n'
     'baseline = ["2026-01-05", "2026-01-12"]\\ntimezone = "UTC"\\n'
-    '[sections]\\ninclude = ["summary", "spc", "capability", "methods"]\\n')
+    '[sections]\\ninclude = ["summary", "spc", "capability", "methods"]\\n'
+    + "".join(f'[[characteristics]]\\nname = "c{{100 + i}}"\\n'
+              f'lsl = {{10 + i % 7 - 0.05 * (1 + i % 3):.2f}}\\n'
+              f'usl = {{10 + i % 7 + 0.05 * (1 + i % 3):.2f}}\\n' for i in range(50)))
 t0 = time.perf_counter()
 try:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rep = weekly_report(load_spec(spec))
-    print(len(rep.verdicts), time.perf_counter() - t0)
+        out = rep.write(spec.with_suffix(".html"))
+    print(len(rep.verdicts), time.perf_counter() - t0, out.stat().st_size)
 except MemoryError:
     print("MemoryError")
     raise SystemExit(3)
@@ -259,14 +263,14 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r.get('maxrss_kib', 0) / 1024:,.0f} MB)")
                 continue
             sec = float(r["seconds"])  # type: ignore[arg-type]
-            nres, q = str(r["out"]).split()
+            nres, q, *extra = str(r["out"]).split()
             qsec = float(q)
             cmp_ = base.get("exit") == 0 and m not in ("duckdb", "duckdb_week")
             ratio = f"{sec / float(base['seconds']):.2f}×" if cmp_ else ""  # type: ignore[arg-type]
             qratio = (f"{qsec / float(str(base['out']).split()[1]):.2f}×" if cmp_ else "")
             print(f"{rows:>12,} {m:<13} {sec:>8.2f} {qsec:>8.2f} {sec / rows * 1e6:>10.3f} "
                   f"{float(r['maxrss_kib']) / 1024:>11,.0f} {nres:>11} {ratio:>9} "  # type: ignore[arg-type]
-                  f"{qratio:>8}")
+                  f"{qratio:>8}" + (f"  HTML {int(extra[0]) / 1e6:,.1f} MB" if extra else ""))
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nCPU: {os.cpu_count()} cores; RLIMIT_AS for pandas {args.pandas_limit_gb:g} GB; "
           f"max RSS of this process {own:,.0f} MB")

@@ -20,7 +20,13 @@ import pandas as pd
 from leankit import __version__
 from leankit._text import isolate
 from leankit.errors import LeankitError, suggest
-from leankit.reports._large import assess_large, inventory, is_large, raw_batches
+from leankit.reports._large import (
+    EngineStats,
+    assess_large,
+    inventory,
+    is_large,
+    raw_batches,
+)
 from leankit.reports._spec import (
     AUTO,
     CharacteristicSpec,
@@ -593,6 +599,7 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     limit = spec.raw_values_limit
     large = {c.name for c in chars if is_large(inv, c.name, c, limit)}
     by_name: dict[str, SeriesVerdict] = {}
+    engine_stats = EngineStats(src.source, sorted(large))
     for c in chars:
         if c.name not in large:
             continue
@@ -602,7 +609,7 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
             by_name[c.name] = _guarded(
                 failures, c, assess_large, src.source, c, win, total=int(row["rows"]),
                 alarm_rate=spec.alarm_rate, specs=specs_of(c, specs), store=store,
-                unit=None if pd.isna(row["unit"]) else str(row["unit"]))
+                unit=None if pd.isna(row["unit"]) else str(row["unit"]), stats=engine_stats)
     small = [c for c in chars if c.name not in large]
     for batch in raw_batches(list(dict.fromkeys(c.name for c in small)), inv, limit):
         meas = src.read("measurements", since, end, where={"characteristic": batch})

@@ -47,7 +47,8 @@ from leankit.reports._verdicts import (
     points_per_week,
 )
 
-__all__ = ["ADVICE_SUBGROUPS", "Inventory", "assess_large", "inventory", "raw_batches"]
+__all__ = ["ADVICE_SUBGROUPS", "EngineStats", "Inventory", "assess_large", "inventory",
+           "raw_batches"]
 
 #: Baseline subgroups whose raw rows the advisor and the capability model see.
 ADVICE_SUBGROUPS = 400
@@ -157,17 +158,41 @@ def _scan(source: Any, name: str, start: pd.Timestamp, end: pd.Timestamp,
     return t
 
 
-def _stats(source: Any, name: str, start: pd.Timestamp, end: pd.Timestamp,
-           log: bool = False) -> pd.DataFrame:
-    from leankit import spc
+STATS_COLUMNS = ["subgroup", "n", "missing", "mean", "sd", "min", "max", "range", "first",
+                 "last"]
 
-    if end <= start:
-        return pd.DataFrame(columns=["subgroup", "n", "missing", "mean", "sd", "min", "max",
-                                     "range", "first", "last"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # rows without a value are counted in `missing`
-        return spc.subgroup_stats(_scan(source, name, start, end, log), value="value",
-                                  subgroup="subgroup", time="timestamp")
+
+class EngineStats:
+    """Subgroup statistics of the large characteristics, one engine query per window for
+    all of them (a scan of a week's files filters them all at once), split per
+    characteristic and kept for the windows asked again (baseline, shown weeks)."""
+
+    def __init__(self, source: Any, names: Sequence[str]) -> None:
+        self.source, self.names = source, list(names)
+        self._done: dict[tuple[Any, ...], dict[str, pd.DataFrame]] = {}
+
+    def get(self, name: str, start: pd.Timestamp, end: pd.Timestamp, log: bool = False
+            ) -> pd.DataFrame:
+        """The statistics of *name* in ``[start, end)`` (of ln(value) with *log*)."""
+        from leankit import spc
+
+        if end <= start:
+            return pd.DataFrame(columns=STATS_COLUMNS)
+        names = [name] if log or name not in self.names else self.names
+        key = (start, end, log, name if log else None)
+        if key not in self._done:
+            t = self.source.scan("measurements", period=(start, end),
+                                 where={"characteristic": names},
+                                 columns=["timestamp", "characteristic", "subgroup", "value"])
+            if log:
+                t = t.mutate(value=t.value.ln())
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # rows without a value: counted in `missing`
+                st = spc.subgroup_stats(t, value="value", subgroup="subgroup",
+                                        time="timestamp", by="characteristic")
+            self._done[key] = {str(k): g[STATS_COLUMNS].reset_index(drop=True)
+                               for k, g in st.groupby("characteristic", sort=False)}
+        return self._done[key].get(name, pd.DataFrame(columns=STATS_COLUMNS))
 
 
 def _as_points(stats: pd.DataFrame, means: bool) -> pd.DataFrame:
@@ -195,10 +220,17 @@ def _sample_rows(source: Any, name: str, base: pd.DataFrame, b0: pd.Timestamp,
 def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None,
                  alarm_rate: float = 0.02,
                  specs: tuple[float | None, float | None, float | None] = (None, None, None),
-                 store: Any = None) -> SeriesVerdict:
+                 store: Any = None, stats: EngineStats | None = None) -> SeriesVerdict:
     """Chart and assess one large subgrouped characteristic from engine statistics (see
-    the module docstring); the verdict has the same fields as the raw path's."""
+    the module docstring); the verdict has the same fields as the raw path's. *stats*
+    shares the engine queries between characteristics."""
     from leankit import spc
+
+    engine = stats if stats is not None else EngineStats(source, [c.name])
+
+    def _stats(_src: Any, nm: str, start: pd.Timestamp, end: pd.Timestamp,
+               log: bool = False) -> pd.DataFrame:
+        return engine.get(nm, start, end, log)
 
     name = c.name
     version = _limits_version(store, name)

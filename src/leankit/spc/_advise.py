@@ -12,6 +12,7 @@ applies the transformation and builds the chart with :func:`leankit.spc.chart`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -388,15 +389,23 @@ def calibrate(period_points: int, alarm_rate: float) -> dict[str, float]:
     (3.673, 0.0199)
     """
 
+    return dict(_calibrate(int(period_points), float(alarm_rate)))
+
+
+@functools.lru_cache(maxsize=256)
+def _calibrate(period_points: int, alarm_rate: float) -> tuple[tuple[str, float], ...]:
+    """:func:`calibrate`, computed once per (points, rate): a report advises many
+    characteristics with the same points a week."""
+
     def rate(k: float) -> float:
         return arl("shewhart", rules="we_1", nsigmas=k).false_alarm_probability(period_points)
 
     k = _smallest_width(rate, alarm_rate, 0.5, 8.0, steps=60)
     res = arl("shewhart", rules="we_1", nsigmas=k)
-    return {"nsigmas": k, "achieved_rate": res.false_alarm_probability(period_points),
-            "arl0": float(res.table["arl"].iloc[0]),
-            "we_rate_at_3": arl("shewhart", rules="we").false_alarm_probability(
-                period_points)}
+    return (("nsigmas", k), ("achieved_rate", res.false_alarm_probability(period_points)),
+            ("arl0", float(res.table["arl"].iloc[0])),
+            ("we_rate_at_3", arl("shewhart", rules="we").false_alarm_probability(
+                period_points)))
 
 
 def _ewma_kernel(lam: float, big_l: float, shift: float) -> np.ndarray:
@@ -476,10 +485,16 @@ def calibrate_ewma_steady(period_points: int, alarm_rate: float, lam: float
     >>> c["L"], c["achieved_rate"] <= 0.01
     (3.789, True)
     """
+    return dict(_calibrate_ewma_steady(int(period_points), float(alarm_rate), float(lam)))
+
+
+@functools.lru_cache(maxsize=256)
+def _calibrate_ewma_steady(period_points: int, alarm_rate: float, lam: float
+                           ) -> tuple[tuple[str, float], ...]:
     big_l = _smallest_width(lambda w: ewma_steady_rate(period_points, lam, w), alarm_rate,
                             1.5, 7.0, steps=22)
-    return {"L": big_l, "achieved_rate": ewma_steady_rate(period_points, lam, big_l),
-            "arl0": float(arl("ewma", lam=lam, L=big_l).table["arl"].iloc[0])}
+    return (("L", big_l), ("achieved_rate", ewma_steady_rate(period_points, lam, big_l)),
+            ("arl0", float(arl("ewma", lam=lam, L=big_l).table["arl"].iloc[0])))
 
 
 #: λ values the advisor tries for the EWMA companion with ``lam="auto"``.
@@ -494,6 +509,15 @@ def choose_lambda(period_points: int, alarm_rate: float, design_shift: float
 
     Returns ``(λ, calibration, {λ: score})``.
     """
+    lam, cal, scores = _choose_lambda(int(period_points), float(alarm_rate),
+                                      float(design_shift))
+    return lam, dict(cal), dict(scores)
+
+
+@functools.lru_cache(maxsize=256)
+def _choose_lambda(period_points: int, alarm_rate: float, design_shift: float
+                   ) -> tuple[float, tuple[tuple[str, float], ...],
+                              tuple[tuple[float, float], ...]]:
     best: tuple[float, float, dict[str, float]] | None = None
     scores: dict[float, float] = {}
     for lam in LAMBDAS:
@@ -504,7 +528,7 @@ def choose_lambda(period_points: int, alarm_rate: float, design_shift: float
         if best is None or score >= best[1] - 1e-9:
             best = (lam, score, cal)
     assert best is not None
-    return best[0], best[2], scores
+    return best[0], tuple(best[2].items()), tuple(scores.items())
 
 
 def simulate_combined_rate(period_points: int, k: float, lam: float, big_l: float, *,
@@ -523,6 +547,14 @@ def simulate_combined_rate(period_points: int, k: float, lam: float, big_l: floa
     >>> abs(p - (1 - (1 - 0.0027) ** 10)) < 4 * se
     True
     """
+    return _simulate_combined_rate(int(period_points), float(k), float(lam), float(big_l),
+                                   int(n_sim), int(seed))
+
+
+@functools.lru_cache(maxsize=256)
+def _simulate_combined_rate(period_points: int, k: float, lam: float, big_l: float,
+                            n_sim: int, seed: int) -> tuple[float, float]:
+    """:func:`simulate_combined_rate`, once per arguments (seeded: the same result)."""
     from scipy.signal import lfilter
 
     rng = np.random.default_rng(seed)
