@@ -19,6 +19,14 @@ Commands
     as notes naming the group); without ``--lsl/--usl``, the specs table's limits.
 ``leankit limits freeze | show | history | recompute DATASET ...``
     Frozen Phase I limits beside a dataset, versioned and audited.
+``leankit ingest postgresql://... --table T | --query SQL --kind KIND --out DIR``
+    Load a database table or query (incremental with ``--watermark COL``).
+``leankit data partition DIR [--by week|week,site]`` / ``leankit data info DIR``
+    Write the dataset's copy partitioned by ISO week (and site); what the dataset holds.
+``leankit msa gage-rr | type1 | linearity | agreement FILE ...``
+    Measurement system analysis studies.
+``leankit report a3 --spec A3.toml --out FILE.html``
+    The A3 improvement report.
 
 Exit status: 0 on success, 1 when ``--strict`` and rows were quarantined,
 2 on a fatal problem (the message says what to fix), 3 on an unexpected internal
