@@ -136,3 +136,34 @@ def test_the_folder_report_reads_only_the_weeks_it_needs(partitioned: Path, tmp_
     read = {f.parent.name for f in src.files("measurements", period=periods["measurements"])}
     assert read < every
     assert max(read) == "week=2026-W40" and "week=2026-W41" not in read
+
+
+def test_large_data_path_over_postgresql_equals_the_folder(pg_loaded: str, dataset: Path,
+                                                           tmp_path: Path) -> None:
+    """raw_values_limit = 1: every subgrouped characteristic is charted from subgroup
+    statistics computed by the server and its capability from the server's value
+    summaries (of a temporary table); the same verdicts as the folder's DuckDB."""
+    text = WEEKLY.replace('timezone = "Europe/Berlin"',
+                          'timezone = "Europe/Berlin"\nraw_values_limit = 1')
+    text = text.replace('include = ["summary", "spc", "pareto", "rootcause", "methods"]',
+                        'include = ["summary", "spc", "capability", "methods"]')
+    # the server has no specs table: the limits of sample_data/specs.csv in the spec
+    text = text.replace('name = "bore_diameter"\n',
+                        'name = "bore_diameter"\nlsl = 24.95\nusl = 25.05\ntarget = 25.0\n')
+    text = text.replace('name = "flange_thickness"\n',
+                        'name = "flange_thickness"\nlsl = 7.9\nusl = 8.1\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = weekly_report(load_spec(_write(tmp_path, "f.toml",
+                                                text.format(data=dataset.as_posix()))))
+        pg = weekly_report(load_spec(_write(tmp_path, "p.toml", text.format(data=pg_loaded))))
+    assert not folder.failures and not pg.failures, (folder.failures, pg.failures)
+    assert _series(pg) == _series(folder)
+    for a, b in zip(folder.data["characteristics"], pg.data["characteristics"], strict=True):
+        assert a["computed_from"] == b["computed_from"] == "engine statistics"
+        ca, cb = a["capability"], b["capability"]
+        assert (ca["assessed"], ca["index"], ca["n"]) == (cb["assessed"], cb["index"], cb["n"]), \
+            (ca, cb["why_not"])
+        assert ca["assessed"], ca["why_not"]
+        for key in ("value", "lower", "upper", "previous_week"):
+            assert cb[key] == pytest.approx(ca[key], rel=1e-9), key

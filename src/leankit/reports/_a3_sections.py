@@ -22,7 +22,7 @@ from leankit._text import shorten
 from leankit.reports._a3 import EARLY_DAYS, A3Analysis, MetricCheck
 from leankit.reports._adapters import mix_text, vital_few_text
 from leankit.reports._report import Block, Report, Table
-from leankit.reports._sections import Links, register_section, render
+from leankit.reports._sections import REPORT_FIGURE, Links, register_section, render
 
 __all__ = ["A3_SECTIONS", "a3_report"]
 
@@ -98,7 +98,7 @@ def _chart_block(rep: Report, m: MetricCheck, chart: Any, title: str, tz: str) -
     fig = chart_figure(chart, compact=True, title=f"{shorten(m.metric.name)}: {kind}, {title}",
                        height=CHART_HEIGHT if panels == 1 else int(CHART_HEIGHT * 1.6),
                        unit=unit or None, value_label=label, time_label=f"time ({tz})",
-                       tz=tz)
+                       tz=tz, **REPORT_FIGURE)
     return rep.figure(fig, label=f"{kind} of {m.metric.name}, {title}")
 
 

@@ -147,7 +147,8 @@ def _chart(rep: Report, chart: Any) -> Adapted:
     else:
         blocks.append(Block("text", "No signals: the process behaves as in its baseline "
                             "(common-cause variation only)." if phase else "No signals."))
-    blocks.append(rep.figure(chart_figure(chart, compact=True), label=chart_title(chart.chart)))
+    blocks.append(rep.figure(chart_figure(chart, compact=True, webgl=False, max_points=2_000),
+                             label=chart_title(chart.chart)))
     limits = chart.limits.drop(columns=[c for c in ("method",) if c in chart.limits])
     blocks.append(_table(limits))
     p = chart.parameters

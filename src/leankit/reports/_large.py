@@ -320,12 +320,37 @@ def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None
                                    "signalling_points", "week_signals", "prev_signals")})
 
 
-def _summary(source: Any, name: str, start: pd.Timestamp, end: pd.Timestamp,
-             lsl: float | None, usl: float | None) -> Any:
-    from leankit import spc
+class _Values:
+    """One characteristic's rows of the previous and the report week, held by the
+    engine (``Table.cache()``: a temporary table) so each value summary's queries read
+    them, not the week's files of every characteristic again."""
 
-    return spc.value_summary(_scan(source, name, start, end), value="value",
-                             subgroup="subgroup", time="timestamp", lsl=lsl, usl=usl)
+    def __init__(self, source: Any, name: str, w: Window) -> None:
+        t = _scan(source, name, w.prev_start, w.end)
+        try:
+            self.table = t.cache()
+            self.cached = True
+        except Exception:  # noqa: BLE001 - an engine without temporary tables: scan again
+            self.table, self.cached = t, False
+
+    def summary(self, start: pd.Timestamp, end: pd.Timestamp, lsl: float | None,
+                usl: float | None) -> Any:
+        import ibis
+
+        from leankit import spc
+
+        t = self.table
+        t = t.filter((t.timestamp >= ibis.timestamp(start.isoformat()))
+                     & (t.timestamp < ibis.timestamp(end.isoformat())))
+        return spc.value_summary(t, value="value", subgroup="subgroup", time="timestamp",
+                                 lsl=lsl, usl=usl)
+
+    def release(self) -> None:
+        if self.cached:
+            try:
+                self.table.release()
+            except Exception:  # noqa: BLE001 - dropped with the connection anyway
+                pass
 
 
 def assess_capability_large(source: Any, name: str, *, sample: pd.DataFrame,
@@ -333,7 +358,6 @@ def assess_capability_large(source: Any, name: str, *, sample: pd.DataFrame,
                             w: Window, chart: Any, special: dict[str, Any],
                             prev_special: bool) -> CapabilityVerdict:
     """The capability gate of the raw path, on engine summaries."""
-    from leankit.spc._capability_stats import capability_from_summary
 
     if lsl is None and usl is None:
         return CapabilityVerdict(assessed=False,
@@ -359,8 +383,23 @@ def assess_capability_large(source: Any, name: str, *, sample: pd.DataFrame,
         since = _state_start(chart, special["first_signal"], w)
         start = max(since, w.start)  # the week's values from the change on
         basis = f"current state since {w.local(since)}"
+    values = _Values(source, name, w)
     try:
-        summ = _summary(source, name, start, w.end, lsl, usl)
+        return _capability_of(values, start=start, since=since, basis=basis, model=model,
+                              dist=dist, lsl=lsl, usl=usl, target=target, w=w,
+                              special=special, prev_special=prev_special)
+    finally:
+        values.release()
+
+
+def _capability_of(values: _Values, *, start: pd.Timestamp, since: pd.Timestamp,
+                   basis: str, model: str, dist: str, lsl: float | None, usl: float | None,
+                   target: float | None, w: Window, special: dict[str, Any],
+                   prev_special: bool) -> CapabilityVerdict:
+    from leankit.spc._capability_stats import capability_from_summary
+
+    try:
+        summ = values.summary(start, w.end, lsl, usl)
     except InsufficientDataError:
         return CapabilityVerdict(assessed=False, model=model,
                                  why_not="fewer than 2 values this week")
@@ -381,7 +420,7 @@ def assess_capability_large(source: Any, name: str, *, sample: pd.DataFrame,
     previous = math.nan
     if not prev_special:
         try:
-            pv = _summary(source, name, w.prev_start, w.start, lsl, usl)
+            pv = values.summary(w.prev_start, w.start, lsl, usl)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pc = capability_from_summary(pv, target=target, distribution=dist)

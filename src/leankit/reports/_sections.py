@@ -347,7 +347,8 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
         kind = get_family(what).title if what else "chart"
         fig = chart_figure(chart, compact=True, title=f"{shorten(v.name)}: {kind}{how}",
                            unit=v.unit, value_label=v.name, time_label=f"time ({tz})",
-                           transformation=v.transformation, phase="II", tz=tz)
+                           transformation=v.transformation, phase="II", tz=tz,
+                           **REPORT_FIGURE)
         blocks.append(rep.figure(fig, label=f"{what} chart of {v.name}"))
     lim = v.chart.limits.drop(columns=[x for x in ("method",) if x in v.chart.limits])
     in_unit = ("center", "lcl", "ucl", "mu", "sigma") if v.kind == "measurements" and \
@@ -356,6 +357,13 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
         lim, units={c: str(v.unit) for c in in_unit if c in lim} if in_unit else None)))
     badge = ("special cause", _BAD) if v.special_cause else ("common cause", _GOOD)
     return v.name, blocks, badge
+
+
+#: Chart figures in a report: SVG, never WebGL (a browser keeps about 16 WebGL contexts
+#: alive; a report of 50 characteristics would lose the oldest charts' drawings), and
+#: a decimated view above 2,000 points a panel (the first, last, lowest and highest of
+#: 500 buckets, every signal: what a panel 1,000 pixels wide can show).
+REPORT_FIGURE: dict[str, Any] = {"webgl": False, "max_points": 2_000}
 
 
 @register_section("capability", "Capability")

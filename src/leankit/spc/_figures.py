@@ -157,7 +157,8 @@ def decimate(y: np.ndarray, *, buckets: int = BUCKETS, keep: np.ndarray | None =
     return out
 
 
-def _line(y: np.ndarray, decimated: bool, must: np.ndarray) -> np.ndarray:
+def _line(y: np.ndarray, decimated: bool, must: np.ndarray, buckets: int = BUCKETS
+          ) -> np.ndarray:
     """Positions to draw of a limit/center line (piecewise constant): where it changes,
     or a decimated view of it when it changes at almost every point (varying n)."""
     n = len(y)
@@ -166,8 +167,8 @@ def _line(y: np.ndarray, decimated: bool, must: np.ndarray) -> np.ndarray:
     change = np.r_[True, ~np.isclose(y[1:], y[:-1], equal_nan=True)]
     change[-1] = True
     idx = np.flatnonzero(change)
-    if decimated and len(idx) > 4 * BUCKETS:
-        return decimate(y, keep=must)
+    if decimated and len(idx) > 4 * buckets:
+        return decimate(y, keep=must, buckets=buckets)
     return idx
 
 
@@ -345,9 +346,10 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
         minute, hover details only on signals.
     max_points : int or None, default 10000
         A panel with more points draws a decimated view: the first, last, lowest and
-        highest point of each of 2,000 buckets, plus every signal, excluded point and
-        stage change (the figure says so in a note under the title). ``None`` draws
-        every point. Only the drawing is decimated; the chart's numbers are not.
+        highest point of each of min(2,000, max_points/4) buckets, plus every signal,
+        excluded point and stage change (the figure says so in a note under the title).
+        ``None`` draws every point. Only the drawing is decimated; the chart's numbers
+        are not.
     unit : str, optional
         Unit of the measured value ("mm"): each panel's y axis says what it plots and in
         which unit ("X̄ of bore_diameter (mm)", "S (mm)", "MR (mm)"; none: no unit).
@@ -437,7 +439,8 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
             if n > 1 else np.array([], dtype=np.int64)
         must = np.concatenate([np.flatnonzero(sig), np.flatnonzero(exc), bounds, bounds + 1])
         decimated = max_points is not None and n > max_points
-        keep = decimate(stat, keep=must) if decimated else np.arange(n)
+        buckets = min(BUCKETS, max(1, (max_points or 4 * BUCKETS) // 4))
+        keep = decimate(stat, keep=must, buckets=buckets) if decimated else np.arange(n)
         raw_x = _x(times if use_time else None, n)
 
         full = None if decimated else _fmt_x(raw_x, compact and use_time)
@@ -458,7 +461,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                 continue
             yv = frame[col].to_numpy(dtype=float)
             if compact or decimated:
-                li = _line(yv, decimated, must)
+                li = _line(yv, decimated, must, buckets)
                 lx, ly = at(li), yv[li]
             else:
                 lx, ly = xs, yv
@@ -549,7 +552,7 @@ def chart_figure(chart: ControlChart, *, title: str | None = None, show_zones: b
                       "xanchor": "left", "yshift": 22, "showarrow": False,
                       "font": {"size": 11, "color": "#555"},
                       "text": f"Decimated view, points drawn: {'; '.join(drawn_note)} (first, "
-                              f"last, min and max of {BUCKETS:,} buckets; all {nsig:,} "
+                              f"last, min and max of {buckets:,} buckets; all {nsig:,} "
                               "signals). Every point was computed."})
     value = value_label or chart.parameters.get("value") or chart.parameters.get("count") or ""
     default_title = chart_title(chart) + (f": {value}" if value else "")
