@@ -181,3 +181,22 @@ def test_raw_values_limit_is_checked(demo_data: Path, bad: Any) -> None:
     with pytest.raises(ReportSpecError, match=r"raw_values_limit = .*whole number >= 1"):
         spec_from_dict({"report": {"data": str(demo_data), "raw_values_limit": bad}},
                        base=demo_data)
+
+
+def test_report_charts_are_svg_and_decimated() -> None:
+    """A browser keeps about 16 WebGL contexts alive: report charts never use WebGL, and
+    a long series is drawn decimated (first, last, min, max of 500 buckets + signals)."""
+    from leankit import spc
+    from leankit.reports._sections import REPORT_FIGURE
+    from leankit.spc import chart_figure
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(10, 1, 20_000)
+    x[12_345] = 20.0  # a signal is always drawn
+    chart = spc.i_mr(pd.DataFrame({"x": x}), value="x")
+    fig = chart_figure(chart, compact=True, **REPORT_FIGURE)
+    assert {t.type for t in fig.data} <= {"scatter"}
+    marks = [t for t in fig.data if t.mode and "markers" in t.mode]
+    assert max(len(t.x) for t in marks) <= 2_000 + 10
+    assert any(20.0 in list(t.y) for t in marks)
+    assert "of 500 buckets" in " ".join(str(a.text) for a in fig.layout.annotations)
