@@ -326,9 +326,12 @@ class _Values:
     them, not the week's files of every characteristic again."""
 
     def __init__(self, source: Any, name: str, w: Window) -> None:
+        from leankit.data._source import quiet_engine
+
         t = _scan(source, name, w.prev_start, w.end)
         try:
-            self.table = t.cache()
+            with quiet_engine():
+                self.table = t.cache()
             self.cached = True
         except Exception:  # noqa: BLE001 - an engine without temporary tables: scan again
             self.table, self.cached = t, False
@@ -346,9 +349,12 @@ class _Values:
                                  lsl=lsl, usl=usl)
 
     def release(self) -> None:
+        from leankit.data._source import quiet_engine
+
         if self.cached:
             try:
-                self.table.release()
+                with quiet_engine():
+                    self.table.release()
             except Exception:  # noqa: BLE001 - dropped with the connection anyway
                 pass
 

@@ -200,3 +200,10 @@ def test_report_charts_are_svg_and_decimated() -> None:
     assert max(len(t.x) for t in marks) <= 2_000 + 10
     assert any(20.0 in list(t.y) for t in marks)
     assert "of 500 buckets" in " ".join(str(a.text) for a in fig.layout.annotations)
+
+
+def test_no_engine_noise_in_the_report(pair: tuple[Any, Any]) -> None:
+    """The engines' warnings about each other (DuckDB's deprecations seen by Ibis) are
+    not the reader's to act on: no such note in the report."""
+    _, big = pair
+    assert not [n for n in big.notes if "deprecated" in n[1]], big.notes
