@@ -563,7 +563,8 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     say("reading")
     # measurements: counted per characteristic in the engine first; each is then read as
     # raw rows (in batches) or, when too large, assessed from engine statistics
-    inv = inventory(src.source, since, end)
+    inv = inventory(src.source, since, end, subgroups=sorted(
+        {c.subgroup for c in spec.characteristics if c.subgroup} | {"subgroup"}))
     tables = {k: src.read(k, since, end) for k in KINDS if k != "measurements"}
     defects, prod, specs = (tables[k] for k in ("defects", "production", "specs"))
     in_week = src.source.scan("measurements", period=(start, end)).count() if "measurements" \
@@ -599,7 +600,8 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
     limit = spec.raw_values_limit
     large = {c.name for c in chars if is_large(inv, c.name, c, limit)}
     by_name: dict[str, SeriesVerdict] = {}
-    engine_stats = EngineStats(src.source, sorted(large))
+    engine_stats = EngineStats(src.source, {c.name: c.subgroup or "subgroup" for c in chars
+                                            if c.name in large})
     for c in chars:
         if c.name not in large:
             continue

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +64,8 @@ class Inventory:
     """What the measurements hold in the rows a report reads, computed in the engine.
 
     ``table``: one row per characteristic: ``characteristic, rows, values`` (non-missing),
-    ``with_subgroup`` (rows with a subgroup id), ``subgroups``, ``unit``.
+    ``unit``, and per subgroup column C asked for, ``with_C`` (rows with an id in C) and
+    ``groups_C`` (distinct ids).
     ``sites``, ``lines``: the distinct values (scope line of the header).
     """
 
@@ -81,7 +82,7 @@ class Inventory:
 
 
 def inventory(source: Any, since: pd.Timestamp, end: pd.Timestamp,
-              subgroup: str = "subgroup") -> Inventory:
+              subgroups: Sequence[str] = ("subgroup",)) -> Inventory:
     """Per-characteristic counts of the measurements in ``[since, end)`` (one group-by in
     the engine) and the sites and lines they come from."""
     from leankit.data import SourceError
@@ -90,21 +91,17 @@ def inventory(source: Any, since: pd.Timestamp, end: pd.Timestamp,
     try:
         t = source.scan("measurements", period=(since, end))
     except SourceError:
-        empty = pd.DataFrame(columns=["characteristic", "rows", "values", "with_subgroup",
-                                      "subgroups", "unit"])
+        empty = pd.DataFrame(columns=["characteristic", "rows", "values", "unit"])
         return Inventory(empty, (), ())
-    sub = t[subgroup] if subgroup in t.columns else None
+    cols = [c for c in dict.fromkeys(subgroups) if c in t.columns]
     aggs: dict[str, Any] = {"rows": t.count(), "values": t.value.count(),
                             "unit": t.unit.max()}
-    if sub is not None:
-        aggs["with_subgroup"] = sub.count()
-        aggs["subgroups"] = sub.nunique()
+    for c in cols:
+        aggs[f"with_{c}"] = t[c].count()
+        aggs[f"groups_{c}"] = t[c].nunique()
     table = _execute(t.group_by("characteristic").aggregate(**aggs), "measurement inventory")
-    if sub is None:
-        table["with_subgroup"] = 0
-        table["subgroups"] = 0
     table = table.dropna(subset=["characteristic"])
-    for c in ("rows", "values", "with_subgroup", "subgroups"):
+    for c in ("rows", "values", *(f"{k}_{c}" for c in cols for k in ("with", "groups"))):
         table[c] = pd.to_numeric(table[c]).fillna(0).astype("int64")
     table = table.sort_values("characteristic").reset_index(drop=True)
     scope = {}
@@ -121,12 +118,13 @@ def is_large(inv: Inventory, name: str, c: Any, limit: int) -> bool:
     """Whether *name* is charted from engine statistics: more rows than *limit*, measured
     in subgroups (every row has a subgroup id, on average 2 or more values each) and
     charted with ``"auto"`` or a family built from statistics."""
-    if inv.rows(name) <= limit or c.subgroup is None:
+    if inv.rows(name) <= limit or c.subgroup is None or c.columns:
         return False
     r = inv.row(name)
-    if c.subgroup != "subgroup" or int(r["with_subgroup"]) != int(r["rows"]) or c.columns:
+    col = c.subgroup
+    if f"with_{col}" not in r.index or int(r[f"with_{col}"]) != int(r["rows"]):
         return False
-    if int(r["subgroups"]) == 0 or int(r["rows"]) / int(r["subgroups"]) < 2:
+    if int(r[f"groups_{col}"]) == 0 or int(r["rows"]) / int(r[f"groups_{col}"]) < 2:
         return False
     return bool(c.chart == AUTO or c.chart in STATS_FAMILIES)
 
@@ -150,9 +148,12 @@ def raw_batches(names: Sequence[str], inv: Inventory, limit: int) -> Iterator[li
 
 
 def _scan(source: Any, name: str, start: pd.Timestamp, end: pd.Timestamp,
-          log: bool = False) -> Any:
+          log: bool = False, subgroup: str = "subgroup") -> Any:
+    """The characteristic's ``timestamp, subgroup, value`` in ``[start, end)`` (its
+    subgroup column, e.g. ``lot``, named ``subgroup``)."""
     t = source.scan("measurements", period=(start, end), where={"characteristic": name},
-                    columns=["timestamp", "subgroup", "value"])
+                    columns=["timestamp", subgroup, "value"])
+    t = t.select("timestamp", t[subgroup].name("subgroup"), "value")
     if log:
         t = t.mutate(value=t.value.ln())
     return t
@@ -167,8 +168,9 @@ class EngineStats:
     all of them (a scan of a week's files filters them all at once), split per
     characteristic and kept for the windows asked again (baseline, shown weeks)."""
 
-    def __init__(self, source: Any, names: Sequence[str]) -> None:
-        self.source, self.names = source, list(names)
+    def __init__(self, source: Any, names: Mapping[str, str]) -> None:
+        self.source = source
+        self.columns = dict(names)  # characteristic -> its subgroup column
         self._done: dict[tuple[Any, ...], dict[str, pd.DataFrame]] = {}
 
     def get(self, name: str, start: pd.Timestamp, end: pd.Timestamp, log: bool = False
@@ -178,12 +180,15 @@ class EngineStats:
 
         if end <= start:
             return pd.DataFrame(columns=STATS_COLUMNS)
-        names = [name] if log or name not in self.names else self.names
-        key = (start, end, log, name if log else None)
+        col = self.columns.get(name, "subgroup")
+        names = [name] if log or name not in self.columns else [
+            n for n, c in self.columns.items() if c == col]
+        key = (start, end, log, name if log else col)
         if key not in self._done:
             t = self.source.scan("measurements", period=(start, end),
                                  where={"characteristic": names},
-                                 columns=["timestamp", "characteristic", "subgroup", "value"])
+                                 columns=["timestamp", "characteristic", col, "value"])
+            t = t.select("timestamp", "characteristic", t[col].name("subgroup"), "value")
             if log:
                 t = t.mutate(value=t.value.ln())
             with warnings.catch_warnings():
@@ -207,13 +212,14 @@ def _settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sample_rows(source: Any, name: str, base: pd.DataFrame, b0: pd.Timestamp,
-                 b1: pd.Timestamp) -> pd.DataFrame:
+                 b1: pd.Timestamp, subgroup: str = "subgroup") -> pd.DataFrame:
     """Raw baseline rows of every k-th baseline subgroup (at most ADVICE_SUBGROUPS)."""
     step = max(1, math.ceil(len(base) / ADVICE_SUBGROUPS))
     ids = base.sort_values("first", kind="stable")["subgroup"].iloc[::step].tolist()
     rows: pd.DataFrame = source.read("measurements", period=(b0, b1),
-                                     where={"characteristic": name, "subgroup": ids},
-                                     columns=["timestamp", "subgroup", "value"])
+                                     where={"characteristic": name, subgroup: ids},
+                                     columns=["timestamp", subgroup, "value"])
+    rows = rows.rename(columns={subgroup: "subgroup"})
     return rows.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
@@ -226,7 +232,8 @@ def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None
     shares the engine queries between characteristics."""
     from leankit import spc
 
-    engine = stats if stats is not None else EngineStats(source, [c.name])
+    col = c.subgroup or "subgroup"
+    engine = stats if stats is not None else EngineStats(source, {c.name: col})
 
     def _stats(_src: Any, nm: str, start: pd.Timestamp, end: pd.Timestamp,
                log: bool = False) -> pd.DataFrame:
@@ -247,7 +254,7 @@ def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None
             r0, r1 = _range(version)
             frozen_base = _stats(source, name, r0, r1)
             if len(frozen_base):
-                sample = _sample_rows(source, name, frozen_base, r0, r1)
+                sample = _sample_rows(source, name, frozen_base, r0, r1, col)
             log = advice is not None and advice.transformation == "log"
             means = advice is not None and advice.transformation == "subgroup_means"
             recent = _as_points(_stats(source, name, w.shown_from, w.end, log), means)
@@ -269,7 +276,7 @@ def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None
                                             f"{w.b1:%Y-%m-%d}")
             limits_source = (f"estimated from the baseline {w.b0:%Y-%m-%d} to "
                              f"{w.b1 - pd.Timedelta(days=1):%Y-%m-%d} (not frozen)")
-            sample = _sample_rows(source, name, base, w.b0, w.b1)
+            sample = _sample_rows(source, name, base, w.b0, w.b1, col)
             if c.chart == AUTO:
                 per = points_per_week(base, None, time="first")
                 advice = spc.advise(sample, value="value", subgroup="subgroup",
@@ -303,8 +310,8 @@ def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None
     special = _collect(chart, companion, w)
     lsl, usl, target = specs
     cap = assess_capability_large(
-        source, name, sample=sample, lsl=lsl, usl=usl, target=target, w=w, chart=chart,
-        special=special, prev_special=bool(len(special["prev_signals"])))
+        source, name, subgroup=col, sample=sample, lsl=lsl, usl=usl, target=target, w=w,
+        chart=chart, special=special, prev_special=bool(len(special["prev_signals"])))
     if len(sample):
         note += (f"; {'advice and ' if advice is not None and version is None else ''}"
                  f"capability model from the raw values of {sample['subgroup'].nunique():,} "
@@ -325,10 +332,11 @@ class _Values:
     engine (``Table.cache()``: a temporary table) so each value summary's queries read
     them, not the week's files of every characteristic again."""
 
-    def __init__(self, source: Any, name: str, w: Window) -> None:
+    def __init__(self, source: Any, name: str, w: Window, subgroup: str = "subgroup"
+                 ) -> None:
         from leankit.data._source import quiet_engine
 
-        t = _scan(source, name, w.prev_start, w.end)
+        t = _scan(source, name, w.prev_start, w.end, subgroup=subgroup)
         try:
             with quiet_engine():
                 self.table = t.cache()
@@ -360,6 +368,7 @@ class _Values:
 
 
 def assess_capability_large(source: Any, name: str, *, sample: pd.DataFrame,
+                            subgroup: str = "subgroup",
                             lsl: float | None, usl: float | None, target: float | None,
                             w: Window, chart: Any, special: dict[str, Any],
                             prev_special: bool) -> CapabilityVerdict:
@@ -389,7 +398,7 @@ def assess_capability_large(source: Any, name: str, *, sample: pd.DataFrame,
         since = _state_start(chart, special["first_signal"], w)
         start = max(since, w.start)  # the week's values from the change on
         basis = f"current state since {w.local(since)}"
-    values = _Values(source, name, w)
+    values = _Values(source, name, w, subgroup)
     try:
         return _capability_of(values, start=start, since=since, basis=basis, model=model,
                               dist=dist, lsl=lsl, usl=usl, target=target, w=w,

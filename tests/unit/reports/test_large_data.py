@@ -207,3 +207,35 @@ def test_no_engine_noise_in_the_report(pair: tuple[Any, Any]) -> None:
     not the reader's to act on: no such note in the report."""
     _, big = pair
     assert not [n for n in big.notes if "deprecated" in n[1]], big.notes
+
+
+def test_a_characteristic_subgrouped_by_lot(tmp_path: Path) -> None:
+    """`subgroup = "lot"`: the large path groups by the lot column, as the raw path."""
+    import leankit.io as lio
+
+    rng = np.random.default_rng(11)
+    n = 8 * 7 * 24 * 5  # 8 weeks, one lot of 5 an hour
+    ts = pd.date_range("2026-09-07", periods=n, freq="12min", tz="UTC")
+    x = rng.normal(50.0, 0.2, n) + np.repeat(rng.normal(0, 0.05, n // 5), 5)
+    x[-300:] += 0.4  # a shift in the last week
+    csv = tmp_path / "m.csv"
+    pd.DataFrame({"timestamp": ts.strftime("%Y-%m-%dT%H:%M:%SZ"), "characteristic": "weight",
+                  "value": np.round(x, 4), "unit": "g",
+                  "lot": [f"L{i // 5:05d}" for i in range(n)]}).to_csv(csv, index=False)
+    data = tmp_path / "data"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lio.ingest(csv, kind="measurements", out=data, profile="canonical")
+    spec = spec_from_dict({"report": {"data": str(data), "week": "2026-W44",
+                                      "baseline_weeks": 4},
+                           "characteristics": [{"name": "weight", "subgroup": "lot",
+                                                "lsl": 48.5, "usl": 51.5}]}, base=data)
+    raw, big = _pair(spec)
+    a, b = raw.series[0], big.series[0]
+    assert a.charted and b.charted and b.scale_note and not a.scale_note
+    assert (a.family, a.transformation, a.special_cause) == (
+        b.family, b.transformation, b.special_cause)
+    assert a.special_cause  # the planted shift
+    np.testing.assert_allclose(a.chart.points["statistic"], b.chart.points["statistic"],
+                               rtol=1e-9)
+    assert b.capability.value == pytest.approx(a.capability.value, rel=1e-9)
