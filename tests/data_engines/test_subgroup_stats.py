@@ -242,8 +242,10 @@ def test_chart_from_stats_errors() -> None:
         spc.chart_from_stats(stats, "xbar_s")
     with pytest.raises(UnsupportedSubgroupError, match="n != 1"):
         spc.chart_from_stats(stats, "i_mr")
-    with pytest.raises(ValueError, match="needs the raw values"):
+    with pytest.raises(TypeError, match="needs part="):
         spc.chart_from_stats(stats, "zmr")
+    with pytest.raises(UnsupportedSubgroupError, match="individual values"):
+        spc.chart_from_stats(stats.assign(part="A"), "zmr", part="part")
     with pytest.raises(ColumnNotFoundError, match="statistics table"):
         spc.chart_from_stats(stats.drop(columns="sd"), "xbar_s")
     with pytest.raises(TypeError, match="unexpected setting"):

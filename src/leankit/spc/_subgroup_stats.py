@@ -4,19 +4,21 @@ The one step of an analysis that touches every raw row is raw values -> subgroup
 statistics. :func:`subgroup_stats` and :func:`count_stats` express it as an Ibis
 group-by, so it runs where the data is (DuckDB over Parquet, PostgreSQL, Spark) and
 only the small per-subgroup table comes back to pandas. :func:`chart_from_stats`
-then builds a chart from that table (X̄-R, X̄-S, I-MR, EWMA, CUSUM from the subgroup
-statistics; p, np, c, u, Laney p′ and u′ from the counts) with the chart's own
-estimators, limit formulas and recursions, without the raw values.
+then builds a chart from that table (X̄-R, X̄-S, I-MR, EWMA, CUSUM, run, Z-MR and t
+charts from the subgroup statistics; p, np, c, u, Laney p′ and u′ and g charts from the
+counts) with the chart's own estimators, limit formulas and recursions, without the raw
+values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import warnings
 from collections.abc import Mapping, Sequence
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -42,13 +44,18 @@ from leankit.spc._cusum import _cusum_build, cusum_options
 from leankit.spc._ewma import SUBGROUP_METHODS, _ewma_build, ewma_options, first_series
 from leankit.spc._families import get_family
 from leankit.spc._laney import _with_reading, check_standards
+from leankit.spc._rare_events import g_chart, t_chart
 from leankit.spc._results import ControlChart, Limits
 from leankit.spc._rules import resolve_rules
+from leankit.spc._run_chart import RunChart, _registry_run_chart
+from leankit.spc._zmr import ZmrChart, _registry_zmr
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 __all__ = ["chart_from_stats", "count_stats", "subgroup_stats"]
+
+_C = TypeVar("_C", bound=ControlChart)
 
 #: Chart types :func:`chart_from_stats` builds, by the input they need.
 VARIABLE_TYPES = ("xbar_r", "xbar_s")
@@ -56,25 +63,12 @@ INDIVIDUAL_TYPES = ("i_mr",)
 COUNT_TYPES = ("p", "np", "c", "u")
 SMOOTHING_TYPES = ("ewma", "cusum")
 LANEY_TYPES = ("laney_p", "laney_u")
+#: Built by their raw constructors from rows made of the statistics (one row per point
+#: or event; the g chart from the events counted per period).
+POINT_TYPES = ("run", "zmr")
+EVENT_TYPES = ("g", "t", "t_transform")
 STATS_TYPES = (*VARIABLE_TYPES, *INDIVIDUAL_TYPES, *SMOOTHING_TYPES, *COUNT_TYPES,
-               *LANEY_TYPES)
-
-#: The families that need the raw values or events, and what to build them with.
-_RAW_ONLY = {
-    "zmr": "a Z-MR chart standardises each value by its part's own center and sigma, so "
-           "it needs the raw values and their parts: build it with spc.zmr(data, "
-           "value=..., part=...)",
-    "g": "a g chart plots the opportunities between events: build it from the events "
-         "with spc.g_chart(data, value=... or events=...)",
-    "t": "a t chart plots the times between events: build it from the events with "
-         "spc.t_chart(data, value=... or events=...)",
-    "t_transform": "a t chart plots the times between events: build it from the events "
-                   "with spc.t_chart(data, value=... or events=...)",
-    "run": "a run chart's median and runs are those of the plotted values: build it with "
-           "spc.run_chart(data, value=...) (for the subgroup means, "
-           "spc.run_chart(stats, value='mean', time='first'))",
-}
-
+               *LANEY_TYPES, *POINT_TYPES, *EVENT_TYPES)
 
 def _as_table(table: Any) -> ir.Table:
     """An Ibis table: the expression itself, or a DataFrame as an in-process memtable."""
@@ -493,6 +487,329 @@ def _smoothing_chart(chart: str, stats: pd.DataFrame, *, columns: dict[str, str 
     return build(series, opts)
 
 
+# ------------------------------------------------------------- run, Z-MR, g and t charts
+# These families are built by their raw constructors (spc.run_chart, spc.zmr, spc.g_chart,
+# spc.t_chart) from rows made of the statistics: a point's mean (run, Z-MR), an event's
+# time (t), the event-free periods between events (g). A monitor() wrapper checks (and,
+# for the g chart, turns into gaps) each further statistics table the same way.
+
+
+def _need(stats: pd.DataFrame, *cols: str | None, why: str = "") -> None:
+    for c in cols:
+        if c is not None and c not in stats.columns:
+            raise ColumnNotFoundError(c, [str(x) for x in stats.columns],
+                                      what="the statistics table" + why)
+
+
+def _one_per_point(chart: str, stats: pd.DataFrame, subgroup: str | None) -> None:
+    """Point labels must be unique (one row per point), as the raw constructors need."""
+    if subgroup is None:
+        return
+    key = stats[subgroup]
+    if not key.is_unique:
+        dup = key[key.duplicated()].head(3).tolist()
+        raise SchemaError(
+            f"a {chart} chart from statistics needs one row per point, but {dup} repeat "
+            f"in {subgroup!r} (several rows of the table share a subgroup or time, e.g. "
+            "one per by= group); chart each group on its own (filter one first) or give "
+            "subgroup= a column that is unique")
+
+
+def _check_settings(chart: str, settings: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    unknown = sorted(set(settings) - set(allowed))
+    if unknown:
+        raise TypeError(f"{chart} got unexpected setting(s) {', '.join(unknown)}"
+                        f"{suggest(unknown[0], allowed) or ';'} Its settings: "
+                        f"{', '.join(sorted(allowed))}")
+
+
+def _no_standards(chart: str, standards: Mapping[str, float | None] | None,
+                  instead: str) -> None:
+    if any(v is not None for v in (standards or {}).values()):
+        raise TypeError(f"a {chart} chart takes no standards=: {instead}")
+
+
+class _RowCheck:
+    """The statistics rows a Z-MR or t chart accepts: at most ``most`` values (Z-MR: one
+    reading) or exactly one raw row (t: one event) per row. A plain object (pickles)."""
+
+    def __init__(self, chart: str, n: str, missing_col: str | None, subgroup: str | None
+                 ) -> None:
+        self.chart, self.n, self.missing_col, self.subgroup = chart, n, missing_col, subgroup
+
+    def __call__(self, stats: pd.DataFrame) -> tuple[pd.DataFrame, _RowCheck]:
+        if not isinstance(stats, pd.DataFrame):
+            raise TypeError("chart_from_stats needs the DataFrame of subgroup_stats, got "
+                            f"{type(stats).__name__}")
+        if self.chart == "zmr":
+            _need(stats, self.n, why=" (n: values per row; a Z-MR chart takes one each)")
+        elif self.n not in stats.columns:
+            hint = (": it looks like count_stats' counts per period; a t chart needs "
+                    "each event's time, one row per event (subgroup_stats(event_log, "
+                    "value=..., subgroup=None), first = the event's time), or chart the "
+                    "event-free periods between events with type='g'"
+                    if "count" in stats.columns else
+                    " (n: rows per event; subgroup_stats(event_log, value=..., "
+                    "subgroup=None) gives one row per event time)")
+            raise ColumnNotFoundError(self.n, [str(x) for x in stats.columns],
+                                      what="the statistics table" + hint)
+        n = pd.to_numeric(stats[self.n], errors="coerce").fillna(0).to_numpy(dtype=float)
+        key = (stats[self.subgroup] if self.subgroup else pd.Series(stats.index))
+        if self.chart == "zmr":
+            bad = np.flatnonzero(n > 1)
+            if len(bad):
+                raise UnsupportedSubgroupError(
+                    f"a Z-MR chart plots individual values, but row(s) "
+                    f"{key.to_numpy()[bad[:5]].tolist()} hold n = "
+                    f"{n[bad[:5]].astype(int).tolist()} values (several readings of a part "
+                    "at one time, or subgroups); build the statistics with "
+                    "subgroup_stats(..., subgroup=None, by=PART) of individual readings, or "
+                    "chart subgroups with type='xbar_s'")
+            return stats, self
+        rows = n + (pd.to_numeric(stats[self.missing_col], errors="coerce").fillna(0)
+                    .to_numpy(dtype=float) if self.missing_col in stats.columns else 0.0)
+        bad = np.flatnonzero(rows != 1)
+        if len(bad):
+            raise SchemaError(
+                f"a t chart from statistics needs one row per event, but row(s) "
+                f"{key.to_numpy()[bad[:5]].tolist()} stand for "
+                f"{rows[bad[:5]].astype(int).tolist()} rows of the event log: events at "
+                "one time are 0 apart, which a t chart cannot plot (t_chart refuses a gap "
+                "of 0 too), and subgroups are not events. Record the times more precisely, "
+                "merge simultaneous events, or chart the event-free periods between events "
+                "with type='g' (count_stats)", failure_cases=stats.iloc[bad[:20]])
+        return stats, self
+
+
+class _GapRows:
+    """Counts per period -> one row per gap between consecutive events (the g chart's
+    points), as :func:`leankit.spc.advise`'s ``event_gaps`` computes them; ``lead`` is the
+    number of event-free periods after the last event already on the chart (monitoring).
+    A plain object, so a chart built from counts pickles and monitors."""
+
+    def __init__(self, *, count: str, subgroup: str | None, time: str | None,
+                 stage: str | None, exclude: str | None, missing: Missing, gap: str,
+                 label: str, lead: int | None = None) -> None:
+        self.count, self.subgroup, self.time, self.stage = count, subgroup, time, stage
+        self.exclude, self.missing, self.gap, self.label = exclude, missing, gap, label
+        self.lead = lead
+
+    def gaps(self, stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int,
+                                                 dict[Any, list[Any]]]:
+        """(gap rows, exclusions, event-free periods after the last event, gap labels
+        of each period label)."""
+        if not isinstance(stats, pd.DataFrame):
+            raise TypeError("chart_from_stats needs the DataFrame of count_stats, got "
+                            f"{type(stats).__name__}")
+        _need(stats, self.count, why=" (a g chart reads the events counted per period: "
+                                     "count_stats(...)'s count column, or count=)")
+        _need(stats, self.subgroup, self.time, self.stage, self.exclude)
+        df, excl = _handle_missing(stats, [self.count], self.missing)
+        c = pd.to_numeric(df[self.count], errors="coerce")
+        if c.isna().any():
+            bad = df[c.isna()].head(5)
+            raise SchemaError(f"g chart: the counts in {self.count!r} must be numbers; rows "
+                              f"{bad.index.tolist()} are not", failure_cases=bad)
+        x = c.to_numpy(dtype=float)
+        wrong = (x < 0) | (x != np.round(x))
+        if wrong.any():
+            bad = df[wrong].head(5)
+            raise SchemaError(
+                f"g chart: the events per period in {self.count!r} must be whole numbers "
+                f">= 0; rows {bad.index.tolist()} have {x[wrong][:5].tolist()}",
+                failure_cases=bad)
+        if self.time is not None:
+            df = df.iloc[np.argsort(df[self.time].to_numpy(), kind="stable")]
+            x = pd.to_numeric(df[self.count]).to_numpy(dtype=float)
+        _one_per_point("g", df, self.subgroup)
+        m = len(df)
+        pos = np.repeat(np.arange(m), x.astype(np.int64))
+        if self.lead is not None:
+            pos = np.concatenate([[-self.lead - 1], pos])
+        elif len(pos) < 2:
+            raise InsufficientDataError(
+                f"a g chart needs at least 2 events (the first only starts the first gap); "
+                f"the {m} period(s) of the table hold {len(pos)}. Chart a longer period")
+        trailing = (m - 1 - int(pos[-1])) if len(pos) else (self.lead or 0) + m
+        closing = pos[1:]
+        periods = (df[self.subgroup] if self.subgroup else pd.Series(df.index, index=df.index)
+                   ).to_numpy(dtype=object)
+        labels: list[Any] = []
+        of_period: dict[Any, list[Any]] = {}
+        for i in closing:
+            key = periods[i]
+            have = of_period.setdefault(key, [])
+            have.append(key if not have else f"{key} ({len(have) + 1})")
+            labels.append(have[-1])
+        rows = df.iloc[closing].copy()
+        rows[self.gap] = np.maximum(np.diff(pos) - 1, 0).astype(np.int64)
+        rows[self.label] = pd.Series(labels, index=rows.index, dtype=object)
+        return rows.reset_index(drop=True), excl, trailing, of_period
+
+    def __call__(self, stats: pd.DataFrame) -> tuple[pd.DataFrame, _GapRows]:
+        rows, _, trailing, _ = self.gaps(stats)
+        nxt = _GapRows(count=self.count, subgroup=self.subgroup, time=self.time,
+                       stage=self.stage, exclude=self.exclude, missing=self.missing,
+                       gap=self.gap, label=self.label, lead=trailing)
+        return rows, nxt
+
+
+class _StatsMonitor:
+    """``monitor()`` of a chart built from statistics by its raw constructor: the new
+    statistics go through *rows* (checked; for a g chart turned into gaps) before the raw
+    chart's own monitor scores them. Pickles when the raw chart's monitor does."""
+
+    def __init__(self, inner: Any, rows: Any) -> None:
+        self.inner, self.rows = inner, rows
+        self.picklable = bool(getattr(inner, "picklable", False))
+
+    def __call__(self, new_stats: pd.DataFrame) -> ControlChart:
+        rows, nxt = self.rows(new_stats)
+        if self.inner is None:
+            raise InsufficientDataError("this chart cannot be extended")  # pragma: no cover
+        if len(rows) == 0:
+            raise InsufficientDataError(
+                "monitor(): the new statistics add no point (a g chart plots one point per "
+                "event, and these periods hold no event); monitor them together with the "
+                "next periods")
+        out = self.inner(rows)
+        assert isinstance(out, ControlChart)
+        return _monitored(out, nxt)
+
+
+def _monitored(chart: _C, rows: Any) -> _C:
+    return dataclasses.replace(chart, _monitor=_StatsMonitor(chart._monitor, rows))
+
+
+def _run_from_stats(stats: pd.DataFrame, *, mean: str, subgroup: str | None,
+                    time: str | None, stage: str | None, exclude: Exclude,
+                    rules: Rules | EllipsisType, rule_params: Any, dispersion_rules: Rules,
+                    nsigmas: float, limits: Any, standards: Any, missing: Missing,
+                    settings: dict[str, Any]) -> RunChart:
+    """The run chart of the subgroup means (n = 1: of the values), by ``spc.run_chart``."""
+    _check_settings("run", settings, ("center", "tests", "trend_points", "min_points"))
+    _no_standards("run", standards, "give center= a number (a target, or an earlier "
+                  "median) instead")
+    _need(stats, mean, subgroup, time, stage)
+    _one_per_point("run", stats, subgroup)
+    if dispersion_rules != "limits":
+        raise TypeError("a run chart has one panel: dispersion_rules= does not apply")
+    chart = _registry_run_chart(
+        stats, rules=None if rules is ... else rules, nsigmas=nsigmas,
+        tests=settings.pop("tests", None), limits=limits, rule_params=rule_params,
+        value=mean, time=time, subgroup=subgroup, stage=stage, exclude=exclude,
+        missing=missing, **settings)
+    return chart
+
+
+def _zmr_from_stats(stats: pd.DataFrame, *, n: str, mean: str, subgroup: str | None,
+                    time: str | None, stage: str | None, exclude: Exclude,
+                    rules: Rules | EllipsisType, rule_params: Any, dispersion_rules: Rules,
+                    nsigmas: float, limits: Any, standards: Any, missing: Missing,
+                    settings: dict[str, Any]) -> ZmrChart:
+    """The Z-MR chart of individual values (n = 1 per row), by ``spc.zmr``."""
+    _check_settings("zmr", settings, ("part", "sigma_method", "mr_method", "span",
+                                      "nominal"))
+    _no_standards("zmr", standards, "its known part means and sigmas are nominal= "
+                  "({part: (mean, sigma)} or chart.frozen_parts())")
+    part = settings.pop("part", None)
+    if part is None:
+        raise TypeError("zmr needs part= (the column of part numbers): build the statistics "
+                        "with subgroup_stats(table, subgroup=None, by=PART) and pass "
+                        "part=PART")
+    _need(stats, mean, part, subgroup, time, stage)
+    rows, check = _RowCheck("zmr", n, None, subgroup)(stats)
+    _one_per_point("zmr", stats, subgroup)
+    chart = _registry_zmr(
+        rows, value=mean, part=part, time=time, subgroup=subgroup, stage=stage,
+        exclude=exclude, rules="we" if rules is ... else rules, rule_params=rule_params,
+        dispersion_rules=dispersion_rules, nsigmas=nsigmas, missing=missing, limits=limits,
+        **settings)
+    return _monitored(chart, check)
+
+
+def _g_from_stats(stats: pd.DataFrame, *, count: str, subgroup: str | None,
+                  time: str | None, stage: str | None, exclude: Exclude,
+                  rules: Rules | EllipsisType, rule_params: Any, nsigmas: float,
+                  limits: Any, standards: Any, missing: Missing,
+                  settings: dict[str, Any]) -> ControlChart:
+    """The g chart of the event-free periods between events, by ``spc.g_chart``."""
+    _check_settings("g", settings, ("method", "center", "gbar"))
+    known = _known("g", standards, settings, ("gbar",))
+    taken = {str(c) for c in stats.columns}
+    gap, label = "gap", "point"
+    while gap in taken:
+        gap = "_" + gap
+    while label in taken or label == gap:
+        label = "_" + label
+    make = _GapRows(count=count, subgroup=subgroup, time=time, stage=stage,
+                    exclude=exclude if isinstance(exclude, str) else None, missing=missing,
+                    gap=gap, label=label)
+    rows, excl, trailing, of_period = make.gaps(stats)
+    if exclude is not None and not isinstance(exclude, str):
+        # periods -> the gaps their events close
+        items = (exclude.items() if isinstance(exclude, Mapping)
+                 else ((k, "excluded") for k in exclude))
+        expanded: dict[Any, str] = {}
+        for key, reason in items:
+            if key in of_period:
+                expanded.update(dict.fromkeys(of_period[key], reason))
+            elif key in set(rows[label]):
+                expanded[key] = reason
+            else:
+                raise ValueError(
+                    f"exclude= names {key!r}, which closes no gap between events (a period "
+                    "without an event, the first event's period, or not in the table); "
+                    "the g chart's points are the periods of the events "
+                    f"(e.g. {list(rows[label][:5])!r})")
+        exclude = expanded
+    kwargs: dict[str, Any] = dict(
+        value=gap, subgroup=label, time=time, stage=stage, exclude=exclude,
+        rules="limits" if rules is ... else rules, rule_params=rule_params, nsigmas=nsigmas,
+        limits=limits, gbar=known.get("gbar"), missing="raise", **settings)
+    chart = g_chart(rows, **kwargs)
+    assert isinstance(chart, ControlChart)
+    if len(excl):
+        chart = dataclasses.replace(chart, exclusions=pd.concat(
+            [excl, chart.exclusions], ignore_index=True))
+    nxt = _GapRows(count=count, subgroup=subgroup, time=time, stage=stage,
+                   exclude=make.exclude, missing=missing, gap=gap, label=label,
+                   lead=trailing)
+    return _monitored(chart, nxt)
+
+
+def _t_from_stats(chart_id: str, stats: pd.DataFrame, *, n: str, subgroup: str | None,
+                  time: str | None, stage: str | None, exclude: Exclude,
+                  rules: Rules | EllipsisType, rule_params: Any, nsigmas: float,
+                  limits: Any, standards: Any, missing: Missing,
+                  settings: dict[str, Any]) -> ControlChart:
+    """The t chart of the times between events (one statistics row per event, its time
+    ``first``), by ``spc.t_chart``."""
+    _check_settings(chart_id, settings, ("unit", "method", "shape", "scale"))
+    method = settings.pop("method", "weibull" if chart_id == "t" else "transform")
+    if chart_id == "t_transform" and method != "transform":
+        raise ValueError("the t_transform chart is t_chart(..., method='transform'); use "
+                         "type='t' for the Weibull limits")
+    known = _known(chart_id, standards, settings, ("shape", "scale"))
+    if rule_params:
+        raise TypeError("a t chart takes no rule_params=: its only rule is a point beyond "
+                        "the limits")
+    rows, check = _RowCheck("t", n, "missing", subgroup)(stats)
+    if time is None:
+        raise TypeError("a t chart needs each event's time: give time= (subgroup_stats' "
+                        "first column is the default)")
+    _need(stats, time, subgroup, stage)
+    _one_per_point(chart_id, stats, subgroup)
+    kwargs: dict[str, Any] = dict(
+        events=time, subgroup=subgroup, stage=stage, exclude=exclude,
+        rules="limits" if rules is ... else rules, method=method, shape=known.get("shape"),
+        scale=known.get("scale"), nsigmas=nsigmas, limits=limits, missing=missing,
+        **settings)
+    chart = t_chart(rows, **kwargs)
+    assert isinstance(chart, ControlChart)
+    return _monitored(chart, check)
+
+
 def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = None,
                      time: str | None = None, stage: str | None = None,
                      exclude: Exclude = None, rules: Rules | EllipsisType = ...,
@@ -507,64 +824,106 @@ def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = N
 
     The chart's own estimators, limit formulas, recursions and run rules are applied to
     the table of :func:`subgroup_stats` (``xbar_r``, ``xbar_s``, ``i_mr``, ``ewma``,
-    ``cusum``) or of :func:`count_stats` (``p``, ``np``, ``c``, ``u``, ``laney_p``,
-    ``laney_u``), so the chart is the one built from the raw rows (``spc.xbar_s(raw,
-    ...)``, ``spc.ewma(raw, ...)`` ...) up to the rounding of the engine's sums (about
-    1e-15 relative). What needs the raw values is not available: ``chart.data`` holds one
-    row per subgroup, not the values. The Z-MR, g, t and run charts need the raw values
-    or events and are refused with a pointer to their constructors.
+    ``cusum``, ``run``, ``zmr``, ``t``, ``t_transform``) or of :func:`count_stats`
+    (``p``, ``np``, ``c``, ``u``, ``laney_p``, ``laney_u``, ``g``), so the chart is the
+    one built from the raw rows (``spc.xbar_s(raw, ...)``, ``spc.ewma(raw, ...)`` ...) up
+    to the rounding of the engine's sums (about 1e-15 relative). What needs the raw
+    values is not available: ``chart.data`` holds one row per subgroup, not the values.
+
+    The run, Z-MR, g and t charts are built by their own constructors
+    (:func:`~leankit.spc.run_chart`, :func:`~leankit.spc.zmr`,
+    :func:`~leankit.spc.g_chart`, :func:`~leankit.spc.t_chart`, with their settings and
+    checks) from rows made of the statistics:
+
+    * ``run``: the run chart of the subgroup means (``mean``; n = 1: of the values), in
+      time order: ``run_chart(stats, value="mean", subgroup="subgroup", time="first")``
+      (``run_chart`` itself refuses repeated labels; for subgroups it is the run chart
+      of their means).
+    * ``zmr``: individual values, one per row (n = 1, or 0 for a missing value; n > 1
+      is refused), from ``subgroup_stats(table, subgroup=None, by=PART)`` and
+      ``part=PART``: ``zmr(raw, value=, part=, time=)`` when each time holds one reading.
+    * ``g``: the number of event-free periods (rows of ``count_stats``: days, weeks or
+      lots) between consecutive events, ``count`` being the events of a period: a period
+      with k events closes k gaps, the first measured from the previous event, the others
+      0 (events in one period). The gaps of :meth:`Advice.transform`'s ``event_gaps``;
+      with at most one event per period ``g_chart(events=<period number>)``. The units
+      inspected are not used (the periods are assumed comparable); periods not in the
+      table (no rows) are not counted. A point is labelled by its period (the k-th gap
+      a period closes: ``"<label> (k)"``); ``exclude=`` names periods (all gaps their
+      events close) or points.
+    * ``t``, ``t_transform``: one row per event (n + missing = 1, e.g.
+      ``subgroup_stats(event_log, value=..., subgroup=None)``), its time ``first``:
+      ``t_chart(raw, events=time)`` on the same events. Rows of several events (0 apart)
+      are refused, as ``t_chart`` refuses a gap of 0; counts per period have no event
+      times and are refused too.
 
     Parameters
     ----------
     stats : pandas.DataFrame
         One row per subgroup (point), in any order: points are plotted by *time*.
     type : {"xbar_r", "xbar_s", "i_mr", "ewma", "cusum", "p", "np", "c", "u", \
-"laney_p", "laney_u"}
+"laney_p", "laney_u", "run", "zmr", "g", "t", "t_transform"}
         The chart. X̄-R reads ``n, mean, range``; X̄-S ``n, mean, sd``; I-MR ``n`` (all
         1) and ``mean``; EWMA and CUSUM ``n, mean`` and the spread their sigma
         estimator reads (``range`` for ``sigma_method="rbar"``, the default for
         subgroups; ``sd`` for ``"sbar"``/``"pooled"``; none for individual values, n
         all 1, with ``"mrbar"``, ``"median_mr"`` or ``"sd"``); attribute and Laney charts
-        ``count`` and *size*.
+        ``count`` and *size*; run ``mean``; Z-MR ``n, mean`` and the *part* column; g
+        ``count``; t ``n`` (and ``missing``) and the event time.
     subgroup : str, optional
-        Column of the point labels; default ``subgroup`` (variables) or ``label``
-        (counts) when the table has it, else the row index.
+        Column of the point labels; default ``subgroup`` (variables, run, Z-MR, t) or
+        ``label`` (counts, g) when the table has it, else the row index.
     time : str, optional
-        Column that orders the points; default ``first`` (variables) or ``timestamp``
-        (counts) when the table has it.
+        Column that orders the points; default ``first`` (variables, run, Z-MR, t: the
+        event time) or ``timestamp`` (counts, g) when the table has it.
     stage, exclude, rules, rule_params, dispersion_rules, nsigmas, missing
         As for :func:`leankit.spc.xbar_r` and the other constructors (EWMA: ``nsigmas``
-        is L; CUSUM: its limit is ``h=``).
+        is L; CUSUM: its limit is ``h=``; run: ``rules=`` names its tests; g:
+        ``"limits"`` or ``"below"``).
     limits : Limits, or {"time_varying", "asymptotic"} for an EWMA, optional
         Frozen limits of an earlier chart of the same type (all points Phase II); an
-        EWMA's kind of limits, as for :func:`leankit.spc.ewma`.
+        EWMA's kind of limits, as for :func:`leankit.spc.ewma`. Run and Z-MR charts take
+        none (``center=``, ``nominal=`` instead).
     standards : mapping, optional
-        Known parameters (``{"mu": .., "sigma": ..}``, ``{"p": ..}`` ...); the
-        constructors' own names (``mu=``, ``sigma=``, ``p=``, ``u=``, ``sigma_z=``) work
+        Known parameters (``{"mu": .., "sigma": ..}``, ``{"p": ..}``, ``{"gbar": ..}``,
+        ``{"shape": .., "scale": ..}`` ...); the constructors' own names (``mu=``,
+        ``sigma=``, ``p=``, ``u=``, ``sigma_z=``, ``gbar=``, ``shape=``, ``scale=``) work
         as settings too.
     n, mean, sd, range, count, size : str
         Column names of the statistics (``size=None`` for a c chart without sizes).
     **settings
         The family's settings, as for its constructor, e.g. ``sigma_method="pooled"``,
-        ``span=3``, ``lam=0.1`` (EWMA), ``k=``, ``h=``, ``head_start=`` (CUSUM).
+        ``span=3``, ``lam=0.1`` (EWMA), ``k=``, ``h=``, ``head_start=`` (CUSUM),
+        ``center=``, ``tests=``, ``trend_points=``, ``min_points=`` (run), ``part=``
+        (required), ``sigma_method=``, ``mr_method=``, ``span=``, ``nominal=`` (Z-MR),
+        ``method=``, ``center=`` (g), ``unit=`` (t).
 
     Returns
     -------
     ControlChart
-        As the family's constructor returns it; ``monitor(new_stats)`` scores further
-        statistics against the frozen limits (an EWMA or CUSUM continues its recursion).
+        As the family's constructor returns it (a :class:`~leankit.spc.RunChart`,
+        :class:`~leankit.spc.ZmrChart` ...); ``monitor(new_stats)`` scores further
+        statistics against the frozen limits (an EWMA or CUSUM continues its recursion;
+        a g chart counts the event-free periods since its last event, a t chart the time
+        since it).
 
     Raises
     ------
     ValueError
-        A family that needs the raw values (``zmr``, ``g``, ``t``, ``run``).
+        A chart family that is not built from statistics (one registered by a plug-in).
     SmoothingChartError
         An invalid EWMA or CUSUM setting (λ outside (0, 1], h <= 0 ...), as the raw
         constructors raise it.
     ColumnNotFoundError
         A statistics column is not in the table.
     UnsupportedSubgroupError
-        Subgroups too small for the chart (X̄-R, X̄-S), or n != 1 for I-MR.
+        Subgroups too small for the chart (X̄-R, X̄-S), n != 1 for I-MR, n > 1 for Z-MR.
+    SchemaError
+        Negative or fractional event counts (g), rows of several events (t), repeated
+        point labels.
+    InsufficientDataError
+        Fewer than 2 events (g), or new statistics without an event for a g chart's
+        ``monitor()`` (it adds one point per event).
 
     Examples
     --------
@@ -586,12 +945,19 @@ def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = N
     <ControlChart ewma: 25 subgroups, n=5, 0 signals>
     >>> ewma.monitor(every.tail(15)).signals["subgroup"].tolist()
     [37, 38, 39, 40]
+
+    A g chart of the event-free days between events, from events counted per day:
+
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({
+    ...     "timestamp": pd.date_range("2026-03-02 10:00", periods=12, freq="D", tz="UTC"),
+    ...     "count": [1, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 1], "inspected": 40})
+    >>> days = spc.count_stats(log, period="day")
+    >>> g = spc.chart_from_stats(days, "g")
+    >>> g.to_frame()[["subgroup", "statistic"]].values.tolist()
+    [['2026-03-05', 2.0], ['2026-03-10', 4.0], ['2026-03-10 (2)', 0.0], ['2026-03-13', 2.0]]
     """
     fam = get_family(type)
-    if fam.id in _RAW_ONLY:
-        raise ValueError(f"chart_from_stats cannot build a {fam.id!r} chart: "
-                         f"{_RAW_ONLY[fam.id]}. From statistics it builds "
-                         f"{', '.join(STATS_TYPES)}")
     if fam.id not in STATS_TYPES:
         raise ValueError(
             f"chart_from_stats builds {', '.join(STATS_TYPES)}; {type!r} needs the raw "
@@ -599,13 +965,27 @@ def chart_from_stats(stats: pd.DataFrame, type: str, *, subgroup: str | None = N
     if not isinstance(stats, pd.DataFrame):
         raise TypeError("stats must be the DataFrame of subgroup_stats or count_stats, got "
                         f"{stats.__class__.__name__}")
-    attr = fam.input == "counts"
+    attr = fam.input == "counts" or fam.id == "g"
     if subgroup is None:
         default = "label" if attr else "subgroup"
         subgroup = default if default in stats.columns else None
     if time is None:
         default = "timestamp" if attr else "first"
         time = default if default in stats.columns else None
+    common: dict[str, Any] = dict(
+        subgroup=subgroup, time=time, stage=stage, exclude=exclude, rules=rules,
+        rule_params=rule_params, nsigmas=nsigmas, limits=limits, standards=standards,
+        missing=missing, settings=dict(settings))
+    if fam.id == "run":
+        return _run_from_stats(stats, mean=mean, dispersion_rules=dispersion_rules,
+                               **common)
+    if fam.id == "zmr":
+        return _zmr_from_stats(stats, n=n, mean=mean, dispersion_rules=dispersion_rules,
+                               **common)
+    if fam.id == "g":
+        return _g_from_stats(stats, count=count, **common)
+    if fam.id in ("t", "t_transform"):
+        return _t_from_stats(fam.id, stats, n=n, **common)
     if fam.id == "c" and size is not None and size not in stats.columns:
         size = None
     if fam.id in SMOOTHING_TYPES:

@@ -504,12 +504,3 @@ def test_laney_errors_match_the_raw_constructors() -> None:
         spc.chart_from_stats(days.assign(inspected=0), "laney_u")
     with pytest.raises(TypeError, match="unexpected setting"):
         spc.chart_from_stats(days, "laney_u", p=0.1)
-
-
-@pytest.mark.parametrize(("chart", "use"), [
-    ("zmr", "spc.zmr"), ("z_mr", "spc.zmr"), ("g", "spc.g_chart"), ("t", "spc.t_chart"),
-    ("run", "spc.run_chart"), ("run_chart", "spc.run_chart"),
-])
-def test_families_that_need_raw_values_say_what_to_use(chart: str, use: str) -> None:
-    with pytest.raises(ValueError, match=rf"cannot build .*{use}\(data"):
-        spc.chart_from_stats(STATS, chart)
