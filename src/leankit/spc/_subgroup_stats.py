@@ -537,7 +537,7 @@ class _RowCheck:
                  ) -> None:
         self.chart, self.n, self.missing_col, self.subgroup = chart, n, missing_col, subgroup
 
-    def __call__(self, stats: pd.DataFrame) -> tuple[pd.DataFrame, _RowCheck]:
+    def __call__(self, stats: pd.DataFrame) -> tuple[pd.DataFrame, _RowCheck, None]:
         if not isinstance(stats, pd.DataFrame):
             raise TypeError("chart_from_stats needs the DataFrame of subgroup_stats, got "
                             f"{type(stats).__name__}")
@@ -565,7 +565,7 @@ class _RowCheck:
                     "at one time, or subgroups); build the statistics with "
                     "subgroup_stats(..., subgroup=None, by=PART) of individual readings, or "
                     "chart subgroups with type='xbar_s'")
-            return stats, self
+            return stats, self, None
         rows = n + (pd.to_numeric(stats[self.missing_col], errors="coerce").fillna(0)
                     .to_numpy(dtype=float) if self.missing_col in stats.columns else 0.0)
         bad = np.flatnonzero(rows != 1)
@@ -578,7 +578,7 @@ class _RowCheck:
                 "of 0 too), and subgroups are not events. Record the times more precisely, "
                 "merge simultaneous events, or chart the event-free periods between events "
                 "with type='g' (count_stats)", failure_cases=stats.iloc[bad[:20]])
-        return stats, self
+        return stats, self, None
 
 
 class _GapRows:
@@ -646,12 +646,13 @@ class _GapRows:
         rows[self.label] = pd.Series(labels, index=rows.index, dtype=object)
         return rows.reset_index(drop=True), excl, trailing, of_period
 
-    def __call__(self, stats: pd.DataFrame) -> tuple[pd.DataFrame, _GapRows]:
-        rows, _, trailing, _ = self.gaps(stats)
+    def __call__(self, stats: pd.DataFrame
+                 ) -> tuple[pd.DataFrame, _GapRows, pd.DataFrame | None]:
+        rows, excl, trailing, _ = self.gaps(stats)
         nxt = _GapRows(count=self.count, subgroup=self.subgroup, time=self.time,
                        stage=self.stage, exclude=self.exclude, missing=self.missing,
                        gap=self.gap, label=self.label, lead=trailing)
-        return rows, nxt
+        return rows, nxt, excl
 
 
 class _StatsMonitor:
@@ -664,9 +665,7 @@ class _StatsMonitor:
         self.picklable = bool(getattr(inner, "picklable", False))
 
     def __call__(self, new_stats: pd.DataFrame) -> ControlChart:
-        rows, nxt = self.rows(new_stats)
-        if self.inner is None:
-            raise InsufficientDataError("this chart cannot be extended")  # pragma: no cover
+        rows, nxt, excl = self.rows(new_stats)
         if len(rows) == 0:
             raise InsufficientDataError(
                 "monitor(): the new statistics add no point (a g chart plots one point per "
@@ -674,6 +673,9 @@ class _StatsMonitor:
                 "next periods")
         out = self.inner(rows)
         assert isinstance(out, ControlChart)
+        if excl is not None and len(excl):  # periods without a count (missing="exclude")
+            out = dataclasses.replace(out, exclusions=pd.concat(
+                [out.exclusions, excl], ignore_index=True))
         return _monitored(out, nxt)
 
 
@@ -718,7 +720,7 @@ def _zmr_from_stats(stats: pd.DataFrame, *, n: str, mean: str, subgroup: str | N
                         "with subgroup_stats(table, subgroup=None, by=PART) and pass "
                         "part=PART")
     _need(stats, mean, part, subgroup, time, stage)
-    rows, check = _RowCheck("zmr", n, None, subgroup)(stats)
+    rows, check, _ = _RowCheck("zmr", n, None, subgroup)(stats)
     _one_per_point("zmr", stats, subgroup)
     chart = _registry_zmr(
         rows, value=mean, part=part, time=time, subgroup=subgroup, stage=stage,
@@ -794,7 +796,7 @@ def _t_from_stats(chart_id: str, stats: pd.DataFrame, *, n: str, subgroup: str |
     if rule_params:
         raise TypeError("a t chart takes no rule_params=: its only rule is a point beyond "
                         "the limits")
-    rows, check = _RowCheck("t", n, "missing", subgroup)(stats)
+    rows, check, _ = _RowCheck("t", n, "missing", subgroup)(stats)
     if time is None:
         raise TypeError("a t chart needs each event's time: give time= (subgroup_stats' "
                         "first column is the default)")

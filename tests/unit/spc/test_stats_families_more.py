@@ -508,6 +508,11 @@ def test_g_from_counts_errors() -> None:
     kept = spc.chart_from_stats(days.assign(count=[1, np.nan, 2, 0, 1]), "g",
                                 missing="exclude")
     assert kept.exclusions["row"].tolist() == [1]
+    # monitor(): a period without a count is left out and listed, as in the first table
+    first = spc.chart_from_stats(days.head(3), "g", missing="exclude")
+    more = first.monitor(days.tail(2).assign(count=[np.nan, 1.0]))
+    assert more.exclusions["row"].tolist() == [3]
+    assert more.to_frame()["statistic"].tolist() == [1.0, 0.0, 0.0]
     with pytest.raises(ColumnNotFoundError, match="events counted per period"):
         spc.chart_from_stats(RING_STATS, "g")
     with pytest.raises(ValueError, match="method= must be"):
