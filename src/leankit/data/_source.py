@@ -90,10 +90,12 @@ class SourceError(LeankitError, ValueError):
 
 
 @contextlib.contextmanager
-def quiet_engine() -> Iterator[None]:
+def quiet_engine(spark: bool | None = None) -> Iterator[None]:
     """Silence the engines' own deprecation warnings about each other (Ibis 12 calls
     DuckDB 2's deprecated ``fetch_arrow_table``, PySpark 4.0 pandas 3's ``copy=``): not
-    the user's to act on."""
+    the user's to act on. *spark*: whether the work inside ran on Spark (then a garbage
+    collection closes its result sockets under the filter); ``None``: whenever PySpark
+    is loaded."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"fetch_arrow_table\(\) is deprecated",
                                 category=DeprecationWarning)
@@ -109,7 +111,9 @@ def quiet_engine() -> Iterator[None]:
         try:
             yield
         finally:
-            if "pyspark" in sys.modules:
+            if spark is None:
+                spark = "pyspark" in sys.modules
+            if spark:
                 gc.collect()  # ... so they are collected here, under this filter
 
 
@@ -649,7 +653,13 @@ def _where(t: ir.Table, where: Where, kind: str) -> Any:
 def _execute(expr: Any, what: str) -> pd.DataFrame:
     """Run an expression; a driver's error becomes a :class:`SourceError`."""
     try:
-        with quiet_engine():
+        backend = expr._find_backend(use_default=True).name
+    except Exception:  # noqa: BLE001 - unknown: collect as before
+        backend = None
+    try:
+        # a full garbage collection only after a Spark query (its sockets), not after
+        # every DuckDB or PostgreSQL query of a process that once imported PySpark
+        with quiet_engine(spark=None if backend is None else backend == "pyspark"):
             out: pd.DataFrame = expr.to_pyarrow().to_pandas()
     except LeankitError:
         raise
