@@ -41,8 +41,8 @@ from leankit.reports._verdicts import (
     _collect,
     _limits_version,
     _range,
-    _side,
     _state_start,
+    assessed,
     baseline_model,
     points_per_week,
 )
@@ -431,7 +431,6 @@ def _capability_of(values: _Values, *, start: pd.Timestamp, since: pd.Timestamp,
     except (LeankitError, ValueError) as exc:
         return CapabilityVerdict(assessed=False, model=model, why_not=str(exc))
     k = cap.headline
-    idx = cap.indices.set_index("index")
     previous = math.nan
     if not prev_special:
         try:
@@ -443,8 +442,4 @@ def _capability_of(values: _Values, *, start: pd.Timestamp, since: pd.Timestamp,
                 previous = pc.index(k)
         except (LeankitError, ValueError):
             pass
-    return CapabilityVerdict(
-        assessed=True, index=k, value=float(idx.loc[k, "estimate"]),
-        lower=float(idx.loc[k, "lower"]), upper=float(idx.loc[k, "upper"]),
-        side=_side(cap, k), model=model, basis=basis, n=int(cap.n), previous=previous,
-        result=cap)
+    return assessed(cap, model=model, basis=basis, previous=previous)

@@ -415,7 +415,6 @@ def assess_capability(rows: pd.DataFrame, *, base: pd.DataFrame, lsl: float | No
         except (LeankitError, ValueError) as exc2:
             return CapabilityVerdict(assessed=False, model=model, why_not=str(exc2))
     k = cap.headline
-    idx = cap.indices.set_index("index")
     previous = math.nan
     if not prev_special:
         pv = _in(rows, "timestamp", w.prev_start, w.start)
@@ -426,6 +425,13 @@ def assess_capability(rows: pd.DataFrame, *, base: pd.DataFrame, lsl: float | No
                     previous = pc.index(k)
             except (LeankitError, ValueError):
                 pass
+    return assessed(cap, model=model, basis=basis, previous=previous)
+
+
+def assessed(cap: Any, *, model: str, basis: str, previous: float) -> CapabilityVerdict:
+    """The verdict of an assessed capability: its headline index, CI and worse side."""
+    k = cap.headline
+    idx = cap.indices.set_index("index")
     return CapabilityVerdict(
         assessed=True, index=k, value=float(idx.loc[k, "estimate"]),
         lower=float(idx.loc[k, "lower"]), upper=float(idx.loc[k, "upper"]),

@@ -358,13 +358,21 @@ def _within_sigma(x: np.ndarray, groups: np.ndarray | None, method: str) -> tupl
                          "'mrbar' or 'median_mr'")
     frame = pd.DataFrame({"g": groups, "x": x})
     grp = frame.groupby("g", sort=False)["x"]
-    n = grp.count().to_numpy()
+    return within_from_subgroups(grp.count().to_numpy(), grp.std(ddof=1).to_numpy(),
+                                 (grp.max() - grp.min()).to_numpy(), method)
+
+
+def within_from_subgroups(n: np.ndarray, sd: np.ndarray, rng: np.ndarray, method: str
+                          ) -> tuple[float, int, str]:
+    """Within sigma, its degrees of freedom Σ(n_i − 1) and a description, from the
+    subgroups' sizes, standard deviations and ranges (subgroups of 1 left out)."""
+    n = np.asarray(n, dtype=np.int64)
     keep = n >= 2
     if keep.sum() == 0:
         raise InsufficientDataError("no subgroup has 2 or more values; cannot estimate the "
                                     "within-subgroup sigma (use subgroup=None for individuals)")
-    sd = grp.std(ddof=1).to_numpy()[keep]
-    rng = (grp.max() - grp.min()).to_numpy()[keep]
+    sd = np.asarray(sd, dtype=float)[keep]
+    rng = np.asarray(rng, dtype=float)[keep]
     nk = n[keep]
     dof = int(np.sum(nk - 1))
     method = "pooled" if method == "auto" else method

@@ -33,6 +33,7 @@ from leankit.spc._capability import (
     _normal_ppm,
     _percentile_indices,
     _z,
+    within_from_subgroups,
 )
 from leankit.spc._normality import anderson_darling_normal, shapiro_wilk
 from leankit.spc._value_summary import ValueSummary
@@ -63,24 +64,11 @@ def _within(s: ValueSummary, method: str) -> tuple[float, int, str]:
                 "time= or subgroup= so the within sigma can be estimated")
         return _sigma.sigma_mrbar(np.array([s.mr_mean])), s.n - 1, _sigma.ESTIMATORS["mrbar"]
     g = s.subgroups
-    n = g["n"].to_numpy(dtype=np.int64)
-    keep = n >= 2
-    if not keep.any():
-        raise InsufficientDataError("no subgroup has 2 or more values; cannot estimate the "
-                                    "within-subgroup sigma (summarise with subgroup=None)")
-    sd = g["sd"].to_numpy(dtype=float)[keep]
-    rng = g["range"].to_numpy(dtype=float)[keep]
-    nk = n[keep]
-    dof = int(np.sum(nk - 1))
-    method = "pooled" if method == "auto" else method
-    if method == "pooled":
-        return _sigma.sigma_pooled(sd, nk), dof, _sigma.ESTIMATORS["pooled"]
-    if method == "rbar":
-        return _sigma.sigma_rbar(rng, nk), dof, _sigma.ESTIMATORS["rbar"]
-    if method == "sbar":
-        return _sigma.sigma_sbar(sd, nk), dof, _sigma.ESTIMATORS["sbar"]
-    raise ValueError(f"sigma_method must be 'auto', 'pooled', 'rbar' or 'sbar' with "
-                     f"subgroups, got {method!r}")
+    if method not in ("auto", "pooled", "rbar", "sbar"):
+        raise ValueError(f"sigma_method must be 'auto', 'pooled', 'rbar' or 'sbar' with "
+                         f"subgroups, got {method!r}")
+    return within_from_subgroups(g["n"].to_numpy(), g["sd"].to_numpy(),
+                                 g["range"].to_numpy(), method)
 
 
 def capability_from_summary(s: ValueSummary, *, lsl: float | None = None,
