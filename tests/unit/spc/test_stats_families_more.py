@@ -630,9 +630,12 @@ def test_t_from_statistics_errors() -> None:
 
 
 def test_every_registered_family_is_built_from_statistics() -> None:
-    # the refusal list is empty: each built-in family has a statistics path
+    # the refusal list is empty: each built-in family has a statistics path (families
+    # registered at run time, e.g. by docs/spc.md's plug-in example, are not built in)
     built = set(STATS_TYPES)
-    assert {f.id for f in spc.families()} <= built
+    builtin = {f.id for f in spc.families()
+               if f.constructor is not None and f.constructor.__module__.startswith("leankit.")}
+    assert len(builtin) >= 16 and builtin <= built
 
 
 @pytest.mark.parametrize(("alias", "kind", "kw"), [
