@@ -147,16 +147,15 @@ def raw_batches(names: Sequence[str], inv: Inventory, limit: int) -> Iterator[li
 # ----------------------------------------------------------------------- statistics
 
 
-def _scan(source: Any, name: str, start: pd.Timestamp, end: pd.Timestamp,
-          log: bool = False, subgroup: str = "subgroup") -> Any:
-    """The characteristic's ``timestamp, subgroup, value`` in ``[start, end)`` (its
-    subgroup column, e.g. ``lot``, named ``subgroup``)."""
-    t = source.scan("measurements", period=(start, end), where={"characteristic": name},
-                    columns=["timestamp", subgroup, "value"])
-    t = t.select("timestamp", t[subgroup].name("subgroup"), "value")
-    if log:
-        t = t.mutate(value=t.value.ln())
-    return t
+def _scan(source: Any, names: Sequence[str], start: pd.Timestamp, end: pd.Timestamp,
+          subgroup: str = "subgroup", log: bool = False) -> Any:
+    """The characteristics' ``timestamp, characteristic, subgroup, value`` in
+    ``[start, end)``: their subgroup column (e.g. ``lot``) named ``subgroup``, the value
+    as ln(value) with *log*."""
+    t = source.scan("measurements", period=(start, end), where={"characteristic": list(names)},
+                    columns=["timestamp", "characteristic", subgroup, "value"])
+    t = t.select("timestamp", "characteristic", t[subgroup].name("subgroup"), "value")
+    return t.mutate(value=t.value.ln()) if log else t
 
 
 STATS_COLUMNS = ["subgroup", "n", "missing", "mean", "sd", "min", "max", "range", "first",
@@ -185,12 +184,7 @@ class EngineStats:
             n for n, c in self.columns.items() if c == col]
         key = (start, end, log, name if log else col)
         if key not in self._done:
-            t = self.source.scan("measurements", period=(start, end),
-                                 where={"characteristic": names},
-                                 columns=["timestamp", "characteristic", col, "value"])
-            t = t.select("timestamp", "characteristic", t[col].name("subgroup"), "value")
-            if log:
-                t = t.mutate(value=t.value.ln())
+            t = _scan(self.source, names, start, end, col, log)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # rows without a value: counted in `missing`
                 st = spc.subgroup_stats(t, value="value", subgroup="subgroup",
@@ -234,11 +228,6 @@ def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None
 
     col = c.subgroup or "subgroup"
     engine = stats if stats is not None else EngineStats(source, {c.name: col})
-
-    def _stats(_src: Any, nm: str, start: pd.Timestamp, end: pd.Timestamp,
-               log: bool = False) -> pd.DataFrame:
-        return engine.get(nm, start, end, log)
-
     name = c.name
     version = _limits_version(store, name)
     advice = None
@@ -252,25 +241,24 @@ def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None
                       else None)
             family = version.chart
             r0, r1 = _range(version)
-            frozen_base = _stats(source, name, r0, r1)
+            frozen_base = engine.get(name, r0, r1)
             if len(frozen_base):
                 sample = _sample_rows(source, name, frozen_base, r0, r1, col)
             log = advice is not None and advice.transformation == "log"
             means = advice is not None and advice.transformation == "subgroup_means"
-            recent = _as_points(_stats(source, name, w.shown_from, w.end, log), means)
+            recent = _as_points(engine.get(name, w.shown_from, w.end, log), means)
             from leankit.spc._limits_store import replay_settings
 
             kw = _settings(replay_settings(family, version.settings))
             chart = spc.chart_from_stats(recent, family, limits=version.limits, **kw)
             if advice is not None and advice.companion is not None:
                 comp = advice.companion
-                companion = spc.chart_from_stats(
-                    recent, comp["family"], **{**_settings(comp["settings"]),
-                                               "limits": "asymptotic",
-                                               "mu": float(version.limits.params["mu"]),
-                                               "sigma": float(version.limits.params["sigma"])})
+                companion = spc.chart_from_stats(  # the advised asymptotic EWMA, frozen
+                    recent, comp["family"], **_settings(comp["settings"]),
+                    mu=float(version.limits.params["mu"]),
+                    sigma=float(version.limits.params["sigma"]))
         else:
-            base = _stats(source, name, w.b0, w.b1)
+            base = engine.get(name, w.b0, w.b1)
             if base.empty:
                 raise InsufficientDataError(f"no baseline data between {w.b0:%Y-%m-%d} and "
                                             f"{w.b1:%Y-%m-%d}")
@@ -286,14 +274,14 @@ def assess_large(source: Any, c: Any, w: Window, *, total: int, unit: str | None
                 log = advice.transformation == "log"
                 means = advice.transformation == "subgroup_means"
                 if log:
-                    base = _stats(source, name, w.b0, w.b1, log=True)
+                    base = engine.get(name, w.b0, w.b1, log=True)
                 kw = _settings(advice.settings)
                 if c.rules:
                     kw["rules"] = list(c.rules)
             else:
                 family, log, means = c.chart, False, False
                 kw = {"rules": list(c.rules)}
-            recent = _as_points(_stats(source, name, w.shown_from, w.end, log), means)
+            recent = _as_points(engine.get(name, w.shown_from, w.end, log), means)
             base = _as_points(base, means)
             chart = spc.chart_from_stats(base, family, **kw)
             if len(recent):
@@ -336,7 +324,7 @@ class _Values:
                  ) -> None:
         from leankit.data._source import quiet_engine
 
-        t = _scan(source, name, w.prev_start, w.end, subgroup=subgroup)
+        t = _scan(source, [name], w.prev_start, w.end, subgroup)
         try:
             with quiet_engine():
                 self.table = t.cache()

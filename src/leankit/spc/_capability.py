@@ -810,30 +810,39 @@ def capability(
         method = "nonparametric" if chosen == "nonparametric" else "percentile"
         model["quantiles"] = q
 
+    return finish(rows, method=method, why=(
+        " (e.g. a limit outside the fitted distribution's range); try another distribution"),
+        ppm=((obs_below, obs_above), (wb, wa), (ob, oa)), shift=shift, notes=notes,
+        n=n, mean=float(np.mean(x)), median=float(np.median(x)), sigma_within=sigma_within,
+        sigma_overall=sigma_overall, lsl=lsl, usl=usl, target=target,
+        distribution=dist_name, confidence=confidence, normality=normality, fits=fits,
+        stable=stable, parameters=params, values=x, model=model)
+
+
+def finish(rows: list[dict[str, Any]], *, method: str, why: str,
+           ppm: tuple[tuple[float, float], ...], shift: float, notes: list[str],
+           **fields: Any) -> Capability:
+    """The :class:`Capability` of computed index rows: refuses non-finite indices (*why*
+    ends the message), tabulates the PPM ((below, above) observed, expected within,
+    expected overall), Z.bench, DPMO and the sigma level."""
     bad = [r["index"] for r in rows if not np.isfinite(r["estimate"])]
     if bad:
         raise InsufficientDataError(
-            f"the {method} model gives non-finite {', '.join(bad)} for these data and specs "
-            "(e.g. a limit outside the fitted distribution's range); try another distribution"
-        )
-    ppm = pd.DataFrame(
-        {"below_lsl": [obs_below, wb, ob], "above_usl": [obs_above, wa, oa]},
+            f"the {method} model gives non-finite {', '.join(bad)} for these data and "
+            f"specs{why}")
+    table = pd.DataFrame(
+        {"below_lsl": [p[0] for p in ppm], "above_usl": [p[1] for p in ppm]},
         index=pd.Index(["observed", "expected within", "expected overall"], name="basis"))
-    ppm["total"] = ppm["below_lsl"] + ppm["above_usl"]
-    zw = None if not np.isfinite(ppm.loc["expected within", "total"]) else _z(
-        ppm.loc["expected within", "total"] / 1e6)
-    zo = _z(ppm.loc["expected overall", "total"] / 1e6)
+    table["total"] = table["below_lsl"] + table["above_usl"]
+    zw = None if not np.isfinite(table.loc["expected within", "total"]) else _z(
+        table.loc["expected within", "total"] / 1e6)
+    zo = _z(table.loc["expected overall", "total"] / 1e6)
     notes.append(f"Sigma level = Z.bench overall + {shift:g} (the conventional 1.5 sigma "
                  "long-term shift)" if shift else "Sigma level = Z.bench overall (no shift)")
     return Capability(
-        n=n, mean=float(np.mean(x)), median=float(np.median(x)), sigma_within=sigma_within,
-        sigma_overall=sigma_overall, lsl=lsl, usl=usl, target=target, method=method,
-        distribution=dist_name, indices=pd.DataFrame(rows), ppm=ppm, z_bench_within=zw,
-        z_bench_overall=zo, dpmo=float(ppm.loc["expected overall", "total"]),
-        sigma_level=zo + shift, shift=shift, confidence=confidence, normality=normality,
-        fits=fits, stable=stable, notes=tuple(notes), parameters=params, values=x,
-        model=model,
-    )
+        method=method, indices=pd.DataFrame(rows), ppm=table, z_bench_within=zw,
+        z_bench_overall=zo, dpmo=float(table.loc["expected overall", "total"]),
+        sigma_level=zo + shift, shift=shift, notes=tuple(notes), **fields)
 
 
 def _percentile_indices(q: np.ndarray, lsl: float | None, usl: float | None

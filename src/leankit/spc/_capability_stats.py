@@ -32,7 +32,7 @@ from leankit.spc._capability import (
     _normal_indices,
     _normal_ppm,
     _percentile_indices,
-    _z,
+    finish,
     within_from_subgroups,
 )
 from leankit.spc._normality import anderson_darling_normal, shapiro_wilk
@@ -213,27 +213,13 @@ def capability_from_summary(s: ValueSummary, *, lsl: float | None = None,
                          "at the sample extremes; 1000 or more values are needed.")
         notes.append("Only overall (P) indices are defined for this method; no confidence "
                      "intervals are given for percentile-based indices.")
-    bad = [r["index"] for r in rows if not np.isfinite(r["estimate"])]
-    if bad:
-        raise InsufficientDataError(f"the {method} model gives non-finite "
-                                    f"{', '.join(bad)} for these data and specs")
-    ppm = pd.DataFrame(
-        {"below_lsl": [obs_below, wb, ob], "above_usl": [obs_above, wa, oa]},
-        index=pd.Index(["observed", "expected within", "expected overall"], name="basis"))
-    ppm["total"] = ppm["below_lsl"] + ppm["above_usl"]
-    zw = None if not np.isfinite(ppm.loc["expected within", "total"]) else _z(
-        ppm.loc["expected within", "total"] / 1e6)
-    zo = _z(ppm.loc["expected overall", "total"] / 1e6)
-    notes.append(f"Sigma level = Z.bench overall + {shift:g} (the conventional 1.5 sigma "
-                 "long-term shift)" if shift else "Sigma level = Z.bench overall (no shift)")
-    return Capability(
-        n=n, mean=s.mean, median=med, sigma_within=sigma_within, sigma_overall=s.sd,
-        lsl=lsl, usl=usl, target=target, method=method, distribution=dist_name,
-        indices=pd.DataFrame(rows), ppm=ppm, z_bench_within=zw, z_bench_overall=zo,
-        dpmo=float(ppm.loc["expected overall", "total"]), sigma_level=zo + shift,
-        shift=shift, confidence=confidence, normality=normality, fits=None, stable=None,
-        notes=tuple(notes), parameters=params, values=x, model=model,
-        histogram=s.histogram.copy(), probability=s.quantiles.copy())
+    return finish(rows, method=method, why="", shift=shift, notes=notes,
+                  ppm=((obs_below, obs_above), (wb, wa), (ob, oa)), n=n, mean=s.mean,
+                  median=med, sigma_within=sigma_within, sigma_overall=s.sd, lsl=lsl,
+                  usl=usl, target=target, distribution=dist_name, confidence=confidence,
+                  normality=normality, fits=None, stable=None, parameters=params,
+                  values=x, model=model, histogram=s.histogram.copy(),
+                  probability=s.quantiles.copy())
 
 
 def _fitted(s: ValueSummary, name: str) -> Any:
