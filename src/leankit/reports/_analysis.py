@@ -470,11 +470,12 @@ class DataSource:
             return empty
         return frame
 
+    def has_rows(self, kind: str, start: pd.Timestamp, end: pd.Timestamp) -> bool:
+        """Whether *kind* has a row in ``[start, end)`` (counted in the engine)."""
+        from leankit.data._source import _execute
 
-def _count(expr: Any) -> int:
-    from leankit.data._source import _execute
-
-    return int(_execute(expr.as_table(), "rows of the report week").iloc[0, 0])
+        t = self.source.scan(kind, period=(start, end))
+        return bool(int(_execute(t.count().as_table(), f"rows of {kind}").iloc[0, 0]))
 
 
 def _guarded(failures: _Failures, c: CharacteristicSpec,
@@ -567,10 +568,9 @@ def analyse_week(spec: ReportSpec, *, progress: Callable[[str], None] | None = N
         {c.subgroup for c in spec.characteristics if c.subgroup} | {"subgroup"}))
     tables = {k: src.read(k, since, end) for k in KINDS if k != "measurements"}
     defects, prod, specs = (tables[k] for k in ("defects", "production", "specs"))
-    in_week = src.source.scan("measurements", period=(start, end)).count() if "measurements" \
-        in spans else None
     if not any(len(_in(t, TIME_COLUMN[k], start, end)) for k, t in tables.items()
-               if k != "specs") and not (in_week is not None and _count(in_week)):
+               if k != "specs") and not ("measurements" in spans
+                                         and src.has_rows("measurements", start, end)):
         covers = [f"{k}: {a:%Y-%m-%d} to {b:%Y-%m-%d}" for k, (a, b) in spans.items()]
         raise ReportSpecError(f"{spec.source}: [report] week = {week!r} has no data; the "
                               f"dataset covers {'; '.join(covers) or 'nothing'}")
