@@ -849,6 +849,15 @@ def _percentile_indices(q: np.ndarray, lsl: float | None, usl: float | None
                         ) -> list[dict[str, Any]]:
     lo, med, hi = (float(v) for v in q)
     rows: list[dict[str, Any]] = []
+    tied = [f"the {name} percentile equals the median ({med:g})" for name, v, needed in (
+        ("0.135 %", lo, lsl is not None), ("99.865 %", hi, usl is not None))
+        if needed and v == med]
+    if tied:
+        raise InsufficientDataError(
+            f"percentile capability indices are undefined here: {' and '.join(tied)}, so "
+            "the process spread on that side is zero (most values are tied, e.g. a coarse "
+            "gauge resolution or very few values). Use distribution='normal' (or another "
+            "fitted model), more values, or a finer measurement resolution.")
 
     def add(name: str, est: float) -> None:
         rows.append({"index": name, "estimate": est, "lower": np.nan, "upper": np.nan,
