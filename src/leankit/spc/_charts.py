@@ -67,11 +67,24 @@ def _text_column(uniques: Sequence[str], codes: np.ndarray) -> Any:
     Python object per row (pyarrow ``take`` on the few distinct texts)."""
     if pd.api.types.is_object_dtype(_TEXT_DTYPE):  # pragma: no cover - pandas < 3
         return np.asarray(list(uniques), dtype=object)[codes]
-    if len(uniques) == 1:  # one text on every row (e.g. phase "I"): repeated, no take
-        return pd.array(pa.repeat(pa.scalar(str(uniques[0]), pa.large_string()), len(codes)),
-                        dtype=_TEXT_DTYPE)
+    if len(uniques) == 1:  # one text on every row (e.g. phase "I"): no take
+        return _constant_text(str(uniques[0]), len(codes))
     return pd.array(pa.array(list(uniques), type=pa.large_string()).take(codes),
                     dtype=_TEXT_DTYPE)
+
+
+def _constant_text(text: str, m: int) -> Any:
+    """*text* on each of *m* rows, as a text column of pandas' default string dtype, built
+    from its Arrow buffers: offsets 0, L, 2L … and the bytes repeated (for ``""``: zero
+    offsets, which stay untouched, lazily zeroed memory until read)."""
+    if pd.api.types.is_object_dtype(_TEXT_DTYPE):  # pragma: no cover - pandas < 3
+        return np.full(m, text, dtype=object)
+    raw = text.encode()
+    width = len(raw)
+    offsets = (np.zeros(m + 1, dtype=np.int64) if width == 0
+               else np.arange(0, (m + 1) * width, width, dtype=np.int64))
+    arr = pa.LargeStringArray.from_buffers(m, pa.py_buffer(offsets), pa.py_buffer(raw * m))
+    return pd.array(arr, dtype=_TEXT_DTYPE)
 
 
 def _tile(s: pd.Series, times: int) -> pd.Series:
@@ -384,9 +397,11 @@ def _imr_estimate(g: pd.DataFrame, opts: Mapping[str, Any]) -> dict[str, float]:
             f"an I-MR chart needs at least 2 baseline values to estimate sigma, got {len(x)}"
         )
     span = int(opts["span"])
+    method = opts["sigma_method"]
+    if method == "mrbar" and "mr" not in g:  # MR-bar without storing the moving ranges
+        return {"mu": float(x.mean()), "sigma": _sigma.sigma_mrbar_of_values(x, span)}
     # on the baseline sequence without excluded points (prepared: the column "mr")
     mrs = g["mr"].to_numpy(float) if "mr" in g else _moving_range(x, span)
-    method = opts["sigma_method"]
     if method == "mrbar":
         sigma = _sigma.sigma_mrbar(mrs, span)
     elif method == "median_mr":
@@ -890,15 +905,24 @@ def _finish_groups(groups: pd.DataFrame, df: pd.DataFrame, *, key: pd.Series, ti
 
     ``one_row_each``: every subgroup is one row of *df*, in the order of *groups* (I-MR and
     attribute charts), so the columns are taken over directly instead of grouped.
+
+    The table is built in one step from its columns, without copying them: a column that
+    is the same on every row (no time, one stage, nothing excluded, Phase I) costs no
+    memory per row (a read-only broadcast view, or text built from its Arrow buffers).
     """
+    m = len(groups)
+    # the columns of *groups* as Series: not copied, and copy-on-write still protects them
+    # (and the caller's data they may share memory with)
+    cols: dict[str, Any] = {"subgroup": groups.index.array}
+    cols.update({name: groups[name] for name in groups.columns})
     if time is not None:
-        groups["time"] = (df[time].array if one_row_each else
-                          df.groupby(key, sort=False)[time].min().reindex(groups.index))
+        cols["time"] = (df[time].array if one_row_each else
+                        df.groupby(key, sort=False)[time].min().reindex(groups.index).array)
     else:
-        groups["time"] = None
+        cols["time"] = _same_on_every_row(None, groups.index, dtype=object)
     if stage is not None:
         if one_row_each:
-            groups["stage"] = df[stage].array
+            cols["stage"] = df[stage].array
         else:
             st = df.groupby(key, sort=False)[stage].agg(["nunique", "first"]).reindex(
                 groups.index)
@@ -908,28 +932,37 @@ def _finish_groups(groups: pd.DataFrame, df: pd.DataFrame, *, key: pd.Series, ti
                     f"subgroup(s) {list(mixed[:5])} span several stages in column {stage!r}; "
                     "each subgroup must belong to one stage"
                 )
-            groups["stage"] = st["first"]
+            cols["stage"] = st["first"].array
     else:
-        groups["stage"] = _ONE_STAGE
+        cols["stage"] = _same_on_every_row(_ONE_STAGE, groups.index, dtype=np.int64)
     reasons = _exclusion_reasons(groups, df, exclude, sub_col)
-    m = len(groups)
     excluded = np.zeros(m, dtype=bool)
-    texts = [""]
-    codes = np.zeros(m, dtype=np.int64)
     if reasons:
+        texts = [""]
+        codes = np.zeros(m, dtype=np.int64)
         pos = np.fromiter(reasons, dtype=np.int64, count=len(reasons))
         uniq, inv = np.unique(np.asarray(list(reasons.values()), dtype=object).astype(str),
                               return_inverse=True)
         texts += [str(u) for u in uniq]
         excluded[pos] = True
         codes[pos] = inv.ravel() + 1
-    groups["excluded"] = excluded
-    groups["exclude_reason"] = _text_column(texts, codes)
-    groups["phase"] = _text_column(["I"], np.zeros(m, dtype=np.int64))
+        cols["excluded"] = excluded
+        cols["exclude_reason"] = _text_column(texts, codes)
+    else:
+        cols["excluded"] = excluded
+        cols["exclude_reason"] = _constant_text("", m)
+    cols["phase"] = _constant_text("I", m)
+    out = pd.DataFrame(cols, copy=False).reset_index(drop=True)
     if time is not None:
-        groups = groups.sort_values("time", kind="stable")
-    groups.index.name = "subgroup"
-    return groups.reset_index()
+        out = out.sort_values("time", kind="stable", ignore_index=True)
+    return out
+
+
+def _same_on_every_row(value: Any, index: pd.Index, dtype: Any) -> pd.Series:
+    """*value* on every row of *index*, as a read-only broadcast view (no memory per row;
+    the dtype given, so pandas does not scan the rows to infer one)."""
+    return pd.Series(np.broadcast_to(np.array([value], dtype=dtype), (len(index),)),
+                     index=index, dtype=dtype, copy=False)
 
 
 def _options(chart: str, *, rules: Rules, rule_params: Mapping[str, Mapping[str, Any]] | None,
@@ -1054,6 +1087,14 @@ class _Summariser:
                               one_row_each=one_row_each)
 
 
+def one_per_row(x: pd.Series, key: pd.Series, name: str) -> pd.DataFrame:
+    """Individual values as subgroups of one: ``n`` (1, a broadcast view) and *x* under
+    *name*, indexed by *key*, neither copied (copy-on-write tracks *x*)."""
+    m = len(x)
+    return pd.DataFrame({"n": np.broadcast_to(np.int64(1), (m,)),
+                         name: x.set_axis(key.to_numpy())}, copy=False)
+
+
 def _groups_of_values(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.DataFrame:
     """Individual values: one subgroup of size 1 per row."""
     value, subgroup = s.columns["value"], s.columns.get("subgroup")
@@ -1066,7 +1107,7 @@ def _groups_of_values(s: _Summariser, df: pd.DataFrame, exclude: Exclude) -> pd.
             f"{_label(s.family)} needs one row per point, but labels {dup} repeat in "
             f"{subgroup or 'the index'}; use xbar_r/xbar_s for subgroups"
         )
-    groups = pd.DataFrame({"n": 1, "value": x.to_numpy()}, index=key.to_numpy())
+    groups = one_per_row(x, key, "value")
     return s.finish(groups, df, key, exclude, one_row_each=True)
 
 

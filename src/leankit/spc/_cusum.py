@@ -100,6 +100,32 @@ def tabular_cusum(y: npt.ArrayLike, start: float = 0.0,
     return res
 
 
+def _standardised_sums(x: _FloatArray, mu: float, se: Any, k: float, sign: float,
+                       start: float, out: _FloatArray) -> None:
+    """:func:`tabular_cusum` of y = sign·(x − μ0)/se − k into *out* (the same numbers,
+    block by block), with y computed per block instead of stored for the whole series."""
+    c = float(start)
+    m = len(x)
+    y = np.empty(min(m, _BLOCK))
+    low = np.empty(min(m, _BLOCK))
+    per_point = not np.isscalar(se)
+    for a in range(0, m, _BLOCK):
+        b = min(a + _BLOCK, m)
+        yb = y[:b - a]
+        np.subtract(x[a:b], mu, out=yb)
+        np.divide(yb, se[a:b] if per_point else se, out=yb)
+        if sign < 0:
+            np.negative(yb, out=yb)
+        yb -= k
+        part = out[a:b]
+        np.cumsum(yb, out=part)
+        lo = low[:b - a]
+        np.minimum.accumulate(part, out=lo)
+        np.minimum(lo, -c, out=lo)
+        part -= lo
+        c = float(part[-1])
+
+
 def _excursion_start(c: _FloatArray, used: npt.NDArray[np.bool_],
                      stage_first: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Position of the first point of the current excursion of a sum at every point: the
@@ -129,6 +155,10 @@ def _cusum_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], k: float,
         ni = n[idx]
         se: Any = (sigma / math.sqrt(float(ni[0])) if len(ni) and ni.min() == ni.max()
                    else sigma / np.sqrt(ni.astype(float)))
+        if z_all is None and isinstance(idx, slice) and used.all():
+            for out, sign in ((upper, 1.0), (lower, -1.0)):  # no series-long temporaries
+                _standardised_sums(x[idx], mu, se, k, sign, head_start, out[idx])
+            continue
         z = (x[idx] - mu) / se
         if z_all is not None:
             z_all[idx] = z
@@ -183,9 +213,9 @@ def _cusum_build(series: Series, opts: Mapping[str, Any],
     check_finite("cusum", g)
     k, h, hs = opts["k"], opts["h"], opts["head_start"]
     base = baseline_mask(g)
-    frozen = stage_parameters("cusum", g, opts, given, base)
-    m = len(g)
     stages = stage_blocks(g)
+    frozen = stage_parameters("cusum", g, opts, given, base, stages)
+    m = len(g)
     block, arrays = new_block(2, m)
     _cusum_arrays(g, frozen, k, hs, arrays[0]["statistic"], arrays[1]["statistic"], None,
                   stages)

@@ -20,6 +20,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow.compute as pc
 from scipy.signal import lfilter
 
 from leankit.errors import InsufficientDataError, LeankitError, SchemaError
@@ -40,6 +41,7 @@ from leankit.spc._charts import (
     _tile,
     _values_per_group,
     _var_estimate,
+    one_per_row,
 )
 from leankit.spc._constants import UnsupportedSubgroupError
 from leankit.spc._families import ChartFamily, Panel, register_family
@@ -159,7 +161,7 @@ class Summarizer:
         key = df[subgroup] if subgroup else pd.Series(df.index, index=df.index)
         # individual values: one row per point, no group-by
         if df.index.is_unique if subgroup is None else key.is_unique:
-            groups = pd.DataFrame({"n": 1, "mean": x.to_numpy()}, index=key.to_numpy())
+            groups = one_per_row(x, key, "mean")
             return _finish_groups(groups, df, key=key, time=time, stage=stage,
                                   exclude=exclude, sub_col=subgroup, one_row_each=True)
         grp = x.groupby(key, sort=False)
@@ -215,21 +217,37 @@ def estimate(chart: str, rows: pd.DataFrame, sigma_method: str | None, span: int
 
 def baseline_mask(g: pd.DataFrame) -> npt.NDArray[np.bool_]:
     """The baseline points: Phase I and not excluded."""
-    out: npt.NDArray[np.bool_] = ((g["phase"] == "I") & ~g["excluded"]).to_numpy(dtype=bool)
+    out = is_phase_one(g["phase"])
+    out &= ~g["excluded"].to_numpy(dtype=bool)
     return out
+
+
+def is_phase_one(phase: pd.Series) -> npt.NDArray[np.bool_]:
+    """``phase == "I"`` as a new numpy array (compared by Arrow where the text is
+    Arrow-backed: no per-row Python strings, no pandas mask in between)."""
+    arr = phase.array
+    if hasattr(arr, "__arrow_array__"):
+        eq = pc.equal(arr.__arrow_array__(), "I")
+        return np.asarray(eq.to_numpy(zero_copy_only=False), dtype=bool)
+    return (phase == "I").to_numpy(dtype=bool)
 
 
 def stage_parameters(chart: str, g: pd.DataFrame, opts: Mapping[str, Any],
                      given: Mapping[Any, Limits] | None,
-                     base: npt.NDArray[np.bool_] | None = None) -> dict[Any, Limits]:
+                     base: npt.NDArray[np.bool_] | None = None,
+                     stages: tuple[np.ndarray, pd.Index, list[Any]] | None = None
+                     ) -> dict[Any, Limits]:
     """Frozen :class:`Limits` (μ0, σ) of every stage: given, known standards, or estimated
-    from the stage's Phase I points that are not excluded (*base*, if at hand)."""
+    from the stage's Phase I points that are not excluded (*base* and *stages*, the
+    :func:`stage_blocks`, if at hand)."""
     out: dict[Any, Limits] = {}
     standards = dict(opts["standards"])
     if base is None:
         base = baseline_mask(g)
-    one_stage = g["stage"].nunique() <= 1
-    for stage in pd.unique(g["stage"]):
+    if stages is None:
+        stages = stage_blocks(g)
+    one_stage = len(stages[1]) <= 1
+    for stage in stages[1]:
         if given is not None and stage in given:
             out[stage] = given[stage]
             continue
@@ -449,8 +467,10 @@ def check_finite(chart: str, g: pd.DataFrame) -> None:
 # ---------------------------------------------------------------------- computation
 
 
-def ewma_statistic(x: npt.ArrayLike, lam: float, start: float) -> _FloatArray:
-    """z_i = λ x_i + (1 − λ) z_{i−1}, z_0 = *start* (a linear filter, no Python loop).
+def ewma_statistic(x: npt.ArrayLike, lam: float, start: float,
+                   out: _FloatArray | None = None) -> _FloatArray:
+    """z_i = λ x_i + (1 − λ) z_{i−1}, z_0 = *start* (a linear filter, no Python loop;
+    written into *out* if given, chunk by chunk).
 
     Examples
     --------
@@ -458,11 +478,13 @@ def ewma_statistic(x: npt.ArrayLike, lam: float, start: float) -> _FloatArray:
     [10.5, 11.75, 11.875]
     """
     xs = np.asarray(x, dtype=float)
-    if len(xs) == 0:
-        return np.zeros(0)
+    res: _FloatArray = np.empty(len(xs)) if out is None else out
     a = 1.0 - lam
-    out, _ = lfilter([lam], [1.0, -a], xs, zi=np.array([a * start]))
-    return np.asarray(out, dtype=float)
+    state = np.array([a * start])
+    for i in range(0, len(xs), _CHUNK):  # the filter's state carried: the same numbers
+        part, state = lfilter([lam], [1.0, -a], xs[i:i + _CHUNK], zi=state)
+        res[i:i + _CHUNK] = part
+    return res
 
 
 def ewma_sigma(sigma: float, n: npt.ArrayLike, lam: float, limits: EwmaLimits,
@@ -524,7 +546,10 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
         mu, sigma = float(p["mu"]), float(p["sigma"])
         used = used_all[idx]
         if used.all():
-            out["statistic"][idx] = ewma_statistic(x[idx], lam, mu)
+            if isinstance(idx, slice):  # written in place
+                ewma_statistic(x[idx], lam, mu, out=out["statistic"][idx])
+            else:
+                out["statistic"][idx] = ewma_statistic(x[idx], lam, mu)
             if isinstance(idx, slice):  # written in place
                 s = ewma_sigma(sigma, n[idx], lam, limits, out=out["sigma_statistic"][idx])
             else:
@@ -664,8 +689,8 @@ def _ewma_build(series: Series, opts: Mapping[str, Any],
     g = series.groups
     check_finite("ewma", g)
     base = baseline_mask(g)
-    frozen = stage_parameters("ewma", g, opts, given, base)
     stages = stage_blocks(g)
+    frozen = stage_parameters("ewma", g, opts, given, base, stages)
     block, views = new_block(1, len(g))
     arrays = views[0]
     # the center (the stage's mu) is written when the points table is built

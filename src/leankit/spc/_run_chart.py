@@ -40,6 +40,7 @@ from leankit.spc._charts import (
     _numeric,
     _prepare,
     _require,
+    one_per_row,
 )
 from leankit.spc._results import FRAME_COLUMNS, ControlChart, Limits
 from leankit.spc._rules import Rule, evaluate
@@ -670,7 +671,7 @@ def run_chart(
                 f"run_chart needs one row per point, but labels {dup} repeat in "
                 f"{subgroup or 'the index'}; aggregate first (e.g. the mean or median per "
                 "period with DataFrame.groupby)")
-        groups = pd.DataFrame({"n": 1, "value": x.to_numpy()}, index=key.to_numpy())
+        groups = one_per_row(x, key, "value")
         return _finish_groups(groups, df, key=key, time=time, stage=stage, exclude=exclude,
                               sub_col=subgroup, one_row_each=True)
 

@@ -79,10 +79,67 @@ def sigma_pooled(sds: np.ndarray, sizes: np.ndarray) -> float:
     return sp / c4(dof + 1)
 
 
+#: Values per chunk of the moving-range sums: no temporary as long as the series.
+_CHUNK = 1 << 16
+
+
+def _nan_sum_count(part: np.ndarray) -> tuple[float, int]:
+    ok = ~np.isnan(part)
+    if ok.all():
+        return float(part.sum()), len(part)
+    return float(part[ok].sum()), int(ok.sum())
+
+
 def sigma_mrbar(mrs: np.ndarray, span: int = 2) -> float:
-    """Sigma from the average moving range, MR-bar/d2(span)."""
+    """Sigma from the average moving range, MR-bar/d2(span) (MR-bar over the moving
+    ranges that are not NaN)."""
     _need(mrs, "moving ranges")
-    return float(np.nanmean(mrs) / d2(span))
+    mrs = np.asarray(mrs, dtype=float)
+    total, count = 0.0, 0
+    for a in range(0, len(mrs), _CHUNK):
+        s, c = _nan_sum_count(mrs[a:a + _CHUNK])
+        total += s
+        count += c
+    return float(total / count / d2(span))
+
+
+def mean_moving_range(values: np.ndarray, span: int = 2) -> float:
+    """MR-bar of *values* without storing their moving ranges: the same number as
+    ``sigma_mrbar(moving ranges) * d2(span)`` (the same chunks, summed in the same order),
+    computed chunk by chunk. NaN if there is no moving range.
+
+    Examples
+    --------
+    >>> mean_moving_range(np.array([1.0, 3.0, 2.0, 2.5]))
+    1.1666666666666667
+    """
+    x = np.asarray(values, dtype=float)
+    total, count = 0.0, 0
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: inf, refused by callers
+        for a in range(0, len(x), _CHUNK):
+            b = min(a + _CHUNK, len(x))
+            lo = max(a - (span - 1), 0)  # the window of the chunk's first moving range
+            if b - lo < span:
+                continue
+            win = x[lo:b]
+            if span == 2:
+                mr = np.abs(np.subtract(win[1:], win[:-1]))
+            else:
+                w = np.lib.stride_tricks.sliding_window_view(win, span)
+                mr = w.max(axis=1) - w.min(axis=1)
+            s, c = _nan_sum_count(mr)
+            total += s
+            count += c
+    return total / count if count else float("nan")
+
+
+def sigma_mrbar_of_values(values: np.ndarray, span: int = 2) -> float:
+    """:func:`sigma_mrbar` of the moving ranges of *values* (the same number), without
+    storing them."""
+    mrbar = mean_moving_range(values, span)
+    if np.isnan(mrbar):
+        _need(np.zeros(0), "moving ranges")
+    return float(mrbar / d2(span))
 
 
 def sigma_median_mr(mrs: np.ndarray, span: int = 2) -> float:
