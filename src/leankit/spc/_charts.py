@@ -128,7 +128,9 @@ def _handle_missing(df: pd.DataFrame, cols: list[str], missing: Missing) -> tupl
         col = df[c]
         if isinstance(col, pd.DataFrame):  # a repeated column name
             flags |= col.isna().any(axis=1).to_numpy(dtype=bool)
-        elif pd.api.types.is_float_dtype(col):  # NaN, NA and ±inf
+        elif isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":  # NaN and ±inf
+            flags |= ~np.isfinite(col.to_numpy())  # a view: no copy of the column
+        elif pd.api.types.is_float_dtype(col):  # NA too
             flags |= ~np.isfinite(col.to_numpy(dtype=float, na_value=np.nan))
         else:
             flags |= col.isna().to_numpy(dtype=bool)
@@ -888,7 +890,8 @@ def _prepare(*, time: str | None, stage: str | None, exclude: Exclude,
                                                                         pd.DataFrame]:
         cols = [c for c in keep if use_exclude or c != exclude]
         _require(df, **{c: c for c in cols})
-        df, excl = _handle_missing(df, [c for c in cols if c not in (time or "", stage or "",
+        # a missing stage label is missing data too: no stage to chart the row in
+        df, excl = _handle_missing(df, [c for c in cols if c not in (time or "",
                                                                       exclude or "")], missing)
         if df.empty:
             raise InsufficientDataError("no rows left to chart (all missing or empty data)")
@@ -1065,7 +1068,7 @@ class _Summariser:
             keep.append(self.exclude)
         _require(df, **{c: c for c in keep})
         check = [c for c in dict.fromkeys(keep) if c not in (
-            self.time or "", self.stage or "", self.exclude if isinstance(self.exclude, str)
+            self.time or "", self.exclude if isinstance(self.exclude, str)
             else "")]
         df, excl = _handle_missing(df, check, self.missing)
         if df.empty:

@@ -148,7 +148,8 @@ class Summarizer:
         if isinstance(exclude, str):
             keep.append(exclude)
         _require(df, **{c: c for c in keep})
-        check = [c for c in keep if c not in (self.time or "", self.stage or "",
+        # a missing stage label is missing data too: no stage to chart the row in
+        check = [c for c in keep if c not in (self.time or "",
                                               exclude if isinstance(exclude, str) else "")]
         df, excl = _handle_missing(df, check, self.missing)
         if df.empty:
@@ -228,8 +229,11 @@ def is_phase_one(phase: pd.Series) -> npt.NDArray[np.bool_]:
     arr = phase.array
     if hasattr(arr, "__arrow_array__"):
         eq = pc.equal(arr.__arrow_array__(), "I")
-        return np.asarray(eq.to_numpy(zero_copy_only=False), dtype=bool)
-    return (phase == "I").to_numpy(dtype=bool)
+        out: npt.NDArray[np.bool_] = np.asarray(eq.to_numpy(zero_copy_only=False),
+                                                dtype=bool)
+        return out
+    fallback: npt.NDArray[np.bool_] = (phase == "I").to_numpy(dtype=bool)
+    return fallback
 
 
 def stage_parameters(chart: str, g: pd.DataFrame, opts: Mapping[str, Any],
