@@ -916,16 +916,19 @@ def _finish_groups(groups: pd.DataFrame, df: pd.DataFrame, *, key: pd.Series, ti
     m = len(groups)
     # the columns of *groups* as Series: not copied, and copy-on-write still protects them
     # (and the caller's data they may share memory with)
-    cols: dict[str, Any] = {"subgroup": groups.index.array}
+    labels = groups.index.array
+    if sub_col is not None and one_row_each:  # the caller's column: labels of its own
+        labels = labels.copy()
+    cols: dict[str, Any] = {"subgroup": labels}
     cols.update({name: groups[name] for name in groups.columns})
     if time is not None:
-        cols["time"] = (df[time].array if one_row_each else
+        cols["time"] = (df[time].set_axis(groups.index) if one_row_each else
                         df.groupby(key, sort=False)[time].min().reindex(groups.index).array)
     else:
         cols["time"] = _same_on_every_row(None, groups.index, dtype=object)
     if stage is not None:
-        if one_row_each:
-            cols["stage"] = df[stage].array
+        if one_row_each:  # a Series: copy-on-write tracks the caller's column
+            cols["stage"] = df[stage].set_axis(groups.index)
         else:
             st = df.groupby(key, sort=False)[stage].agg(["nunique", "first"]).reindex(
                 groups.index)

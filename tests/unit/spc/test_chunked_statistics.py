@@ -85,24 +85,33 @@ def test_cusum_blocks_equal_the_sums_of_the_stored_standardised_values(
 
 
 @pytest.mark.parametrize("build", [
-    lambda d: spc.i_mr(d, value="x"),
-    lambda d: spc.ewma(d, value="x"),
-    lambda d: spc.cusum(d, value="x"),
-    lambda d: spc.run_chart(d, value="x"),
-    lambda d: spc.c_chart(d, count="c"),
+    lambda d, **kw: spc.i_mr(d, value="x", **kw),
+    lambda d, **kw: spc.ewma(d, value="x", **kw),
+    lambda d, **kw: spc.cusum(d, value="x", **kw),
+    lambda d, **kw: spc.run_chart(d, value="x", **kw),
+    lambda d, **kw: spc.c_chart(d, count="c", **kw),
 ], ids=["i_mr", "ewma", "cusum", "run_chart", "c_chart"])
 def test_chart_is_unchanged_when_the_callers_data_change_later(build) -> None:  # type: ignore[no-untyped-def]
-    """The table of individual values shares the caller's column (no copy); pandas'
-    copy-on-write copies the caller's column before a later change writes to it."""
+    """The table of individual values shares the caller's value column (no copy);
+    pandas' copy-on-write copies the caller's column before a later change writes to
+    it. Time and stage columns are shared the same way; subgroup labels are copied."""
     rng = np.random.default_rng(3)
     data = pd.DataFrame({"x": rng.normal(10.0, 1.0, 40), "c": rng.integers(0, 9, 40)})
-    chart = build(data)
-    before = chart.points.copy()
-    data.loc[0, "x"] = 1e6
-    data.loc[0, "c"] = 10_000
-    data["x"] *= 2.0
-    pd.testing.assert_frame_equal(chart.points, before)
-    assert data.loc[0, "x"] == 2e6  # the caller's change took effect on their side
+    timed = data.assign(t=pd.date_range("2026-01-01", periods=40, freq="h"),
+                        st=np.repeat([1, 2], 20), sg=np.arange(100, 140))
+    for frame, extra in ((data, {}),
+                         (timed, {"time": "t", "stage": "st", "subgroup": "sg"})):
+        chart = build(frame, **extra)
+        before = chart.points.copy()
+        frame.loc[0, "x"] = 1e6
+        frame.loc[0, "c"] = 10_000
+        frame["x"] *= 2.0
+        if extra:  # the time, stage and subgroup columns are not the caller's either
+            frame.loc[0, "t"] = pd.Timestamp("2030-01-01")
+            frame.loc[0, "st"] = 7
+            frame.loc[0, "sg"] = -1
+        pd.testing.assert_frame_equal(chart.points, before)
+        assert frame.loc[0, "x"] == 2e6  # the caller's change took effect on their side
 
 
 def test_constant_columns_read_as_before() -> None:
