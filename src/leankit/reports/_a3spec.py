@@ -20,6 +20,7 @@ from leankit.reports._spec import (
     _timezone,
     data_location,
     read_toml,
+    where_filter,
 )
 
 __all__ = ["A3Action", "A3Cause", "A3Evidence", "A3Metric", "A3Spec", "A3Sustain",
@@ -186,23 +187,6 @@ def _period(v: Any, where: str) -> tuple[dt.date, dt.date]:
     return a, b
 
 
-def _where_filter(v: Any, where: str) -> tuple[tuple[str, Any], ...]:
-    if v is None:
-        return ()
-    if not isinstance(v, dict):
-        raise ReportSpecError(f"{where} = {v!r}: give a table of column = value (or a list "
-                              "of values), e.g. { line = \"L2\" }")
-    out = []
-    for col, val in v.items():
-        vals = val if isinstance(val, list) else [val]
-        if not vals or not all(isinstance(x, (str, int, float)) and not isinstance(x, bool)
-                               for x in vals):
-            raise ReportSpecError(f"{where}.{col} = {val!r}: give a value or a list of "
-                                  "values (text or numbers)")
-        out.append((str(col), tuple(vals) if isinstance(val, list) else val))
-    return tuple(out)
-
-
 def _metric(raw: Any, i: int, source: str) -> A3Metric:
     at = _at(source, f"metrics[{i}]")
     if not isinstance(raw, dict):
@@ -234,7 +218,7 @@ def _metric(raw: Any, i: int, source: str) -> A3Metric:
                     "kpi": str(kpi)}[kind]
     return A3Metric(
         name=_text(raw.get("name", default_name), f"{at} name", required=True),
-        kind=kind, where=_where_filter(raw.get("where"), f"{at} where"),
+        kind=kind, where=where_filter(raw.get("where"), f"{at} where"),
         characteristic=char if kind == "characteristic" else None,
         kpi=kpi if kind == "kpi" else None,
         goal=None if goal is None else _number(goal, f"{at} goal"), better=better,
@@ -255,7 +239,7 @@ def _evidence(raw: Any, where: str) -> A3Evidence | None:
         raise ReportSpecError(f"{where}: give exactly one of {', '.join(EVIDENCE_KINDS)}")
     kind = kinds[0]
     if kind == "stratify":
-        filt = _where_filter(raw["stratify"], f"{where} stratify")
+        filt = where_filter(raw["stratify"], f"{where} stratify")
         if not filt:
             raise ReportSpecError(f"{where} stratify is empty: name the rows of the suspected "
                                   "cause, e.g. { machine = \"L2-M2\", shift = \"night\" }")

@@ -474,12 +474,8 @@ def _counts(raw: Any, source: str) -> tuple[CountSpec, ...]:
         if c["name"] in names:
             raise ReportSpecError(f"{where}: name = {c['name']!r} is used twice")
         names.add(c["name"])
-        flt = c.get("where", {})
-        if not isinstance(flt, dict) or not all(
-                isinstance(v, (str, int, float)) or (isinstance(v, list) and v and all(
-                    isinstance(x, (str, int, float)) for x in v)) for v in flt.values()):
-            raise ReportSpecError(f"{where} where must be a table of column = value (or a "
-                                  "list of values), e.g. where = {defect_type = \"Leak\"}")
+        flt = where_filter(c.get("where"), f"{where} where",
+                           example='{ defect_type = "Leak" }')
         period = c.get("period", "day")
         if period not in ("day", "lot"):
             raise ReportSpecError(f"{where} period = {period!r}: use \"day\" (defects and "
@@ -488,9 +484,34 @@ def _counts(raw: Any, source: str) -> tuple[CountSpec, ...]:
         if attribute not in ("defects", "defectives"):
             raise ReportSpecError(f"{where} attribute = {attribute!r}: use \"defects\" "
                                   "(u, Laney u') or \"defectives\" (p, Laney p')")
-        out.append(CountSpec(name=c["name"], where=tuple(
-            (str(k), tuple(v) if isinstance(v, list) else v) for k, v in flt.items()),
-            period=period, attribute=attribute))
+        out.append(CountSpec(name=c["name"], where=flt, period=period, attribute=attribute))
+    return tuple(out)
+
+
+def where_filter(value: Any, where: str, example: str = '{ line = "L2" }'
+                 ) -> tuple[tuple[str, Any], ...]:
+    """A spec's ``where`` table (column = value, or a list of values: text or numbers) as
+    ``((column, value or tuple of values), ...)``; the same rules for the weekly report's
+    ``[[counts]]`` and the A3 report's ``[[metrics]]``.
+
+    Examples
+    --------
+    >>> where_filter({"line": "L2", "shift": ["day", "night"]}, "counts[0] where")
+    (('line', 'L2'), ('shift', ('day', 'night')))
+    """
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ReportSpecError(f"{where} = {value!r}: give a table of column = value (or a "
+                              f"list of values), e.g. where = {example}")
+    out = []
+    for col, val in value.items():
+        vals = val if isinstance(val, list) else [val]
+        if not vals or not all(isinstance(x, (str, int, float)) and not isinstance(x, bool)
+                               for x in vals):
+            raise ReportSpecError(f"{where}.{col} = {val!r}: give a value or a non-empty list "
+                                  "of values (text or numbers)")
+        out.append((str(col), tuple(vals) if isinstance(val, list) else val))
     return tuple(out)
 
 

@@ -3,6 +3,7 @@ turns it into exit status 2 with the message."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,43 @@ def test_cli_missing_spec_exits_2(tmp_path, capsys):
                str(tmp_path / "r.html")])
     assert rc == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# one ``where`` rule for the weekly report's [[counts]] and the A3 report's [[metrics]]
+BAD_WHERE = [
+    ('"L2"', r"give a table of column = value"),
+    ("{ line = true }", r"line = True: give a value or a non-empty list"),
+    ("{ line = [] }", r"line = \[\]: give a value or a non-empty list"),
+    ('{ line = ["L2", { x = 1 }] }', r"give a value or a non-empty list"),
+]
+
+
+@pytest.mark.parametrize(("where", "message"), BAD_WHERE)
+def test_counts_where_is_checked(spec_file, where, message):
+    text = GOOD + f'\n[[counts]]\nname = "Leaks per day"\nwhere = {where}\n'
+    msg = spec_error(spec_file(text))
+    assert "counts[0]] where" in msg
+    assert re.search(message, msg), msg
+
+
+@pytest.mark.parametrize(("where", "message"), BAD_WHERE)
+def test_a3_metric_where_is_checked_the_same_way(spec_file, demo_dir, where, message):
+    from leankit.reports import load_a3_spec
+
+    text = (demo_dir / "a3.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^data = "[^"]*"', f'data = "{(demo_dir / "data").as_posix()}"', text,
+                  count=1)
+    assert 'where = { line = "L2" }\ngoal = 0.035' in text
+    text = text.replace('where = { line = "L2" }\ngoal = 0.035',
+                        f"where = {where}\ngoal = 0.035", 1)
+    with pytest.raises(ReportSpecError, match=message) as info:
+        load_a3_spec(spec_file(text, name="a3.toml"))
+    assert "metrics[0]] where" in str(info.value)
+
+
+def test_counts_where_accepts_values_and_lists(spec_file):
+    text = GOOD + ('\n[[counts]]\nname = "Leaks"\nwhere = { defect_type = "Leak", '
+                   'line = ["L1", "L2"], shift = 2 }\n')
+    spec = load_spec(spec_file(text))
+    assert spec.counts[0].where == (("defect_type", "Leak"), ("line", ("L1", "L2")),
+                                    ("shift", 2))
