@@ -20,6 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from leankit._days import day_start_utc, local_day
 from leankit.errors import LeankitError, suggest
 from leankit.reports._a3spec import A3Cause, A3Metric, A3Spec
 from leankit.reports._analysis import KINDS, _Failures, open_source, specs_of
@@ -372,11 +373,7 @@ def _kpi_metric(m: A3Metric, rows: pd.DataFrame, a: _Ctx) -> MetricCheck:
 
     if rows.empty:
         raise LeankitError(f"no production rows for {_where_text(m.where)}")
-    local = pd.to_datetime(rows["period_start"], utc=True).dt.tz_convert(a.tz)
-    day = local.dt.tz_localize(None).dt.floor("D")
-    ts = day.dt.tz_localize(a.tz, ambiguous="NaT", nonexistent="shift_forward"
-                            ).dt.tz_convert("UTC")
-    rows = rows.assign(_day=ts)
+    rows = rows.assign(_day=day_start_utc(local_day(rows["period_start"], a.tz), a.tz))
     if m.kpi in ("fpy", "scrap_rate"):
         bad = (rows["total_count"] - rows["good_count"] if m.kpi == "fpy"
                else rows["scrap_count"])

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leankit._days import day_start_utc, local_day
 from leankit.errors import InsufficientDataError, LeankitError
 
 __all__ = [
@@ -653,15 +654,12 @@ def count_series(defects: pd.DataFrame, *, where: Mapping[str, Any], period: str
     if period == "lot":
         out = lots.reset_index(names="label")
     else:
-        local = pd.to_datetime(lots["timestamp"], utc=True).dt.tz_convert(tz)
-        day = local.dt.tz_localize(None).dt.floor("D")
+        day = local_day(lots["timestamp"], tz)
         out = lots.groupby(day.rename("day")).agg(count=("count", "sum"),
                                                   inspected=("inspected", "sum"))
         out = out.reset_index()
         out["label"] = out["day"].dt.strftime("%Y-%m-%d")
-        out["timestamp"] = out["day"].dt.tz_localize(tz, ambiguous="NaT",
-                                                     nonexistent="shift_forward"
-                                                     ).dt.tz_convert("UTC")
+        out["timestamp"] = day_start_utc(out["day"], tz)
         out = out.drop(columns="day")[["timestamp", "count", "inspected", "label"]]
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
 

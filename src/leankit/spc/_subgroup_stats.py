@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
+from leankit._days import day_start_utc
 from leankit.errors import (
     ColumnNotFoundError,
     DataQualityWarning,
@@ -310,9 +311,8 @@ def count_stats(table: Any, *, count: str = "count", size: str = "inspected",
     local = pd.to_datetime(days, unit="D")
     fmt = "%G-W%V" if period == "week" else "%Y-%m-%d"
     out["label"] = local.strftime(fmt)
-    out["timestamp"] = (pd.Series(local).dt.tz_localize(tz, ambiguous="NaT",
-                                                       nonexistent="shift_forward")
-                        .dt.tz_convert("UTC").astype("datetime64[us, UTC]").to_numpy())
+    out["timestamp"] = (day_start_utc(pd.Series(local), tz)
+                        .astype("datetime64[us, UTC]").to_numpy())
     out["timestamp"] = _utc(out["timestamp"])
     return out[out_cols].sort_values(["timestamp", *keys, "label"], kind="stable"
                                      ).reset_index(drop=True)
