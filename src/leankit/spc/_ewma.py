@@ -552,13 +552,10 @@ def _ewma_arrays(g: pd.DataFrame, stage_limits: Mapping[Any, Limits], lam: float
         if used.all():
             if isinstance(idx, slice):  # written in place
                 ewma_statistic(x[idx], lam, mu, out=out["statistic"][idx])
+                ewma_sigma(sigma, n[idx], lam, limits, out=out["sigma_statistic"][idx])
             else:
                 out["statistic"][idx] = ewma_statistic(x[idx], lam, mu)
-            if isinstance(idx, slice):  # written in place
-                s = ewma_sigma(sigma, n[idx], lam, limits, out=out["sigma_statistic"][idx])
-            else:
-                s = ewma_sigma(sigma, n[idx], lam, limits)
-                out["sigma_statistic"][idx] = s
+                out["sigma_statistic"][idx] = ewma_sigma(sigma, n[idx], lam, limits)
         else:
             size = block_size(idx, m)
             z = carry_forward(_fill(size, used, ewma_statistic(x[idx][used], lam, mu)), used,
