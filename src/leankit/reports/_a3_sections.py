@@ -21,8 +21,8 @@ from leankit import __version__
 from leankit._text import shorten
 from leankit.reports._a3 import EARLY_DAYS, A3Analysis, MetricCheck
 from leankit.reports._adapters import mix_text, vital_few_text
-from leankit.reports._report import Block, Report, Table
-from leankit.reports._sections import REPORT_FIGURE, Links, register_section, render
+from leankit.reports._report import REPORT_FIGURE, Block, Report, Table
+from leankit.reports._sections import Links, register_section, render
 
 __all__ = ["A3_SECTIONS", "a3_report"]
 

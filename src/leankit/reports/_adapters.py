@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from leankit._text import isolate
-from leankit.reports._report import Block, Table, format_number, header_words
+from leankit.reports._report import REPORT_FIGURE, Block, Table, format_number, header_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from leankit.reports._report import Report
@@ -147,7 +147,7 @@ def _chart(rep: Report, chart: Any) -> Adapted:
     else:
         blocks.append(Block("text", "No signals: the process behaves as in its baseline "
                             "(common-cause variation only)." if phase else "No signals."))
-    blocks.append(rep.figure(chart_figure(chart, compact=True, webgl=False, max_points=2_000),
+    blocks.append(rep.figure(chart_figure(chart, compact=True, **REPORT_FIGURE),
                              label=chart_title(chart.chart)))
     limits = chart.limits.drop(columns=[c for c in ("method",) if c in chart.limits])
     blocks.append(_table(limits))

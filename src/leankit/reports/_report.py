@@ -364,6 +364,13 @@ def _escape_script(raw: str) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+#: Chart figures in a report: SVG, never WebGL (a browser keeps about 16 WebGL contexts
+#: alive; a report of 50 characteristics would lose the oldest charts' drawings), and
+#: a decimated view above 2,000 points a panel (the first, last, lowest and highest of
+#: 500 buckets, every signal: what a panel 1,000 pixels wide can show).
+REPORT_FIGURE: dict[str, Any] = {"webgl": False, "max_points": 2_000}
+
+
 def figure_json(fig: Any) -> tuple[str, str]:
     """Compact JSON of a plotly figure without its template, and the template's JSON.
 

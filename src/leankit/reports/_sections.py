@@ -36,7 +36,7 @@ from leankit.reports._analysis import (
     failure_text,
     status,
 )
-from leankit.reports._report import Block, Report, Table
+from leankit.reports._report import REPORT_FIGURE, Block, Report, Table
 from leankit.reports._spec import AUTO
 from leankit.reports._verdicts import SeriesVerdict
 
@@ -357,13 +357,6 @@ def _chart_item(rep: Report, v: SeriesVerdict, chart_figure: Callable[..., Any],
         lim, units={c: str(v.unit) for c in in_unit if c in lim} if in_unit else None)))
     badge = ("special cause", _BAD) if v.special_cause else ("common cause", _GOOD)
     return v.name, blocks, badge
-
-
-#: Chart figures in a report: SVG, never WebGL (a browser keeps about 16 WebGL contexts
-#: alive; a report of 50 characteristics would lose the oldest charts' drawings), and
-#: a decimated view above 2,000 points a panel (the first, last, lowest and highest of
-#: 500 buckets, every signal: what a panel 1,000 pixels wide can show).
-REPORT_FIGURE: dict[str, Any] = {"webgl": False, "max_points": 2_000}
 
 
 @register_section("capability", "Capability")

@@ -383,12 +383,7 @@ def _moving_range(values: np.ndarray, span: int) -> np.ndarray:
     if len(values) < span:
         return out
     with np.errstate(over="ignore"):  # an overflow (inf) is refused by the caller
-        if span == 2:  # in place: no temporary as long as the series
-            np.subtract(values[1:], values[:-1], out=out[1:])
-            np.abs(out[1:], out=out[1:])
-        else:
-            windows = np.lib.stride_tricks.sliding_window_view(values, span)
-            out[span - 1:] = windows.max(axis=1) - windows.min(axis=1)
+        _sigma.window_ranges(values, span, out=out[span - 1:])
     return out
 
 

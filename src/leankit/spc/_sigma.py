@@ -79,6 +79,26 @@ def sigma_pooled(sds: np.ndarray, sizes: np.ndarray) -> float:
     return sp / c4(dof + 1)
 
 
+def window_ranges(values: np.ndarray, span: int, out: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """max − min of each window of *span* consecutive values (len(values) − span + 1 of
+    them; written into *out* if given). For span 2, |x_i − x_{i−1}| without a temporary.
+
+    Examples
+    --------
+    >>> window_ranges(np.array([1.0, 3.0, 2.0, 2.5]), 2).tolist()
+    [2.0, 1.0, 0.5]
+    """
+    res: np.ndarray
+    if span == 2:
+        res = np.subtract(values[1:], values[:-1], out=out)
+        np.abs(res, out=res)
+    else:
+        w = np.lib.stride_tricks.sliding_window_view(values, span)
+        res = np.subtract(w.max(axis=1), w.min(axis=1), out=out)
+    return res
+
+
 #: Values per chunk of the moving-range sums: no temporary as long as the series.
 _CHUNK = 1 << 16
 
@@ -121,13 +141,7 @@ def mean_moving_range(values: np.ndarray, span: int = 2) -> float:
             lo = max(a - (span - 1), 0)  # the window of the chunk's first moving range
             if b - lo < span:
                 continue
-            win = x[lo:b]
-            if span == 2:
-                mr = np.abs(np.subtract(win[1:], win[:-1]))
-            else:
-                w = np.lib.stride_tricks.sliding_window_view(win, span)
-                mr = w.max(axis=1) - w.min(axis=1)
-            s, c = _nan_sum_count(mr)
+            s, c = _nan_sum_count(window_ranges(x[lo:b], span))
             total += s
             count += c
     return total / count if count else float("nan")

@@ -187,7 +187,7 @@ def test_report_charts_are_svg_and_decimated() -> None:
     """A browser keeps about 16 WebGL contexts alive: report charts never use WebGL, and
     a long series is drawn decimated (first, last, min, max of 500 buckets + signals)."""
     from leankit import spc
-    from leankit.reports._sections import REPORT_FIGURE
+    from leankit.reports._report import REPORT_FIGURE
     from leankit.spc import chart_figure
 
     rng = np.random.default_rng(5)
