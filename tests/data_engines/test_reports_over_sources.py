@@ -71,14 +71,22 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return p
 
 
-def test_weekly_report_over_postgresql_equals_the_folder(pg_loaded: str, dataset: Path,
-                                                         tmp_path: Path) -> None:
+def _folder_and_postgres(text: str, dataset: Path, pg_loaded: str, tmp_path: Path
+                         ) -> tuple[Any, Any]:
+    """The weekly report of the spec *text* over the folder and over PostgreSQL (both
+    without failures)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         folder = weekly_report(load_spec(_write(tmp_path, "f.toml",
-                                                WEEKLY.format(data=dataset.as_posix()))))
-        pg = weekly_report(load_spec(_write(tmp_path, "p.toml", WEEKLY.format(data=pg_loaded))))
+                                                text.format(data=dataset.as_posix()))))
+        pg = weekly_report(load_spec(_write(tmp_path, "p.toml", text.format(data=pg_loaded))))
     assert not folder.failures and not pg.failures, (folder.failures, pg.failures)
+    return folder, pg
+
+
+def test_weekly_report_over_postgresql_equals_the_folder(pg_loaded: str, dataset: Path,
+                                                         tmp_path: Path) -> None:
+    folder, pg = _folder_and_postgres(WEEKLY, dataset, pg_loaded, tmp_path)
     assert _series(pg) == _series(folder)
     assert _series(folder)["bore_diameter"][1] is True          # the planted W44 shift
     html = pg.to_html()
@@ -152,12 +160,7 @@ def test_large_data_path_over_postgresql_equals_the_folder(pg_loaded: str, datas
                         'name = "bore_diameter"\nlsl = 24.95\nusl = 25.05\ntarget = 25.0\n')
     text = text.replace('name = "flange_thickness"\n',
                         'name = "flange_thickness"\nlsl = 7.9\nusl = 8.1\n')
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        folder = weekly_report(load_spec(_write(tmp_path, "f.toml",
-                                                text.format(data=dataset.as_posix()))))
-        pg = weekly_report(load_spec(_write(tmp_path, "p.toml", text.format(data=pg_loaded))))
-    assert not folder.failures and not pg.failures, (folder.failures, pg.failures)
+    folder, pg = _folder_and_postgres(text, dataset, pg_loaded, tmp_path)
     assert _series(pg) == _series(folder)
     for a, b in zip(folder.data["characteristics"], pg.data["characteristics"], strict=True):
         assert a["computed_from"] == b["computed_from"] == "engine statistics"

@@ -27,6 +27,7 @@ from scipy.special import ndtri
 
 from leankit import spc
 from leankit.spc._run_chart import anhoej_limits, runs_analysis, swed_eisenhart_limits
+from spc_compare import numpy_zmr
 
 DATA = Path(__file__).parent / "data" / "zmr_run"
 PRINTED7 = 5e-7  # absolute, for values printed with 6 decimals
@@ -163,32 +164,12 @@ def _short_run_data() -> pd.DataFrame:
     return pd.DataFrame({"part": parts, "x": np.round(x, 4)})
 
 
-def _numpy_zmr(df: pd.DataFrame, method: str) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
-    """Independent computation of Minitab's documented Z-MR formulas (span 2)."""
-    d2 = 2 / math.sqrt(math.pi)  # E|X1 - X2| for unit normals
-    x = df["x"].to_numpy(float)
-    t = np.log(x) if method == "relative_to_size" else x
-    parts = df["part"].to_numpy()
-    params: dict[str, tuple[float, float]] = {}
-    within: list[float] = []
-    for p in dict.fromkeys(parts):
-        seq = t[parts == p]
-        mrs = [abs(seq[i] - seq[i - 1]) for i in range(1, len(seq))]
-        within += mrs
-        params[p] = (sum(seq) / len(seq), (sum(mrs) / len(mrs)) / d2)
-    if method != "by_part":
-        pooled = (sum(within) / len(within)) / d2
-        params = {p: (m, pooled) for p, (m, _) in params.items()}
-    z = np.array([(t[i] - params[p][0]) / params[p][1] for i, p in enumerate(parts)])
-    return z, params
-
-
 @pytest.mark.parametrize("method", ["by_part", "pooled", "relative_to_size"])
 def test_zmr_matches_independent_computation(method: str) -> None:
     """Minitab Z-MR formulas, recomputed with plain numpy loops."""
     df = _short_run_data()
     chart = spc.zmr(df, value="x", part="part", sigma_method=method)  # type: ignore[arg-type]
-    z_ref, params = _numpy_zmr(df, method)
+    z_ref, params = numpy_zmr(df, method)
     frame = chart.to_frame()
     z = frame.loc[frame["panel"] == "z", "statistic"].to_numpy()
     np.testing.assert_allclose(z, z_ref, rtol=TIGHT, atol=TIGHT)

@@ -47,11 +47,13 @@ FAMILIES: list[tuple[Callable[..., Any], dict[str, str]]] = [
     (spc.g_chart, {"value": "count"}),
     (spc.t_chart, {"value": "hours"}),
 ]
-IDS = [f.__name__ for f, _ in FAMILIES]
+EVERY_FAMILY = pytest.mark.parametrize(("family", "columns"), FAMILIES,
+                                       ids=[f.__name__ for f, _ in FAMILIES])
+BOTH_STAGE_KINDS = pytest.mark.parametrize("text_stage", [False, True], ids=["numeric", "text"])
 
 
-@pytest.mark.parametrize("text_stage", [False, True], ids=["numeric", "text"])
-@pytest.mark.parametrize(("family", "columns"), FAMILIES, ids=IDS)
+@EVERY_FAMILY
+@BOTH_STAGE_KINDS
 def test_missing_stage_label_is_refused_by_default(family: Callable[..., Any],
                                                    columns: dict[str, str],
                                                    text_stage: bool) -> None:
@@ -60,8 +62,8 @@ def test_missing_stage_label_is_refused_by_default(family: Callable[..., Any],
         family(data, stage="st", **columns)
 
 
-@pytest.mark.parametrize("text_stage", [False, True], ids=["numeric", "text"])
-@pytest.mark.parametrize(("family", "columns"), FAMILIES, ids=IDS)
+@EVERY_FAMILY
+@BOTH_STAGE_KINDS
 def test_missing_stage_label_is_excluded_and_listed(family: Callable[..., Any],
                                                     columns: dict[str, str],
                                                     text_stage: bool) -> None:

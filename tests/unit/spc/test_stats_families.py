@@ -10,7 +10,6 @@ here once more through the statistics path."""
 from __future__ import annotations
 
 import json
-import math
 import pickle
 import warnings
 from pathlib import Path
@@ -24,6 +23,7 @@ from hypothesis import strategies as st
 
 from leankit import datasets, spc
 from leankit.errors import AssumptionWarning, ColumnNotFoundError, SchemaError
+from spc_compare import assert_same_chart
 
 TOL = 1e-12
 RINGS = datasets.piston_rings()
@@ -33,58 +33,6 @@ STATS = spc.subgroup_stats(RINGS, value="diameter", subgroup="sample", time="sam
 STATS_BASE, STATS_NEW = STATS.head(25), STATS.tail(15)
 MONT = json.loads((Path(__file__).resolve().parents[2] / "reference" / "data" / "ewma_cusum"
                    / "montgomery_table_9_1.json").read_text(encoding="utf-8"))
-
-FLOATS = ("statistic", "center", "lcl", "ucl", "sigma_statistic", "mean", "z")
-SAME = ("panel", "n", "phase", "stage", "excluded", "exclude_reason", "signal", "rules")
-#: Signal columns that are differences of means (near 0: compared on the data's scale).
-SHIFTS = ("statistic", "shift", "shift_sigmas")
-
-
-def _scale(chart: spc.ControlChart) -> float:
-    """Data scale of a CUSUM's standardised sums, |μ0| / (σ/√n): the rounding of a mean
-    (an ulp of x̄, which differs between DuckDB's and pandas's sums) shows in z at this
-    size, so the sums are compared to 1e-12 of it (the means themselves to 1e-12)."""
-    lim = chart.limits.iloc[0]
-    return float(abs(lim["mu"]) / (lim["sigma"] / math.sqrt(float(lim["n"]))) + 1.0)
-
-
-def assert_same_chart(got: spc.ControlChart, want: spc.ControlChart, *,
-                      labels: bool = True) -> None:
-    """The chart from statistics equals the chart from raw rows (limits, points, signals)."""
-    assert got.chart == want.chart and got.panel_names == want.panel_names
-    cusum = got.chart == "cusum"
-    stat_atol = TOL * _scale(want) if cusum else 0.0
-    a, b = got.to_frame(), want.to_frame()
-    assert list(a.columns) == list(b.columns) and len(a) == len(b)
-    for c in FLOATS:
-        if c in b:
-            atol = stat_atol if c in ("statistic", "z") else 0.0
-            np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=TOL,
-                                       atol=atol, equal_nan=True, err_msg=c)
-    for c in SAME:
-        assert a[c].tolist() == b[c].tolist(), c
-    if labels:
-        assert a["subgroup"].tolist() == b["subgroup"].tolist()
-        assert a["time"].tolist() == b["time"].tolist()
-    la, lb = got.limits, want.limits
-    assert list(la.columns) == list(lb.columns)
-    for c in lb.columns:
-        if pd.api.types.is_float_dtype(lb[c]):
-            np.testing.assert_allclose(la[c].to_numpy(float), lb[c].to_numpy(float),
-                                       rtol=TOL, atol=0, equal_nan=True, err_msg=c)
-        else:
-            assert la[c].tolist() == lb[c].tolist(), c
-    sa, sb = got.signals, want.signals
-    assert list(sa.columns) == list(sb.columns) and len(sa) == len(sb)
-    for c in sb.columns:
-        if c in ("subgroup", "time", "shift_start") and not labels:
-            continue
-        if pd.api.types.is_float_dtype(sb[c]):
-            atol = stat_atol if c in SHIFTS else 0.0
-            np.testing.assert_allclose(sa[c].to_numpy(float), sb[c].to_numpy(float),
-                                       rtol=TOL, atol=atol, err_msg=c)
-        elif c != "description" or not cusum:  # a CUSUM's text prints μ̂ (6 digits)
-            assert sa[c].tolist() == sb[c].tolist(), c
 
 
 def one(chart: object) -> spc.ControlChart:

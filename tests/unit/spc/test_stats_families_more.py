@@ -34,11 +34,10 @@ from leankit.spc._constants import UnsupportedSubgroupError
 from leankit.spc._rare_events import g_limits
 from leankit.spc._rules import RuleError
 from leankit.spc._subgroup_stats import STATS_TYPES
+from spc_compare import assert_same_chart, numpy_zmr
 
 TOL = 1e-12
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
-FLOATS = ("statistic", "center", "lcl", "ucl", "sigma_statistic")
-SAME = ("panel", "n", "phase", "stage", "excluded", "exclude_reason", "signal", "rules")
 
 
 def _reference_module(name: str) -> ModuleType:
@@ -54,41 +53,6 @@ def _reference_module(name: str) -> ModuleType:
 def _load(name: str) -> dict[str, Any]:
     out: dict[str, Any] = json.loads((REFERENCE / "data" / "laney_rare" / name).read_text())
     return out
-
-
-def assert_same_chart(got: spc.ControlChart, want: spc.ControlChart, *,
-                      labels: bool = True) -> None:
-    """The chart from statistics equals the raw constructor's: points, limits, signals."""
-    assert type(got) is type(want)
-    assert got.chart == want.chart and got.panel_names == want.panel_names
-    a, b = got.to_frame(), want.to_frame()
-    assert list(a.columns) == list(b.columns) and len(a) == len(b)
-    for c in FLOATS:
-        np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=TOL,
-                                   atol=0, equal_nan=True, err_msg=c)
-    for c in SAME + (("part",) if "part" in b else ()):
-        assert a[c].tolist() == b[c].tolist(), c
-    if labels:
-        assert a["subgroup"].tolist() == b["subgroup"].tolist()
-        assert a["time"].tolist() == b["time"].tolist()
-    la, lb = got.limits, want.limits
-    assert list(la.columns) == list(lb.columns)
-    for c in lb.columns:
-        if pd.api.types.is_float_dtype(lb[c]):
-            np.testing.assert_allclose(la[c].to_numpy(float), lb[c].to_numpy(float),
-                                       rtol=TOL, atol=0, equal_nan=True, err_msg=c)
-        else:
-            assert la[c].tolist() == lb[c].tolist(), c
-    sa, sb = got.signals, want.signals
-    assert list(sa.columns) == list(sb.columns) and len(sa) == len(sb)
-    for c in sb.columns:
-        if c in ("subgroup", "time") and not labels:
-            continue
-        if pd.api.types.is_float_dtype(sb[c]):
-            np.testing.assert_allclose(sa[c].to_numpy(float), sb[c].to_numpy(float),
-                                       rtol=TOL, atol=0, err_msg=c)
-        else:
-            assert sa[c].tolist() == sb[c].tolist(), c
 
 
 def one(chart: object) -> spc.ControlChart:
@@ -204,27 +168,6 @@ def _short_runs(seed: int = 20261204) -> pd.DataFrame:
     return _hourly(np.round(x, 4), part=parts)
 
 
-def _numpy_zmr(df: pd.DataFrame, method: str) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
-    """Minitab's documented Z-MR formulas in plain numpy (span 2), as in
-    tests/reference/test_zmr_run_reference.py."""
-    d2 = 2 / math.sqrt(math.pi)
-    x = df["x"].to_numpy(float)
-    t = np.log(x) if method == "relative_to_size" else x
-    parts = df["part"].to_numpy()
-    params: dict[str, tuple[float, float]] = {}
-    within: list[float] = []
-    for p in dict.fromkeys(parts):
-        seq = t[parts == p]
-        mrs = [abs(seq[i] - seq[i - 1]) for i in range(1, len(seq))]
-        within += mrs
-        params[p] = (sum(seq) / len(seq), (sum(mrs) / len(mrs)) / d2)
-    if method != "by_part":
-        pooled = (sum(within) / len(within)) / d2
-        params = {p: (m, pooled) for p, (m, _) in params.items()}
-    z = np.array([(t[i] - params[p][0]) / params[p][1] for i, p in enumerate(parts)])
-    return z, params
-
-
 @pytest.mark.parametrize("method", ["by_part", "pooled", "relative_to_size"])
 def test_zmr_minitab_formulas_through_statistics(method: str) -> None:
     """Minitab's Z-MR formulas (independent numpy loops, as in the reference test) on
@@ -233,7 +176,7 @@ def test_zmr_minitab_formulas_through_statistics(method: str) -> None:
     stats = spc.subgroup_stats(raw, value="x", subgroup=None, by="part")
     chart = spc.chart_from_stats(stats, "zmr", part="part", sigma_method=method)
     assert isinstance(chart, spc.ZmrChart)
-    z_ref, params = _numpy_zmr(raw, method)
+    z_ref, params = numpy_zmr(raw, method)
     frame = chart.to_frame()
     np.testing.assert_allclose(frame.loc[frame["panel"] == "z", "statistic"], z_ref,
                                rtol=TOL, atol=TOL)
