@@ -67,11 +67,13 @@ class PageLog:
 
 @pytest.fixture(scope="session")
 def load_page(browser: Any) -> Any:
-    """``load_page(path) -> (context, page, log)``: open a local HTML file in a fresh
-    browser context, recording its events; the caller closes the context."""
+    """``load_page(path, viewport=(1280, 900)) -> (context, page, log)``: open a local
+    HTML file in a fresh browser context, recording its events; the caller closes the
+    context."""
 
-    def _load(path: Path) -> tuple[Any, Any, PageLog]:
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    def _load(path: Path, viewport: tuple[int, int] = (1280, 900)
+              ) -> tuple[Any, Any, PageLog]:
+        ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         page = ctx.new_page()
         log = PageLog()
         page.on("console", lambda m: log.console_errors.append(m.text)
@@ -86,11 +88,12 @@ def load_page(browser: Any) -> Any:
 
 @pytest.fixture
 def open_page(load_page: Any) -> Iterator[Any]:
-    """``open_page(path) -> (page, log)``; the page is closed after the test."""
+    """``open_page(path, viewport=(1280, 900)) -> (page, log)``; the page is closed
+    after the test."""
     contexts = []
 
-    def _open(path: Path) -> tuple[Any, PageLog]:
-        ctx, page, log = load_page(path)
+    def _open(path: Path, viewport: tuple[int, int] = (1280, 900)) -> tuple[Any, PageLog]:
+        ctx, page, log = load_page(path, viewport)
         contexts.append(ctx)
         return page, log
 

@@ -95,6 +95,33 @@ def test_a3_on_a_phone_is_one_column_without_sideways_scroll(open_page, a3_html)
     _clean(log)
 
 
+PLOT_HEIGHTS = """() => Array.from(document.querySelectorAll('.lk-plot'))
+  .map(p => [p.getAttribute('aria-label'), p._fullLayout ? p._fullLayout._size.h : -1])"""
+
+
+@pytest.mark.parametrize("which", ["a3_report.html", "weekly_report.html"])
+def test_opened_on_a_phone_every_chart_keeps_its_plot_area(open_page, demo_report, which):
+    """Opened at 390 px (not resized after drawing at desktop width): the A3 report's
+    charts, sized for a third of a printed sheet, are drawn taller on a phone, so
+    vertical category labels leave the plot area room (before: a Pareto plot area of
+    -28 px and plotly's "Something went wrong with axis scaling")."""
+    page, log = open_page(demo_report.parent / which, viewport=(390, 844))
+    _render(page)
+    heights = page.evaluate(PLOT_HEIGHTS)
+    assert heights and all(h >= 80 for _, h in heights), heights
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _clean(log)
+
+
+def test_a3_printed_from_a_phone_is_still_one_sheet(open_page, a3_html):
+    """The taller phone drawing goes back to its paper height for print."""
+    page, log = open_page(a3_html, viewport=(390, 844))
+    _render(page)
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    _clean(log)
+
+
 def test_hostile_spec_text_stays_text(open_page, demo_report, tmp_path):
     from leankit.reports import a3_report, load_a3_spec
 

@@ -9,6 +9,11 @@
   // (US Letter: 720 px), less the item's border; the print-media listener below then
   // sets each chart to its box's width in the print layout.
   var PRINT_WIDTH = 680;
+  // On a phone (a chart box narrower than NARROW px) a figure sized for paper (the A3
+  // report's charts are a third of a sheet high) is drawn at least NARROW_HEIGHT px
+  // high: its category labels turn vertical there, and the plot area must keep room.
+  var NARROW = 500;
+  var NARROW_HEIGHT = 360;
   var rendered = new WeakSet();
   var templates = {};
   var printing = false;
@@ -36,6 +41,11 @@
     }
     spec.layout = spec.layout || {};
     if (tid && templates[tid]) { spec.layout.template = templates[tid]; }
+    if (!printing && spec.layout.height && el.clientWidth && el.clientWidth < NARROW &&
+        spec.layout.height < NARROW_HEIGHT) {
+      el.setAttribute("data-paper-height", spec.layout.height);  // printed at this height
+      spec.layout.height = NARROW_HEIGHT;
+    }
     if (printing) {  // drawn for paper straight away
       sized.push({el: el, width: spec.layout.width, autosize: spec.layout.autosize});
       spec.layout.width = printWidth(el, PRINT_WIDTH);
@@ -48,13 +58,18 @@
   /* Every drawn chart to the width of its box (at most *limit* px when given). */
   function fitPlots(limit) {
     document.querySelectorAll(".lk-plot.js-plotly-plot").forEach(function (el) {
-      var w = printWidth(el, limit);
+      var paper = el.getAttribute("data-paper-height");  // drawn taller for a phone
+      // back to its paper height, and so at least the paper width, never phone-narrow
+      var w = paper && limit ? limit : printWidth(el, limit);
       var full = el._fullLayout;
       if (!w || !full || Math.abs(full.width - w) < 1) { return; }
       if (!sized.some(function (s) { return s.el === el; })) {
-        sized.push({el: el, width: el.layout.width, autosize: el.layout.autosize});
+        sized.push({el: el, width: el.layout.width, autosize: el.layout.autosize,
+                    height: el.layout.height});
       }
-      Plotly().relayout(el, {width: w, autosize: false});
+      var update = {width: w, autosize: false};
+      if (paper) { update.height = Number(paper); }
+      Plotly().relayout(el, update);
     });
   }
 
@@ -81,8 +96,10 @@
     sized = [];
     back.forEach(function (s) {  // while their items are still open, so they can measure
       if (s.el._initialAutoSize) {  // drawn for the screen first: back to its own width
-        Plotly().relayout(s.el, {width: s.width === undefined ? null : s.width,
-                                 autosize: s.autosize === undefined ? null : s.autosize});
+        var restore = {width: s.width === undefined ? null : s.width,
+                       autosize: s.autosize === undefined ? null : s.autosize};
+        if (s.height !== undefined) { restore.height = s.height; }
+        Plotly().relayout(s.el, restore);
       } else {  // drawn for paper: drawn again for the screen when next seen
         Plotly().purge(s.el);
         rendered.delete(s.el);
